@@ -1,0 +1,220 @@
+//! The dashboard's server functions. Each one parses its input, calls one domain
+//! service with the signed-in caller, and maps the result; no rule lives here.
+
+use domain::accounts::AccountInfo;
+use domain::catalogue::ApiSet;
+use domain::environments::{Action, Environment};
+use domain::tokens::{RevealedToken, TokenSummary};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use crate::auth::{caller, platform};
+use crate::error::AppError;
+
+/// The signed-in account, or `None` when signed out.
+#[server]
+pub async fn current_account() -> Result<Option<AccountInfo>, AppError> {
+    match caller().await {
+        Ok(caller) => Ok(Some(caller.account)),
+        Err(e) if e.is_signed_out() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+#[server]
+pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
+    let platform = platform()?;
+    let session = platform
+        .sign_in(&email, &password, &crate::auth::origin().await)
+        .await?;
+    let max_age = (session.expires_at - platform.now()).num_seconds();
+    crate::auth::start_session(&session.value, max_age);
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server]
+pub async fn sign_up(email: String, password: String) -> Result<(), AppError> {
+    let platform = platform()?;
+    if !platform.settings.open_signup {
+        return Err(domain::DomainError::InvalidParam(
+            "sign-up is closed on this server; ask its operator for an account".into(),
+        )
+        .into());
+    }
+    platform.sign_up(&email, password.clone()).await?;
+    let session = platform
+        .sign_in(&email, &password, &crate::auth::origin().await)
+        .await?;
+    let max_age = (session.expires_at - platform.now()).num_seconds();
+    crate::auth::start_session(&session.value, max_age);
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server]
+pub async fn sign_out() -> Result<(), AppError> {
+    if let Ok(caller) = caller().await {
+        if let Some(id) = caller.session_id {
+            platform()?.sign_out(id).await?;
+        }
+    }
+    crate::auth::end_session();
+    leptos_axum::redirect("/signin");
+    Ok(())
+}
+
+#[server]
+pub async fn signup_open() -> Result<bool, AppError> {
+    Ok(platform()?.settings.open_signup)
+}
+
+#[server]
+pub async fn list_environments() -> Result<Vec<Environment>, AppError> {
+    let caller = caller().await?;
+    Ok(platform()?.environments(caller.account.id).await?)
+}
+
+#[server]
+pub async fn create_environment(name: String, node_type: String) -> Result<(), AppError> {
+    use domain::environments::{EnvName, NodeGroup};
+    let caller = caller().await?;
+    let name = EnvName::parse(&name)?;
+    let nodes = NodeGroup::parse_list(&format!(
+        r#"[{{"nodeType": {}}}]"#,
+        serde_json_string(&node_type)
+    ))?;
+    platform()?
+        .create_environment(&caller, &name, None, &nodes, None)
+        .await?;
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+fn serde_json_string(text: &str) -> String {
+    let escaped: String = text
+        .chars()
+        .filter(|c| !c.is_control())
+        .flat_map(|c| match c {
+            '"' => vec!['\\', '"'],
+            '\\' => vec!['\\', '\\'],
+            c => vec![c],
+        })
+        .collect();
+    format!("\"{escaped}\"")
+}
+
+#[server]
+pub async fn change_environment(name: String, action: Action) -> Result<(), AppError> {
+    let caller = caller().await?;
+    let name = domain::environments::EnvName::parse(&name)?;
+    platform()?.change_status(&caller, &name, action).await?;
+    Ok(())
+}
+
+#[server]
+pub async fn delete_environment(name: String, password: String) -> Result<(), AppError> {
+    let caller = caller().await?;
+    let name = domain::environments::EnvName::parse(&name)?;
+    platform()?
+        .delete_environment(&caller, &password, &name)
+        .await?;
+    Ok(())
+}
+
+#[server]
+pub async fn list_tokens() -> Result<Vec<TokenSummary>, AppError> {
+    let caller = caller().await?;
+    Ok(platform()?.tokens(caller.account.id, None).await?)
+}
+
+/// What the token form sends: a new token (`id` absent) or an edit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenForm {
+    pub id: Option<i64>,
+    pub description: String,
+    pub api_set: ApiSet,
+    pub methods: Vec<String>,
+    /// `yyyy-mm-dd`, or empty for no expiry.
+    pub expires: String,
+    pub password: String,
+}
+
+/// Keeps the revealed value out of every cache.
+#[cfg(feature = "ssr")]
+fn no_store() {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.insert_header(
+            http::header::CACHE_CONTROL,
+            http::HeaderValue::from_static("no-store"),
+        );
+    }
+}
+
+/// Creates a token (answering with its value, once) or edits one (answering `None`).
+#[server(input = server_fn::codec::Json)]
+pub async fn save_token(form: TokenForm) -> Result<Option<RevealedToken>, AppError> {
+    use domain::tokens::{parse_expiry, Description, Grant, TokenDraft, TokenEdit};
+    let caller = caller().await?;
+    let platform = platform()?;
+    let description = Description::parse(&form.description)?;
+    let grant = match form.api_set {
+        ApiSet::Custom => Grant::custom(form.methods)?,
+        set => Grant::predefined(set),
+    };
+    let expires_at = parse_expiry(&form.expires, platform.now())?;
+    match form.id {
+        None => {
+            let draft = TokenDraft {
+                description,
+                grant,
+                expires_at,
+            };
+            let revealed = platform
+                .create_token(&caller, &form.password, draft)
+                .await?;
+            no_store();
+            Ok(Some(revealed))
+        }
+        Some(id) => {
+            let edit = TokenEdit {
+                description: Some(description),
+                grant: Some(grant),
+                expires_at: Some(expires_at),
+            };
+            platform
+                .edit_token(&caller, &form.password, id, edit)
+                .await?;
+            Ok(None)
+        }
+    }
+}
+
+/// A new value for a token; `expires` (`yyyy-mm-dd`) replaces its expiry when given.
+#[server(input = server_fn::codec::Json)]
+pub async fn regenerate_token(
+    id: i64,
+    password: String,
+    expires: Option<String>,
+) -> Result<RevealedToken, AppError> {
+    let caller = caller().await?;
+    let platform = platform()?;
+    let expires_at = expires
+        .map(|e| domain::tokens::parse_expiry(&e, platform.now()))
+        .transpose()?;
+    let revealed = platform
+        .regenerate_token(&caller, &password, id, expires_at)
+        .await?;
+    no_store();
+    Ok(revealed)
+}
+
+#[server(input = server_fn::codec::Json)]
+pub async fn delete_tokens(ids: Vec<i64>, password: String) -> Result<u64, AppError> {
+    let caller = caller().await?;
+    if ids.is_empty() {
+        return Err(domain::DomainError::param("ids", "is required").into());
+    }
+    Ok(platform()?.delete_tokens(&caller, &password, &ids).await?)
+}

@@ -1,0 +1,35 @@
+//! A modal dialog on the native `<dialog>` element: the browser traps focus inside,
+//! closes it on Escape and gives focus back to where it was.
+
+use leptos::html;
+use leptos::prelude::*;
+
+#[component]
+pub fn Dialog(
+    open: RwSignal<bool>,
+    #[prop(into)] title: Signal<String>,
+    children: ChildrenFn,
+) -> impl IntoView {
+    let node = NodeRef::<html::Dialog>::new();
+    Effect::new(move |_| {
+        let want = open.get();
+        if let Some(dialog) = node.get() {
+            if want && !dialog.open() {
+                let _ = dialog.show_modal();
+            } else if !want && dialog.open() {
+                dialog.close();
+            }
+        }
+    });
+    let heading = move || title.get();
+    view! {
+        <dialog node_ref=node class="dialog" aria-label=heading on:close=move |_| open.set(false)>
+            <div class="dialog-head">
+                <h2>{heading}</h2>
+                <button type="button" class="icon" aria-label="Close" on:click=move |_| open.set(false)>"×"</button>
+            </div>
+            // Nothing of the content stays in the page while the dialog is closed.
+            {move || open.get().then(|| children())}
+        </dialog>
+    }
+}

@@ -1,0 +1,5 @@
+pub mod dialog;
+pub mod password;
+pub mod reveal;
+pub mod token_form;
+pub mod topbar;

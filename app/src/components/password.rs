@@ -1,0 +1,53 @@
+//! The password confirmation every token change goes through.
+
+use leptos::prelude::*;
+
+use crate::components::dialog::Dialog;
+use crate::components::topbar::ErrorNote;
+use crate::error::AppError;
+
+/// Asks for the password, then calls `on_confirm` with it. The dialog stays open with
+/// the error shown until the change succeeds or the person cancels.
+#[component]
+pub fn PasswordDialog(
+    open: RwSignal<bool>,
+    #[prop(into)] title: Signal<String>,
+    #[prop(into)] detail: Signal<String>,
+    #[prop(into)] pending: Signal<bool>,
+    #[prop(into)] error: Signal<Option<AppError>>,
+    on_confirm: Callback<String>,
+) -> impl IntoView {
+    let password = RwSignal::new(String::new());
+    // The password never outlives the dialog.
+    Effect::new(move |_| {
+        if !open.get() {
+            password.set(String::new());
+        }
+    });
+    view! {
+        <Dialog open=open title=title>
+            <form class="stack" on:submit=move |ev| {
+                ev.prevent_default();
+                on_confirm.run(password.get_untracked());
+            }>
+                <p>{move || detail.get()}</p>
+                <label>
+                    <span>"Password"</span>
+                    <input
+                        type="password"
+                        autocomplete="current-password"
+                        required
+                        autofocus
+                        prop:value=move || password.get()
+                        on:input=move |ev| password.set(event_target_value(&ev))
+                    />
+                </label>
+                <ErrorNote error=error/>
+                <div class="dialog-actions">
+                    <button type="button" class="button" on:click=move |_| open.set(false)>"Cancel"</button>
+                    <button type="submit" class="button primary" disabled=move || pending.get()>"Confirm"</button>
+                </div>
+            </form>
+        </Dialog>
+    }
+}

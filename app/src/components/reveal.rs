@@ -1,0 +1,125 @@
+//! The one-time reveal of a new token value, with Download and Copy.
+
+use domain::tokens::RevealedToken;
+use leptos::prelude::*;
+
+use crate::components::dialog::Dialog;
+
+/// A file name from the token's description: letters, digits and dashes.
+pub fn download_name(description: &str) -> String {
+    let mut name: String = description
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    while name.contains("--") {
+        name = name.replace("--", "-");
+    }
+    let name = name.trim_matches('-');
+    if name.is_empty() {
+        "patio-token.txt".into()
+    } else {
+        format!("{}.txt", name.chars().take(60).collect::<String>())
+    }
+}
+
+fn data_url(text: &str) -> String {
+    let encoded: String = text
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    format!("data:text/plain;charset=utf-8,{encoded}")
+}
+
+#[component]
+pub fn RevealDialog(revealed: RwSignal<Option<RevealedToken>>) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let copied = RwSignal::new(false);
+    Effect::new(move |_| {
+        let want = revealed.with(Option::is_some);
+        if open.get_untracked() != want {
+            open.set(want);
+        }
+    });
+    // Closing forgets the value: nothing of it stays in the page.
+    Effect::new(move |_| {
+        if !open.get() && revealed.with_untracked(Option::is_some) {
+            revealed.set(None);
+            copied.set(false);
+        }
+    });
+    let copy = move |_| {
+        let Some(key) = revealed.with_untracked(|r| r.as_ref().map(|r| r.key.clone())) else {
+            return;
+        };
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            let clipboard = window().navigator().clipboard();
+            if wasm_bindgen_futures::JsFuture::from(clipboard.write_text(&key))
+                .await
+                .is_ok()
+            {
+                copied.set(true);
+            }
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = key;
+    };
+    view! {
+        <Dialog open=open title="Your new access token">
+            {move || revealed.get().map(|r| {
+                let file = download_name(&r.token.description);
+                let href = data_url(&r.key);
+                view! {
+                    <div class="stack reveal">
+                        <p class="warning" role="note">
+                            "Save this value now. It is shown only this once and cannot be shown again."
+                        </p>
+                        <p class="muted">{r.token.description.clone()}</p>
+                        <input class="token-value" readonly aria-label="Token value" value=r.key.clone()
+                            on:focus=move |ev| {
+                                #[cfg(feature = "hydrate")]
+                                {
+                                    use wasm_bindgen::JsCast;
+                                    if let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+                                        input.select();
+                                    }
+                                }
+                                #[cfg(not(feature = "hydrate"))]
+                                let _ = ev;
+                            }/>
+                        <div class="dialog-actions">
+                            <a class="button" href=href download=file>"Download"</a>
+                            <button type="button" class="button primary" on:click=copy>
+                                {move || if copied.get() { "Copied" } else { "Copy" }}
+                            </button>
+                        </div>
+                        <p class="muted" aria-live="polite">{move || copied.get().then_some("Copied to the clipboard.")}</p>
+                        <div class="dialog-actions">
+                            <button type="button" class="button" on:click=move |_| open.set(false)>"Done"</button>
+                        </div>
+                    </div>
+                }
+            })}
+        </Dialog>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn download_names_are_safe_file_names() {
+        assert_eq!(download_name("CI deploy: prod"), "ci-deploy-prod.txt");
+        assert_eq!(download_name("///"), "patio-token.txt");
+    }
+}

@@ -1,0 +1,66 @@
+//! Patio's dashboard: routes, pages and the server functions they call.
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod format;
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod auth;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Stylesheet, Title};
+use leptos_router::components::{Redirect, Route, Router, Routes};
+use leptos_router::path;
+
+use pages::{
+    access_tokens::AccessTokensPage,
+    docs::{ApiDocsPage, MethodDocsPage},
+    home::HomePage,
+    not_found::NotFound,
+    signin::SignInPage,
+    signup::SignUpPage,
+};
+
+/// The HTML document around the app, rendered on the server.
+#[cfg(feature = "ssr")]
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    use leptos_meta::MetaTags;
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="patio" href="/pkg/patio.css"/>
+        <Title formatter=|page: String| if page.is_empty() { "Patio".to_string() } else { format!("{page} · Patio") }/>
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=HomePage/>
+                <Route path=path!("/signin") view=SignInPage/>
+                <Route path=path!("/signup") view=SignUpPage/>
+                <Route path=path!("/settings") view=|| view! { <Redirect path="/settings/access-tokens"/> }/>
+                <Route path=path!("/settings/access-tokens") view=AccessTokensPage/>
+                <Route path=path!("/docs/api") view=ApiDocsPage/>
+                <Route path=path!("/docs/api/:id") view=MethodDocsPage/>
+            </Routes>
+        </Router>
+    }
+}

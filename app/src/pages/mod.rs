@@ -1,0 +1,6 @@
+pub mod access_tokens;
+pub mod docs;
+pub mod home;
+pub mod not_found;
+pub mod signin;
+pub mod signup;

@@ -1,0 +1,118 @@
+//! Accounts and what proves who is calling: email and password, sessions, and the
+//! password confirmation every sensitive change asks for.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::DomainError;
+
+#[cfg(feature = "server")]
+mod service;
+#[cfg(feature = "server")]
+pub use service::*;
+
+pub const PASSWORD_MIN: usize = 8;
+pub const PASSWORD_MAX: usize = 128;
+
+/// A sign-in name: an email address, stored lower-cased.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let text = raw.trim().to_lowercase();
+        let valid = text.len() <= 254
+            && text.split_once('@').is_some_and(|(local, host)| {
+                !local.is_empty()
+                    && host.contains('.')
+                    && !host.starts_with('.')
+                    && !host.ends_with('.')
+                    && !host.contains('@')
+            })
+            && !text.chars().any(|c| c.is_whitespace() || c.is_control());
+        if valid {
+            Ok(Self(text))
+        } else {
+            Err(DomainError::param("email", "is not an email address"))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A new password: 8 to 128 characters, no composition rules, never truncated.
+pub struct NewPassword(String);
+
+impl NewPassword {
+    pub fn parse(raw: String, field: &str) -> Result<Self, DomainError> {
+        let n = raw.chars().count();
+        if n < PASSWORD_MIN {
+            return Err(DomainError::param(
+                field,
+                format!("must be at least {PASSWORD_MIN} characters"),
+            ));
+        }
+        if n > PASSWORD_MAX {
+            return Err(DomainError::param(
+                field,
+                format!("must be at most {PASSWORD_MAX} characters"),
+            ));
+        }
+        Ok(Self(raw))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPassword(***)")
+    }
+}
+
+/// The signed-in account as the dashboard sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountInfo {
+    pub id: i64,
+    pub email: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(
+            Email::parse(" Ann@Example.COM ").unwrap().as_str(),
+            "ann@example.com"
+        );
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@example.com",
+            "ann@example",
+            "a b@example.com",
+            "ann@.com",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn passwords_have_length_rules_only() {
+        assert!(NewPassword::parse("short".into(), "password").is_err());
+        assert!(NewPassword::parse("12345678".into(), "password").is_ok());
+        assert!(NewPassword::parse("x".repeat(128), "password").is_ok());
+        assert!(NewPassword::parse("x".repeat(129), "password").is_err());
+        assert!(!format!(
+            "{:?}",
+            NewPassword::parse("secret-pass".into(), "p").unwrap()
+        )
+        .contains("secret"));
+    }
+}

@@ -1,0 +1,508 @@
+//! Storage and checks for accounts, sessions and password confirmations.
+
+use std::sync::OnceLock;
+
+use anyhow::Context;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use chrono::{DateTime, Duration, Utc};
+use sqlx::Row;
+
+use super::{AccountInfo, Email, NewPassword};
+use crate::audit::{Actor, Outcome};
+use crate::error::DomainError;
+use crate::platform::{digest, from_unix, random_base62, Platform};
+
+/// Password checks allowed per account (and sign-ins per address) in one window.
+pub const ACCOUNT_ATTEMPTS: i64 = 5;
+pub const ADDRESS_ATTEMPTS: i64 = 20;
+pub const ATTEMPT_WINDOW: Duration = Duration::minutes(15);
+/// A session dies after this long unused, and after `SESSION_MAX` whatever happens.
+pub const SESSION_IDLE: Duration = Duration::hours(24);
+pub const SESSION_MAX: Duration = Duration::days(14);
+const SESSION_LEN: usize = 40;
+
+fn argon2() -> Argon2<'static> {
+    // OWASP's argon2id parameters: 19 MiB, 2 passes, 1 lane.
+    let params = Params::new(19_456, 2, 1, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// A hash of a password nobody knows, so that unknown emails cost as much as known ones.
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| {
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        argon2()
+            .hash_password(random_base62(32).as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .unwrap_or_default()
+    })
+}
+
+/// A session value handed out once at sign-in.
+pub struct NewSession {
+    pub value: String,
+    pub account: AccountInfo,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for NewSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewSession")
+            .field("account", &self.account)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One open session, as `GetSessions` lists it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SessionInfo {
+    pub id: i64,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: DateTime<Utc>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// Where a request came from, for the audit log and the rate limits.
+#[derive(Clone, Debug, Default)]
+pub struct Origin {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl Platform {
+    async fn hash_password(&self, password: &str) -> Result<String, DomainError> {
+        let _permit = self.hashing.acquire().await.context("hashing semaphore")?;
+        let password = password.to_owned();
+        let hash = tokio::task::spawn_blocking(move || {
+            let salt = SaltString::generate(&mut rand::rngs::OsRng);
+            argon2()
+                .hash_password(password.as_bytes(), &salt)
+                .map(|h| h.to_string())
+                .map_err(|e| anyhow::anyhow!("hash password: {e}"))
+        })
+        .await
+        .context("join hashing task")??;
+        Ok(hash)
+    }
+
+    /// Verifies off the async runtime; `None` checks against the dummy hash.
+    async fn verify_password(
+        &self,
+        password: &str,
+        hash: Option<String>,
+    ) -> Result<bool, DomainError> {
+        let _permit = self.hashing.acquire().await.context("hashing semaphore")?;
+        let password = password.to_owned();
+        let known = hash.is_some();
+        let ok = tokio::task::spawn_blocking(move || {
+            let hash = hash.unwrap_or_else(|| dummy_hash().to_owned());
+            PasswordHash::new(&hash)
+                .map(|parsed| {
+                    argon2()
+                        .verify_password(password.as_bytes(), &parsed)
+                        .is_ok()
+                })
+                .unwrap_or(false)
+        })
+        .await
+        .context("join verification task")?;
+        Ok(ok && known)
+    }
+
+    pub async fn sign_up(&self, email: &str, password: String) -> Result<AccountInfo, DomainError> {
+        let email = Email::parse(email)?;
+        let password = NewPassword::parse(password, "password")?;
+        self.create_account(&email, &password).await
+    }
+
+    /// Creates an account whatever the sign-up setting says (the operator's command).
+    pub async fn create_account(
+        &self,
+        email: &Email,
+        password: &NewPassword,
+    ) -> Result<AccountInfo, DomainError> {
+        let hash = self.hash_password(password.expose()).await?;
+        let now = self.now().timestamp();
+        let inserted = sqlx::query(
+            "insert into accounts (email, password_hash, created_at, updated_at) values (?, ?, ?, ?) returning id",
+        )
+        .bind(email.as_str())
+        .bind(&hash)
+        .bind(now)
+        .bind(now)
+        .fetch_one(&self.db)
+        .await;
+        match inserted {
+            Ok(row) => Ok(AccountInfo {
+                id: row.get(0),
+                email: email.as_str().to_owned(),
+            }),
+            Err(sqlx::Error::Database(e)) if is_unique_violation(e.as_ref(), "accounts.email") => {
+                Err(DomainError::param("email", "is already registered"))
+            }
+            Err(e) => Err(anyhow::Error::new(e).context("insert account").into()),
+        }
+    }
+
+    /// Seconds until another attempt is allowed, if the limit is reached.
+    async fn attempts_blocked(
+        &self,
+        account_id: Option<i64>,
+        ip: Option<&str>,
+    ) -> Result<Option<u64>, DomainError> {
+        let now = self.now();
+        let since = (now - ATTEMPT_WINDOW).timestamp();
+        let mut blocked_until: Option<i64> = None;
+        if let Some(account_id) = account_id {
+            let row = sqlx::query(
+                "select count(*), min(created_at) from auth_failures where account_id = ? and created_at > ?",
+            )
+            .bind(account_id)
+            .bind(since)
+            .fetch_one(&self.db)
+            .await
+            .context("count account failures")?;
+            let (count, first): (i64, Option<i64>) = (row.get(0), row.get(1));
+            if count >= ACCOUNT_ATTEMPTS {
+                blocked_until = first.map(|f| f + ATTEMPT_WINDOW.num_seconds());
+            }
+        }
+        if let Some(ip) = ip {
+            let row = sqlx::query(
+                "select count(*), min(created_at) from auth_failures where ip = ? and account_id is null and created_at > ?",
+            )
+            .bind(ip)
+            .bind(since)
+            .fetch_one(&self.db)
+            .await
+            .context("count address failures")?;
+            let (count, first): (i64, Option<i64>) = (row.get(0), row.get(1));
+            if count >= ADDRESS_ATTEMPTS {
+                let until = first.map(|f| f + ATTEMPT_WINDOW.num_seconds());
+                blocked_until = blocked_until.max(until);
+            }
+        }
+        Ok(blocked_until.map(|until| (until - now.timestamp()).max(1) as u64))
+    }
+
+    async fn record_failure(
+        &self,
+        account_id: Option<i64>,
+        ip: Option<&str>,
+    ) -> Result<(), DomainError> {
+        let now = self.now().timestamp();
+        sqlx::query("insert into auth_failures (account_id, ip, created_at, updated_at) values (?, ?, ?, ?)")
+            .bind(account_id)
+            .bind(ip)
+            .bind(now)
+            .bind(now)
+            .execute(&self.db)
+            .await
+            .context("record failed password check")?;
+        Ok(())
+    }
+
+    async fn clear_failures(&self, account_id: i64) -> Result<(), DomainError> {
+        sqlx::query("delete from auth_failures where account_id = ?")
+            .bind(account_id)
+            .execute(&self.db)
+            .await
+            .context("clear failed password checks")?;
+        Ok(())
+    }
+
+    /// Checks email and password and opens a session.
+    pub async fn sign_in(
+        &self,
+        login: &str,
+        password: &str,
+        origin: &Origin,
+    ) -> Result<NewSession, DomainError> {
+        let ip = origin.ip.as_deref();
+        if let Some(retry) = self.attempts_blocked(None, ip).await? {
+            return Err(DomainError::TooManyAttempts {
+                retry_after_secs: retry,
+            });
+        }
+        let email = Email::parse(login).ok();
+        let row = match &email {
+            Some(email) => {
+                sqlx::query("select id, email, password_hash from accounts where email = ?")
+                    .bind(email.as_str())
+                    .fetch_optional(&self.db)
+                    .await
+                    .context("look up account")?
+            }
+            None => None,
+        };
+        let account = row.map(|r| {
+            (
+                r.get::<i64, _>(0),
+                r.get::<String, _>(1),
+                r.get::<String, _>(2),
+            )
+        });
+        if let Some((id, ..)) = &account {
+            if let Some(retry) = self.attempts_blocked(Some(*id), None).await? {
+                return Err(DomainError::TooManyAttempts {
+                    retry_after_secs: retry,
+                });
+            }
+        }
+        let account_id = account.as_ref().map(|a| a.0);
+        let ok = self
+            .verify_password(password, account.as_ref().map(|a| a.2.clone()))
+            .await?;
+        let Some((id, email, _)) = account.filter(|_| ok) else {
+            // Unknown emails count against the address, known ones against the account.
+            self.record_failure(account_id, if account_id.is_some() { None } else { ip })
+                .await?;
+            self.audit(
+                account_id,
+                "signin",
+                Outcome::Failed,
+                None,
+                &Actor::Anonymous,
+                origin,
+            )
+            .await?;
+            return Err(DomainError::WrongPassword);
+        };
+        self.clear_failures(id).await?;
+        let session = self.open_session(AccountInfo { id, email }, origin).await?;
+        self.audit(
+            Some(id),
+            "signin",
+            Outcome::Ok,
+            None,
+            &Actor::Anonymous,
+            origin,
+        )
+        .await?;
+        Ok(session)
+    }
+
+    async fn open_session(
+        &self,
+        account: AccountInfo,
+        origin: &Origin,
+    ) -> Result<NewSession, DomainError> {
+        let value = random_base62(SESSION_LEN);
+        let now = self.now();
+        let expires_at = now + SESSION_MAX;
+        sqlx::query(
+            "insert into sessions (account_id, digest, ip, user_agent, expires_at, last_used_at, created_at, updated_at)
+             values (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(account.id)
+        .bind(digest(&value))
+        .bind(origin.ip.as_deref())
+        .bind(origin.user_agent.as_deref().map(|ua| ua.chars().take(200).collect::<String>()))
+        .bind(expires_at.timestamp())
+        .bind(now.timestamp())
+        .bind(now.timestamp())
+        .bind(now.timestamp())
+        .execute(&self.db)
+        .await
+        .context("insert session")?;
+        Ok(NewSession {
+            value,
+            account,
+            expires_at,
+        })
+    }
+
+    /// The account and session id a session value belongs to, if it is still open.
+    pub async fn session(&self, value: &str) -> Result<(AccountInfo, i64), DomainError> {
+        if value.len() != SESSION_LEN || !value.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(DomainError::NotAuthenticated);
+        }
+        let now = self.now().timestamp();
+        let row = sqlx::query(
+            "select s.id, s.account_id, a.email, s.last_used_at from sessions s join accounts a on a.id = s.account_id
+             where s.digest = ? and s.expires_at > ? and s.last_used_at > ?",
+        )
+        .bind(digest(value))
+        .bind(now)
+        .bind(now - SESSION_IDLE.num_seconds())
+        .fetch_optional(&self.db)
+        .await
+        .context("look up session")?
+        .ok_or(DomainError::NotAuthenticated)?;
+        let (session_id, last_used): (i64, i64) = (row.get(0), row.get(3));
+        // Sliding idle expiry, written at most once a minute per session.
+        if now - last_used >= 60 {
+            sqlx::query("update sessions set last_used_at = ?, updated_at = ? where id = ?")
+                .bind(now)
+                .bind(now)
+                .bind(session_id)
+                .execute(&self.db)
+                .await
+                .context("touch session")?;
+        }
+        Ok((
+            AccountInfo {
+                id: row.get(1),
+                email: row.get(2),
+            },
+            session_id,
+        ))
+    }
+
+    pub async fn sign_out(&self, session_id: i64) -> Result<(), DomainError> {
+        sqlx::query("delete from sessions where id = ?")
+            .bind(session_id)
+            .execute(&self.db)
+            .await
+            .context("delete session")?;
+        Ok(())
+    }
+
+    pub async fn sessions(&self, account_id: i64) -> Result<Vec<SessionInfo>, DomainError> {
+        let now = self.now().timestamp();
+        let rows = sqlx::query(
+            "select id, created_at, last_used_at, ip, user_agent from sessions
+             where account_id = ? and expires_at > ? and last_used_at > ? order by id",
+        )
+        .bind(account_id)
+        .bind(now)
+        .bind(now - SESSION_IDLE.num_seconds())
+        .fetch_all(&self.db)
+        .await
+        .context("list sessions")?;
+        Ok(rows
+            .into_iter()
+            .map(|r| SessionInfo {
+                id: r.get(0),
+                created_at: from_unix(r.get(1)),
+                last_used_at: from_unix(r.get(2)),
+                ip: r.get(3),
+                user_agent: r.get(4),
+            })
+            .collect())
+    }
+
+    /// Ends the given sessions of the account; all of them or, if any is not the
+    /// account's, none.
+    pub async fn sign_out_sessions(
+        &self,
+        account_id: i64,
+        ids: &[i64],
+    ) -> Result<u64, DomainError> {
+        let mut tx = self.db.begin().await.context("begin")?;
+        let mut ended = 0;
+        for id in ids {
+            let done = sqlx::query("delete from sessions where id = ? and account_id = ?")
+                .bind(id)
+                .bind(account_id)
+                .execute(&mut *tx)
+                .await
+                .context("delete session")?;
+            if done.rows_affected() == 0 {
+                return Err(DomainError::NotFound(format!(
+                    "no session {id} on this account"
+                )));
+            }
+            ended += done.rows_affected();
+        }
+        tx.commit().await.context("commit")?;
+        Ok(ended)
+    }
+
+    /// The confirmation every sensitive change asks for: the account's password,
+    /// with failed attempts counted and limited.
+    pub async fn confirm_password(
+        &self,
+        account_id: i64,
+        password: &str,
+        origin: &Origin,
+    ) -> Result<(), DomainError> {
+        if let Some(retry) = self.attempts_blocked(Some(account_id), None).await? {
+            return Err(DomainError::TooManyAttempts {
+                retry_after_secs: retry,
+            });
+        }
+        let hash: Option<String> =
+            sqlx::query_scalar("select password_hash from accounts where id = ?")
+                .bind(account_id)
+                .fetch_optional(&self.db)
+                .await
+                .context("read password hash")?;
+        if password.is_empty() || !self.verify_password(password, hash).await? {
+            self.record_failure(Some(account_id), None).await?;
+            self.audit(
+                Some(account_id),
+                "password.confirm",
+                Outcome::Failed,
+                None,
+                &Actor::Anonymous,
+                origin,
+            )
+            .await?;
+            return Err(DomainError::WrongPassword);
+        }
+        self.clear_failures(account_id).await
+    }
+
+    /// Sets a new password and signs out every session but `keep`.
+    pub async fn change_password(
+        &self,
+        account_id: i64,
+        keep: Option<i64>,
+        old: &str,
+        new: String,
+        origin: &Origin,
+    ) -> Result<(), DomainError> {
+        let new = NewPassword::parse(new, "newPassword")?;
+        self.confirm_password(account_id, old, origin).await?;
+        let hash = self.hash_password(new.expose()).await?;
+        let now = self.now().timestamp();
+        let mut tx = self.db.begin().await.context("begin")?;
+        sqlx::query("update accounts set password_hash = ?, updated_at = ? where id = ?")
+            .bind(&hash)
+            .bind(now)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await
+            .context("update password")?;
+        sqlx::query("delete from sessions where account_id = ? and id is not ?")
+            .bind(account_id)
+            .bind(keep)
+            .execute(&mut *tx)
+            .await
+            .context("sign out other sessions")?;
+        tx.commit().await.context("commit")?;
+        Ok(())
+    }
+
+    pub async fn account(
+        &self,
+        account_id: i64,
+    ) -> Result<(AccountInfo, DateTime<Utc>), DomainError> {
+        let row = sqlx::query("select id, email, created_at from accounts where id = ?")
+            .bind(account_id)
+            .fetch_optional(&self.db)
+            .await
+            .context("read account")?
+            .ok_or(DomainError::NotAuthenticated)?;
+        Ok((
+            AccountInfo {
+                id: row.get(0),
+                email: row.get(1),
+            },
+            from_unix(row.get(2)),
+        ))
+    }
+}
+
+/// Is this the unique index `name` refusing a duplicate?
+pub(crate) fn is_unique_violation(e: &dyn sqlx::error::DatabaseError, columns: &str) -> bool {
+    // SQLite names the columns of the violated unique index in its message; it has no
+    // constraint name to match on.
+    e.is_unique_violation()
+        && e.constraint().is_none_or(|c| c == columns)
+        && e.message().contains(columns)
+}

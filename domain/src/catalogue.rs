@@ -1,0 +1,659 @@
+//! The API catalogue: every platform method with its parameters and documentation,
+//! and the predefined API sets. It drives the REST router, the permission check, the
+//! dashboard's method picker, the API docs pages and the OpenAPI document.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ResultCode;
+
+/// How a parameter is encoded on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamKind {
+    Text,
+    Password,
+    /// A JSON document in a string parameter.
+    Json,
+    /// A list: a JSON array or values separated by `,` (and `;` for ids).
+    List,
+    /// `yyyy-MM-dd HH:mm:ss` or `yyyy-MM-dd`, UTC.
+    DateTime,
+    /// A multipart file part.
+    File,
+}
+
+impl ParamKind {
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Text => "string",
+            Self::Password => "string (password)",
+            Self::Json => "string (JSON)",
+            Self::List => "list",
+            Self::DateTime => "date-time",
+            Self::File => "file",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Param {
+    pub name: &'static str,
+    pub kind: ParamKind,
+    pub required: bool,
+    pub description: &'static str,
+}
+
+/// Who may call a method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// No credential at all (signing in).
+    Public,
+    /// A session only: never grantable to a token.
+    SessionOnly,
+    /// A session, or a token whose API set includes the method.
+    Grantable,
+}
+
+#[derive(Debug)]
+pub struct Method {
+    /// `group.service.Method`, e.g. `environment.control.StopEnv`.
+    pub id: &'static str,
+    pub access: Access,
+    pub summary: &'static str,
+    pub docs: &'static str,
+    pub params: &'static [Param],
+    /// What a successful response carries beside `result`.
+    pub returns: &'static str,
+    /// Result codes the method itself can return (credential errors come on top).
+    pub errors: &'static [ResultCode],
+}
+
+impl Method {
+    pub fn group(&self) -> &'static str {
+        self.id.split('.').next().unwrap_or_default()
+    }
+
+    pub fn service(&self) -> &'static str {
+        self.id.split('.').nth(1).unwrap_or_default()
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.id.rsplit('.').next().unwrap_or_default()
+    }
+
+    /// `group.service`, the heading the picker groups methods under.
+    pub fn service_id(&self) -> &'static str {
+        &self.id[..self.id.len() - self.name().len() - 1]
+    }
+
+    /// The REST path: `/1.0/environment/control/rest/stopenv`.
+    pub fn path(&self) -> String {
+        format!(
+            "/1.0/{}/{}/rest/{}",
+            self.group(),
+            self.service(),
+            self.name().to_ascii_lowercase()
+        )
+    }
+
+    /// The dashboard's docs page for this method.
+    pub fn docs_path(&self) -> String {
+        format!("/docs/api/{}", self.id)
+    }
+
+    pub fn grantable(&self) -> bool {
+        self.access == Access::Grantable
+    }
+
+    /// Does `needle` (already lower-cased) occur in the id or the summary?
+    pub fn matches(&self, needle: &str) -> bool {
+        needle.is_empty()
+            || self.id.to_ascii_lowercase().contains(needle)
+            || self.summary.to_lowercase().contains(needle)
+    }
+}
+
+const fn p(name: &'static str, kind: ParamKind, description: &'static str) -> Param {
+    Param {
+        name,
+        kind,
+        required: true,
+        description,
+    }
+}
+
+const fn opt(name: &'static str, kind: ParamKind, description: &'static str) -> Param {
+    Param {
+        name,
+        kind,
+        required: false,
+        description,
+    }
+}
+
+const fn pk(kind: ParamKind, name: &'static str, description: &'static str) -> Param {
+    p(name, kind, description)
+}
+
+use ParamKind::{DateTime, File, Json, List, Password, Text};
+use ResultCode as R;
+
+const ENV_NAME: Param = pk(
+    Text,
+    "envName",
+    "The environment's name (its short domain), e.g. `my-project`.",
+);
+const PASSWORD: Param = pk(
+    Password,
+    "password",
+    "The account password, confirming the change.",
+);
+
+static METHODS: &[Method] = &[
+    // users.authentication
+    Method {
+        id: "users.authentication.Signin",
+        access: Access::Public,
+        summary: "Sign in with email and password and get a session.",
+        docs: "Checks the email and password and opens a session. The returned `session` value authenticates later calls in the `session` parameter until it is signed out or expires. Failed attempts are rate-limited per account and per address.",
+        params: &[
+            pk(Text, "login", "The account's email address."),
+            pk(Password, "password", "The account password."),
+        ],
+        returns: "`session` (the session value), `uid` (the account id), `email`.",
+        errors: &[R::InvalidParam, R::WrongPassword, R::TooManyAttempts],
+    },
+    Method {
+        id: "users.authentication.Signout",
+        access: Access::SessionOnly,
+        summary: "End the current session.",
+        docs: "Ends the session passed in `session`. Any later call with it fails with 701.",
+        params: &[],
+        returns: "Nothing beside `result`.",
+        errors: &[],
+    },
+    Method {
+        id: "users.authentication.CheckSign",
+        access: Access::SessionOnly,
+        summary: "Check that the current session is still valid.",
+        docs: "Answers `result: 0` while the session is valid and 701 once it has expired or been signed out.",
+        params: &[],
+        returns: "`uid` and `email` of the signed-in account.",
+        errors: &[],
+    },
+    Method {
+        id: "users.authentication.GetSessions",
+        access: Access::SessionOnly,
+        summary: "List the account's open sessions.",
+        docs: "Lists every open session of the account with when and from where it was opened and last used; the calling session is marked `current`.",
+        params: &[],
+        returns: "`sessions[]`: `id`, `createdAt`, `lastUsed`, `ip`, `userAgent`, `current`.",
+        errors: &[],
+    },
+    Method {
+        id: "users.authentication.SignoutSessions",
+        access: Access::SessionOnly,
+        summary: "End chosen sessions of the account.",
+        docs: "Ends the listed sessions. Ids of sessions that are not the account's are refused with 5 and nothing is ended.",
+        params: &[pk(List, "ids", "Session ids, separated by `,` or `;`.")],
+        returns: "`count`: how many sessions were ended.",
+        errors: &[R::InvalidParam, R::NotFound],
+    },
+    Method {
+        id: "users.authentication.CreateToken",
+        access: Access::SessionOnly,
+        summary: "Generate a personal access token.",
+        docs: "Creates a token with a description, an optional expiry date and an API set: a predefined one named in `tokenTemplate`, or Custom with exactly the methods in `apiList`. The token value is in `token.key` of this response only; it is never shown again.",
+        params: &[
+            PASSWORD,
+            pk(Text, "description", "What the token is for, 1 to 255 characters."),
+            opt("tokenTemplate", Text, "A predefined API set: `extended-access`, `ide-plugins`, `marketplace` or `maven-plugin`."),
+            opt("apiList", List, "For a Custom set: method ids, as a JSON array or separated by `,`."),
+            opt("expiresAt", DateTime, "Last moment of validity: `yyyy-MM-dd HH:mm:ss` (UTC) or `yyyy-MM-dd` (through the end of that day). Absent: no expiry."),
+        ],
+        returns: "`token`: `id`, `key`, `description`, `expiresAt`, `createdAt`, `tokenTemplate`, `apiListItems[]`, `hint`.",
+        errors: &[R::InvalidParam, R::WrongPassword, R::TooManyAttempts],
+    },
+    Method {
+        id: "users.authentication.EditToken",
+        access: Access::SessionOnly,
+        summary: "Change a token's description, expiry or API set.",
+        docs: "Changes the given fields of a token and leaves the others as they are; its value stays valid. An empty `expiresAt` removes the expiry.",
+        params: &[
+            PASSWORD,
+            pk(Text, "id", "The token id."),
+            opt("description", Text, "A new description."),
+            opt("tokenTemplate", Text, "A new predefined API set."),
+            opt("apiList", List, "A new Custom method list."),
+            opt("expiresAt", DateTime, "A new expiry; empty for none."),
+        ],
+        returns: "`token` without `key`.",
+        errors: &[R::InvalidParam, R::NotFound, R::WrongPassword, R::TooManyAttempts],
+    },
+    Method {
+        id: "users.authentication.RegenerateToken",
+        access: Access::SessionOnly,
+        summary: "Give a token a new value; the old value stops working.",
+        docs: "Replaces the token's value and keeps everything else. The old value is refused from the moment this call answers. An expired token can be given a new `expiresAt` at the same time.",
+        params: &[
+            PASSWORD,
+            pk(Text, "id", "The token id."),
+            opt("expiresAt", DateTime, "A new expiry, for a token that has expired."),
+        ],
+        returns: "`token` with the new `key`, shown this once.",
+        errors: &[R::InvalidParam, R::NotFound, R::WrongPassword, R::TooManyAttempts],
+    },
+    Method {
+        id: "users.authentication.DeleteTokens",
+        access: Access::SessionOnly,
+        summary: "Remove tokens.",
+        docs: "Removes the listed tokens at once; their values are refused from the moment this call answers. If any id is not one of the account's tokens, nothing is removed.",
+        params: &[PASSWORD, pk(List, "ids", "Token ids, separated by `,` or `;`.")],
+        returns: "`count`: how many tokens were removed.",
+        errors: &[R::InvalidParam, R::NotFound, R::WrongPassword, R::TooManyAttempts],
+    },
+    Method {
+        id: "users.authentication.GetTokens",
+        access: Access::SessionOnly,
+        summary: "List the account's tokens.",
+        docs: "Lists the account's tokens, or only those in `ids`. Token values are never listed; `hint` tells them apart.",
+        params: &[opt("ids", List, "Token ids to list; absent lists all.")],
+        returns: "`apiTokens[]`: `id`, `description`, `expiresAt`, `lastUsed`, `createdAt`, `tokenTemplate`, `apiListItems[]`, `hint`.",
+        errors: &[R::InvalidParam],
+    },
+    Method {
+        id: "users.authentication.GetTokenApiList",
+        access: Access::SessionOnly,
+        summary: "List the methods a token can be granted.",
+        docs: "Lists every method a Custom token can be granted, optionally filtered by a search over ids and summaries.",
+        params: &[opt("search", Text, "Text to look for in method ids and summaries.")],
+        returns: "`tokenPermissions[]`: `method`, `service`, `summary`, `docsUrl`.",
+        errors: &[],
+    },
+    Method {
+        id: "users.authentication.GetTokenTemplates",
+        access: Access::SessionOnly,
+        summary: "List the predefined API sets.",
+        docs: "Lists the predefined API sets with the methods each grants today.",
+        params: &[],
+        returns: "`templates[]`: `id`, `name`, `apiList[]`.",
+        errors: &[],
+    },
+    // users.account
+    Method {
+        id: "users.account.GetUserInfo",
+        access: Access::Grantable,
+        summary: "Get the account's id and email.",
+        docs: "Returns who the credential belongs to.",
+        params: &[],
+        returns: "`uid`, `email`, `createdAt`.",
+        errors: &[],
+    },
+    Method {
+        id: "users.account.ChangePassword",
+        access: Access::SessionOnly,
+        summary: "Change the account password.",
+        docs: "Sets a new password (8 to 128 characters) after checking the old one. Every other session of the account is signed out.",
+        params: &[
+            pk(Password, "oldPassword", "The current password."),
+            pk(Password, "newPassword", "The new password, 8 to 128 characters."),
+        ],
+        returns: "Nothing beside `result`.",
+        errors: &[R::InvalidParam, R::WrongPassword, R::TooManyAttempts],
+    },
+    // environment.control
+    Method {
+        id: "environment.control.CreateEnvironment",
+        access: Access::Grantable,
+        summary: "Create an environment.",
+        docs: "Creates a running environment. `env` is a JSON object whose `shortdomain` is the name (2 to 40 lower-case letters, digits and hyphens, starting with a letter); `nodes` is a JSON array of node groups, each with `nodeType`, an optional `nodeGroup` (default `cp`) and `count` (1 to 16).",
+        params: &[
+            pk(Json, "env", "`{\"shortdomain\": \"my-project\"}`, optionally with `displayName`."),
+            pk(Json, "nodes", "`[{\"nodeType\": \"nginx\", \"nodeGroup\": \"cp\", \"count\": 1}]`."),
+        ],
+        returns: "`env` and `nodes[]` of the new environment.",
+        errors: &[R::InvalidParam, R::EnvAlreadyExists],
+    },
+    Method {
+        id: "environment.control.GetEnvs",
+        access: Access::Grantable,
+        summary: "List the account's environments.",
+        docs: "Lists every environment of the account with its status and node groups.",
+        params: &[],
+        returns: "`infos[]`, each with `env` and `nodes[]`.",
+        errors: &[],
+    },
+    Method {
+        id: "environment.control.GetEnvInfo",
+        access: Access::Grantable,
+        summary: "Get one environment's status, nodes and deployments.",
+        docs: "Returns the environment's status (1 running, 2 stopped, 4 sleeping), its node groups and what is deployed to it.",
+        params: &[ENV_NAME],
+        returns: "`env`, `nodes[]`, `deployments[]`.",
+        errors: &[R::InvalidParam, R::EnvNotExist],
+    },
+    Method {
+        id: "environment.control.StartEnv",
+        access: Access::Grantable,
+        summary: "Start a stopped or sleeping environment.",
+        docs: "Starts the environment. A running environment answers 2212.",
+        params: &[ENV_NAME],
+        returns: "Nothing beside `result`.",
+        errors: &[R::InvalidParam, R::EnvNotExist, R::NotAllowedForStatus],
+    },
+    Method {
+        id: "environment.control.StopEnv",
+        access: Access::Grantable,
+        summary: "Stop a running or sleeping environment.",
+        docs: "Stops the environment; the dashboard shows it stopped. A stopped environment answers 2212.",
+        params: &[ENV_NAME],
+        returns: "Nothing beside `result`.",
+        errors: &[R::InvalidParam, R::EnvNotExist, R::NotAllowedForStatus],
+    },
+    Method {
+        id: "environment.control.SleepEnv",
+        access: Access::Grantable,
+        summary: "Put a running environment to sleep.",
+        docs: "Hibernates a running environment; it keeps its state and can be started again. Any other status answers 2212.",
+        params: &[ENV_NAME],
+        returns: "Nothing beside `result`.",
+        errors: &[R::InvalidParam, R::EnvNotExist, R::NotAllowedForStatus],
+    },
+    Method {
+        id: "environment.control.RestartNodes",
+        access: Access::Grantable,
+        summary: "Restart an environment's nodes.",
+        docs: "Restarts every node of a running environment, or only those of `nodeGroup`. A stopped or sleeping environment answers 2212.",
+        params: &[ENV_NAME, opt("nodeGroup", Text, "Only this node group, e.g. `cp`.")],
+        returns: "`restarted`: how many nodes were restarted.",
+        errors: &[R::InvalidParam, R::EnvNotExist, R::NotAllowedForStatus],
+    },
+    Method {
+        id: "environment.control.DeleteEnv",
+        access: Access::Grantable,
+        summary: "Delete an environment for good.",
+        docs: "Deletes the environment with its nodes and deployments. The account password confirms it.",
+        params: &[ENV_NAME, PASSWORD],
+        returns: "Nothing beside `result`.",
+        errors: &[R::InvalidParam, R::EnvNotExist, R::WrongPassword, R::TooManyAttempts],
+    },
+    Method {
+        id: "environment.control.DeployApp",
+        access: Access::Grantable,
+        summary: "Deploy an archive to a running environment.",
+        docs: "Deploys the archive at `fileUrl` (an http(s) URL, such as the one `storage.uploader.Upload` returns) under `context` (default `ROOT`), replacing what was deployed there.",
+        params: &[
+            ENV_NAME,
+            pk(Text, "fileUrl", "Where the archive is: an http(s) URL."),
+            pk(Text, "fileName", "The archive's file name, e.g. `app.war`."),
+            opt("context", Text, "The context path to deploy under; default `ROOT`."),
+        ],
+        returns: "`deployment`: `context`, `fileName`, `fileUrl`, `deployedAt`.",
+        errors: &[R::InvalidParam, R::NotFound, R::EnvNotExist, R::NotAllowedForStatus],
+    },
+    // storage.uploader
+    Method {
+        id: "storage.uploader.Upload",
+        access: Access::Grantable,
+        summary: "Upload a file to deploy later.",
+        docs: "Stores a file (multipart part `file`) in the account's storage and returns a URL that `environment.control.DeployApp` accepts. Files above the server's size limit are refused.",
+        params: &[
+            opt("fid", Text, "An id of the caller's choosing, echoed back."),
+            Param { name: "file", kind: File, required: true, description: "The file, as a multipart part." },
+        ],
+        returns: "`file` (the URL), `name`, `size`, `fid`.",
+        errors: &[R::InvalidParam],
+    },
+    // marketplace.app
+    Method {
+        id: "marketplace.app.GetList",
+        access: Access::Grantable,
+        summary: "List the marketplace's apps.",
+        docs: "Lists the apps that `marketplace.app.Install` can create an environment from.",
+        params: &[opt("search", Text, "Text to look for in app ids, names and descriptions.")],
+        returns: "`apps[]`: `id`, `name`, `description`.",
+        errors: &[],
+    },
+    Method {
+        id: "marketplace.app.GetAppInfo",
+        access: Access::Grantable,
+        summary: "Describe one marketplace app.",
+        docs: "Returns an app's description and the node groups an install creates.",
+        params: &[pk(Text, "id", "The app id, e.g. `wordpress`.")],
+        returns: "`app`: `id`, `name`, `description`, `nodes[]`.",
+        errors: &[R::InvalidParam, R::NotFound],
+    },
+    Method {
+        id: "marketplace.app.Install",
+        access: Access::Grantable,
+        summary: "Install an app into a new environment.",
+        docs: "Creates a running environment named `envName` with the app's node groups.",
+        params: &[pk(Text, "id", "The app id."), ENV_NAME],
+        returns: "`env` and `nodes[]` of the new environment.",
+        errors: &[R::InvalidParam, R::NotFound, R::EnvAlreadyExists],
+    },
+];
+
+/// Every method, in the order the docs and the picker list them.
+pub fn methods() -> &'static [Method] {
+    METHODS
+}
+
+/// The method with exactly this id.
+pub fn method(id: &str) -> Option<&'static Method> {
+    METHODS.iter().find(|m| m.id == id)
+}
+
+/// The method a REST path names; the method part is matched without regard to case.
+pub fn method_at(group: &str, service: &str, name: &str) -> Option<&'static Method> {
+    METHODS.iter().find(|m| {
+        m.group() == group && m.service() == service && m.name().eq_ignore_ascii_case(name)
+    })
+}
+
+/// The methods a Custom token can be granted.
+pub fn grantable() -> impl Iterator<Item = &'static Method> {
+    METHODS.iter().filter(|m| m.grantable())
+}
+
+/// An API set: what a token may call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ApiSet {
+    ExtendedAccess,
+    IdePlugins,
+    Marketplace,
+    MavenPlugin,
+    Custom,
+}
+
+const IDE_PLUGINS: &[&str] = &[
+    "environment.control.GetEnvs",
+    "environment.control.GetEnvInfo",
+    "environment.control.StartEnv",
+    "environment.control.StopEnv",
+    "environment.control.RestartNodes",
+    "environment.control.DeployApp",
+    "storage.uploader.Upload",
+    "users.account.GetUserInfo",
+];
+const MARKETPLACE: &[&str] = &[
+    "marketplace.app.GetList",
+    "marketplace.app.GetAppInfo",
+    "marketplace.app.Install",
+    "environment.control.GetEnvs",
+    "environment.control.GetEnvInfo",
+];
+const MAVEN_PLUGIN: &[&str] = &[
+    "storage.uploader.Upload",
+    "environment.control.DeployApp",
+    "environment.control.GetEnvInfo",
+    "environment.control.RestartNodes",
+];
+
+impl ApiSet {
+    pub const PREDEFINED: [ApiSet; 4] = [
+        Self::ExtendedAccess,
+        Self::IdePlugins,
+        Self::Marketplace,
+        Self::MavenPlugin,
+    ];
+    pub const ALL: [ApiSet; 5] = [
+        Self::ExtendedAccess,
+        Self::IdePlugins,
+        Self::Marketplace,
+        Self::MavenPlugin,
+        Self::Custom,
+    ];
+
+    /// The stable key stored and sent as `tokenTemplate.id`.
+    pub const fn key(self) -> &'static str {
+        match self {
+            Self::ExtendedAccess => "extended-access",
+            Self::IdePlugins => "ide-plugins",
+            Self::Marketplace => "marketplace",
+            Self::MavenPlugin => "maven-plugin",
+            Self::Custom => "custom",
+        }
+    }
+
+    /// The name the dashboard shows.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::ExtendedAccess => "Extended Access",
+            Self::IdePlugins => "IDE Plugins",
+            Self::Marketplace => "Marketplace",
+            Self::MavenPlugin => "Maven Plugin",
+            Self::Custom => "Custom",
+        }
+    }
+
+    /// A set from its key or its name, without regard to case.
+    pub fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        Self::ALL
+            .into_iter()
+            .find(|s| s.key().eq_ignore_ascii_case(text) || s.name().eq_ignore_ascii_case(text))
+    }
+
+    pub fn is_predefined(self) -> bool {
+        self != Self::Custom
+    }
+
+    /// The methods a predefined set grants as the catalogue stands now; empty for Custom.
+    pub fn methods(self) -> Vec<&'static str> {
+        match self {
+            Self::ExtendedAccess => grantable().map(|m| m.id).collect(),
+            Self::IdePlugins => IDE_PLUGINS.to_vec(),
+            Self::Marketplace => MARKETPLACE.to_vec(),
+            Self::MavenPlugin => MAVEN_PLUGIN.to_vec(),
+            Self::Custom => Vec::new(),
+        }
+    }
+
+    /// May a token with this set (and, for Custom, these methods) call `method`?
+    pub fn allows(self, custom: &[String], method: &Method) -> bool {
+        if !method.grantable() {
+            return false;
+        }
+        match self {
+            Self::ExtendedAccess => true,
+            Self::IdePlugins => IDE_PLUGINS.contains(&method.id),
+            Self::Marketplace => MARKETPLACE.contains(&method.id),
+            Self::MavenPlugin => MAVEN_PLUGIN.contains(&method.id),
+            Self::Custom => custom.iter().any(|m| m == method.id),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn ids_are_unique_and_well_formed() {
+        let mut seen = HashSet::new();
+        for m in methods() {
+            assert!(seen.insert(m.id), "{} twice", m.id);
+            assert_eq!(m.id.split('.').count(), 3, "{}", m.id);
+            assert!(
+                m.name().starts_with(|c: char| c.is_ascii_uppercase()),
+                "{}",
+                m.id
+            );
+            assert!(!m.summary.is_empty() && !m.docs.is_empty(), "{}", m.id);
+        }
+    }
+
+    #[test]
+    fn rest_paths_resolve_to_their_method() {
+        for m in methods() {
+            let path = m.path();
+            let parts: Vec<&str> = path.split('/').collect();
+            assert_eq!(
+                method_at(parts[2], parts[3], parts[5]).map(|f| f.id),
+                Some(m.id)
+            );
+        }
+        assert_eq!(
+            method_at("environment", "control", "STOPENV").map(|m| m.id),
+            Some("environment.control.StopEnv")
+        );
+        assert!(method_at("environment", "control", "explode").is_none());
+    }
+
+    #[test]
+    fn predefined_sets_name_only_grantable_catalogue_methods() {
+        for set in ApiSet::PREDEFINED {
+            let ids = set.methods();
+            assert!(!ids.is_empty());
+            for id in ids {
+                let m = method(id).unwrap_or_else(|| panic!("{id} is not in the catalogue"));
+                assert!(m.grantable(), "{id} in {set:?}");
+                assert!(set.allows(&[], m));
+            }
+        }
+    }
+
+    #[test]
+    fn extended_access_is_everything_but_the_session_only_methods() {
+        let ext: HashSet<_> = ApiSet::ExtendedAccess.methods().into_iter().collect();
+        for m in methods() {
+            assert_eq!(
+                ext.contains(m.id),
+                m.access == Access::Grantable,
+                "{}",
+                m.id
+            );
+        }
+    }
+
+    #[test]
+    fn sets_refuse_what_they_do_not_list() {
+        let start = method("environment.control.StartEnv").unwrap();
+        assert!(ApiSet::IdePlugins.allows(&[], start));
+        assert!(!ApiSet::MavenPlugin.allows(&[], start));
+        assert!(!ApiSet::Marketplace.allows(&[], start));
+        assert!(!ApiSet::Custom.allows(&["environment.control.StopEnv".into()], start));
+        assert!(ApiSet::Custom.allows(&["environment.control.StartEnv".into()], start));
+        let create = method("users.authentication.CreateToken").unwrap();
+        assert!(!ApiSet::ExtendedAccess.allows(&[], create));
+        assert!(!ApiSet::Custom.allows(&[create.id.to_string()], create));
+    }
+
+    #[test]
+    fn sets_parse_from_key_or_name() {
+        for set in ApiSet::ALL {
+            assert_eq!(ApiSet::parse(set.key()), Some(set));
+            assert_eq!(ApiSet::parse(&set.name().to_uppercase()), Some(set));
+        }
+        assert_eq!(ApiSet::parse("everything"), None);
+    }
+
+    #[test]
+    fn search_matches_id_and_summary() {
+        let stop = method("environment.control.StopEnv").unwrap();
+        assert!(stop.matches("stopenv"));
+        assert!(stop.matches("stop a running"));
+        assert!(!stop.matches("upload"));
+    }
+}

@@ -1,0 +1,467 @@
+//! Storage of environments, their node groups and deployments, and uploads.
+
+use anyhow::Context;
+use sqlx::Row;
+
+use super::{Action, Deployment, EnvName, Environment, NodeGroup, Status};
+use crate::accounts::is_unique_violation;
+use crate::audit::Outcome;
+use crate::error::DomainError;
+use crate::marketplace;
+use crate::platform::{from_unix, random_base62, Caller, Platform};
+use crate::tokens::clip;
+
+/// A file stored by `storage.uploader.Upload`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Upload {
+    pub url: String,
+    pub name: String,
+    pub size: u64,
+}
+
+impl Platform {
+    pub async fn environments(&self, account_id: i64) -> Result<Vec<Environment>, DomainError> {
+        let names: Vec<String> =
+            sqlx::query_scalar("select name from environments where account_id = ? order by name")
+                .bind(account_id)
+                .fetch_all(&self.db)
+                .await
+                .context("list environments")?;
+        let mut out = Vec::with_capacity(names.len());
+        for name in names {
+            out.push(self.load_environment(account_id, &name).await?.1);
+        }
+        Ok(out)
+    }
+
+    pub async fn environment(
+        &self,
+        account_id: i64,
+        name: &EnvName,
+    ) -> Result<Environment, DomainError> {
+        Ok(self.load_environment(account_id, name.as_str()).await?.1)
+    }
+
+    async fn load_environment(
+        &self,
+        account_id: i64,
+        name: &str,
+    ) -> Result<(i64, Environment), DomainError> {
+        let row = sqlx::query(
+            "select id, name, display_name, status, app_id, created_at, updated_at from environments
+             where account_id = ? and name = ?",
+        )
+        .bind(account_id)
+        .bind(name)
+        .fetch_optional(&self.db)
+        .await
+        .context("read environment")?
+        .ok_or_else(|| DomainError::EnvNotExist(name.to_owned()))?;
+        let id: i64 = row.get(0);
+        let nodes = sqlx::query(
+            "select node_group, node_type, count from nodes where environment_id = ? order by id",
+        )
+        .bind(id)
+        .fetch_all(&self.db)
+        .await
+        .context("read nodes")?
+        .into_iter()
+        .map(|r| NodeGroup {
+            node_group: r.get(0),
+            node_type: r.get(1),
+            count: r.get(2),
+        })
+        .collect();
+        let deployments = sqlx::query(
+            "select context, file_name, file_url, updated_at from deployments where environment_id = ? order by context",
+        )
+        .bind(id)
+        .fetch_all(&self.db)
+        .await
+        .context("read deployments")?
+        .into_iter()
+        .map(|r| Deployment { context: r.get(0), file_name: r.get(1), file_url: r.get(2), deployed_at: from_unix(r.get(3)) })
+        .collect();
+        let status = Status::from_code(row.get(3)).with_context(|| "stored status")?;
+        Ok((
+            id,
+            Environment {
+                name: row.get(1),
+                display_name: row.get(2),
+                status,
+                app_id: row.get(4),
+                created_at: from_unix(row.get(5)),
+                updated_at: from_unix(row.get(6)),
+                nodes,
+                deployments,
+            },
+        ))
+    }
+
+    pub async fn create_environment(
+        &self,
+        caller: &Caller,
+        name: &EnvName,
+        display_name: Option<&str>,
+        nodes: &[NodeGroup],
+        app_id: Option<&str>,
+    ) -> Result<Environment, DomainError> {
+        let display_name = display_name
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .unwrap_or(name.as_str());
+        if display_name.chars().count() > 100 || display_name.chars().any(char::is_control) {
+            return Err(DomainError::param(
+                "env",
+                "displayName must be at most 100 printable characters",
+            ));
+        }
+        let now = self.now().timestamp();
+        let mut tx = self.db.begin().await.context("begin")?;
+        let inserted = sqlx::query_scalar::<_, i64>(
+            "insert into environments (account_id, name, display_name, status, app_id, created_at, updated_at)
+             values (?, ?, ?, ?, ?, ?, ?) returning id",
+        )
+        .bind(caller.account.id)
+        .bind(name.as_str())
+        .bind(display_name)
+        .bind(Status::Running.code())
+        .bind(app_id)
+        .bind(now)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await;
+        let id = match inserted {
+            Ok(id) => id,
+            Err(sqlx::Error::Database(e))
+                if is_unique_violation(e.as_ref(), "environments.name") =>
+            {
+                return Err(DomainError::EnvAlreadyExists(name.as_str().to_owned()))
+            }
+            Err(e) => return Err(anyhow::Error::new(e).context("insert environment").into()),
+        };
+        for node in nodes {
+            sqlx::query(
+                "insert into nodes (environment_id, node_group, node_type, count, created_at, updated_at)
+                 values (?, ?, ?, ?, ?, ?)",
+            )
+            .bind(id)
+            .bind(&node.node_group)
+            .bind(&node.node_type)
+            .bind(node.count)
+            .bind(now)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .context("insert node group")?;
+        }
+        tx.commit().await.context("commit environment")?;
+        self.audit(
+            Some(caller.account.id),
+            "env.create",
+            Outcome::Ok,
+            Some(name.as_str()),
+            &caller.actor,
+            &caller.origin,
+        )
+        .await?;
+        self.environment(caller.account.id, name).await
+    }
+
+    /// Start, stop, sleep or restart; refused with 2212 where the status forbids it.
+    pub async fn change_status(
+        &self,
+        caller: &Caller,
+        name: &EnvName,
+        action: Action,
+    ) -> Result<Environment, DomainError> {
+        // Compare-and-set on the status, so two concurrent calls cannot both succeed.
+        for _ in 0..5 {
+            let (id, env) = self
+                .load_environment(caller.account.id, name.as_str())
+                .await?;
+            let next = env.status.apply(action)?;
+            let now = self.now().timestamp();
+            let done = sqlx::query(
+                "update environments set status = ?, updated_at = ? where id = ? and status = ?",
+            )
+            .bind(next.code())
+            .bind(now)
+            .bind(id)
+            .bind(env.status.code())
+            .execute(&self.db)
+            .await
+            .context("update environment status")?;
+            if done.rows_affected() == 1 {
+                if action == Action::Restart {
+                    sqlx::query("update nodes set restarted_at = ?, updated_at = ? where environment_id = ?")
+                        .bind(now)
+                        .bind(now)
+                        .bind(id)
+                        .execute(&self.db)
+                        .await
+                        .context("restart nodes")?;
+                }
+                let label = format!("env.{}", format!("{action:?}").to_lowercase());
+                self.audit(
+                    Some(caller.account.id),
+                    &label,
+                    Outcome::Ok,
+                    Some(name.as_str()),
+                    &caller.actor,
+                    &caller.origin,
+                )
+                .await?;
+                return self.environment(caller.account.id, name).await;
+            }
+        }
+        Err(anyhow::anyhow!("environment status kept changing").into())
+    }
+
+    /// Restarts the nodes of a running environment (or of one node group); returns how many.
+    pub async fn restart_nodes(
+        &self,
+        caller: &Caller,
+        name: &EnvName,
+        node_group: Option<&str>,
+    ) -> Result<i64, DomainError> {
+        let env = self.environment(caller.account.id, name).await?;
+        let group = node_group.map(str::trim).filter(|g| !g.is_empty());
+        let count = match group {
+            Some(g) => env
+                .nodes
+                .iter()
+                .find(|n| n.node_group == g)
+                .map(|n| n.count)
+                .ok_or_else(|| {
+                    DomainError::param(
+                        "nodeGroup",
+                        format!("{} has no node group \"{}\"", name.as_str(), clip(g)),
+                    )
+                })?,
+            None => env.nodes.iter().map(|n| n.count).sum(),
+        };
+        self.change_status(caller, name, Action::Restart).await?;
+        Ok(count)
+    }
+
+    pub async fn delete_environment(
+        &self,
+        caller: &Caller,
+        password: &str,
+        name: &EnvName,
+    ) -> Result<(), DomainError> {
+        let (id, _) = self
+            .load_environment(caller.account.id, name.as_str())
+            .await?;
+        self.confirm_password(caller.account.id, password, &caller.origin)
+            .await?;
+        sqlx::query("delete from environments where id = ?")
+            .bind(id)
+            .execute(&self.db)
+            .await
+            .context("delete environment")?;
+        self.audit(
+            Some(caller.account.id),
+            "env.delete",
+            Outcome::Ok,
+            Some(name.as_str()),
+            &caller.actor,
+            &caller.origin,
+        )
+        .await
+    }
+
+    pub async fn deploy(
+        &self,
+        caller: &Caller,
+        name: &EnvName,
+        file_url: &str,
+        file_name: &str,
+        context: Option<&str>,
+    ) -> Result<Deployment, DomainError> {
+        let file_url = file_url.trim();
+        let file_name = file_name.trim();
+        let context = context
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .unwrap_or("ROOT");
+        if !(file_url.starts_with("http://") || file_url.starts_with("https://"))
+            || file_url.len() > 2048
+        {
+            return Err(DomainError::param("fileUrl", "must be an http(s) URL"));
+        }
+        if file_name.is_empty()
+            || file_name.len() > 255
+            || file_name.contains(['/', '\\'])
+            || file_name.chars().any(char::is_control)
+        {
+            return Err(DomainError::param("fileName", "must be a plain file name"));
+        }
+        if context.len() > 64
+            || !context
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        {
+            return Err(DomainError::param(
+                "context",
+                "must be letters, digits, '-', '_' or '.'",
+            ));
+        }
+        // A URL of this server's own storage must name one of the caller's uploads.
+        let own = format!("{}/files/", self.settings.public_url.trim_end_matches('/'));
+        if let Some(rest) = file_url.strip_prefix(&own) {
+            let public_id = rest.split('/').next().unwrap_or_default();
+            let found: Option<i64> =
+                sqlx::query_scalar("select id from uploads where public_id = ? and account_id = ?")
+                    .bind(public_id)
+                    .bind(caller.account.id)
+                    .fetch_optional(&self.db)
+                    .await
+                    .context("look up upload")?;
+            if found.is_none() {
+                return Err(DomainError::NotFound("no uploaded file at fileUrl".into()));
+            }
+        }
+        let (id, env) = self
+            .load_environment(caller.account.id, name.as_str())
+            .await?;
+        if env.status != Status::Running {
+            return Err(DomainError::NotAllowedForStatus(format!(
+                "cannot deploy to an environment that is {}",
+                env.status.name()
+            )));
+        }
+        let now = self.now().timestamp();
+        sqlx::query(
+            "insert into deployments (environment_id, context, file_name, file_url, created_at, updated_at)
+             values (?, ?, ?, ?, ?, ?)
+             on conflict (environment_id, context) do update set file_name = excluded.file_name,
+                 file_url = excluded.file_url, updated_at = excluded.updated_at",
+        )
+        .bind(id)
+        .bind(context)
+        .bind(file_name)
+        .bind(file_url)
+        .bind(now)
+        .bind(now)
+        .execute(&self.db)
+        .await
+        .context("insert deployment")?;
+        self.audit(
+            Some(caller.account.id),
+            "env.deploy",
+            Outcome::Ok,
+            Some(name.as_str()),
+            &caller.actor,
+            &caller.origin,
+        )
+        .await?;
+        Ok(Deployment {
+            context: context.into(),
+            file_name: file_name.into(),
+            file_url: file_url.into(),
+            deployed_at: from_unix(now),
+        })
+    }
+
+    pub async fn install(
+        &self,
+        caller: &Caller,
+        app_id: &str,
+        name: &EnvName,
+    ) -> Result<Environment, DomainError> {
+        if app_id.trim().is_empty() {
+            return Err(DomainError::param("id", "is required"));
+        }
+        let app = marketplace::app(app_id)
+            .ok_or_else(|| DomainError::NotFound(format!("no app \"{}\"", clip(app_id))))?;
+        let nodes: Vec<NodeGroup> = app
+            .nodes
+            .iter()
+            .map(|(group, kind, count)| NodeGroup {
+                node_group: (*group).into(),
+                node_type: (*kind).into(),
+                count: *count,
+            })
+            .collect();
+        self.create_environment(caller, name, Some(app.name), &nodes, Some(app.id))
+            .await
+    }
+
+    /// Stores an uploaded file under the data folder and returns the URL it is known by.
+    pub async fn upload(
+        &self,
+        caller: &Caller,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Result<Upload, DomainError> {
+        let name: String = file_name
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
+        if name.is_empty()
+            || name.len() > 255
+            || name.chars().any(char::is_control)
+            || name == "."
+            || name == ".."
+        {
+            return Err(DomainError::param("file", "needs a file name"));
+        }
+        if bytes.len() > self.settings.upload_limit {
+            return Err(DomainError::param(
+                "file",
+                format!("is larger than {} bytes", self.settings.upload_limit),
+            ));
+        }
+        let public_id = random_base62(24);
+        let dir = self.settings.data_dir.join("uploads");
+        tokio::fs::create_dir_all(&dir)
+            .await
+            .context("create uploads folder")?;
+        let path = dir.join(&public_id);
+        let tmp = dir.join(format!("{public_id}.part"));
+        tokio::fs::write(&tmp, bytes)
+            .await
+            .context("write upload")?;
+        tokio::fs::rename(&tmp, &path)
+            .await
+            .context("move upload in place")?;
+        let now = self.now().timestamp();
+        sqlx::query(
+            "insert into uploads (account_id, public_id, file_name, size, created_at, updated_at) values (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(caller.account.id)
+        .bind(&public_id)
+        .bind(&name)
+        .bind(bytes.len() as i64)
+        .bind(now)
+        .bind(now)
+        .execute(&self.db)
+        .await
+        .context("insert upload")?;
+        let url = format!(
+            "{}/files/{public_id}/{}",
+            self.settings.public_url.trim_end_matches('/'),
+            urlencode(&name)
+        );
+        Ok(Upload {
+            url,
+            name,
+            size: bytes.len() as u64,
+        })
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,18 @@
+//! Patio's token domain: one source of truth for the rules that the REST API and the
+//! dashboard share. Pure types compile to wasm; storage and crypto sit behind the
+//! `server` feature.
+
+pub mod accounts;
+pub mod audit;
+pub mod catalogue;
+pub mod environments;
+pub mod error;
+pub mod marketplace;
+pub mod tokens;
+
+#[cfg(feature = "server")]
+pub mod platform;
+
+pub use error::{DomainError, ResultCode};
+#[cfg(feature = "server")]
+pub use platform::{Caller, Clock, Platform, PlatformSettings};

@@ -1,0 +1,393 @@
+//! Storage of tokens: only the SHA-256 digest of a value is kept, and a value is
+//! verified with one indexed lookup by that digest.
+
+use anyhow::Context;
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+
+use super::{Description, Expiry, Grant, LastUse, RevealedToken, TokenSecret, TokenSummary};
+use crate::audit::{Actor, Outcome};
+use crate::catalogue::ApiSet;
+use crate::error::DomainError;
+use crate::platform::{digest, from_unix, random_base62, Caller, Platform};
+
+/// What a new token is made of.
+#[derive(Clone, Debug)]
+pub struct TokenDraft {
+    pub description: Description,
+    pub grant: Grant,
+    pub expires_at: Option<Expiry>,
+}
+
+/// The fields an edit changes; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct TokenEdit {
+    pub description: Option<Description>,
+    pub grant: Option<Grant>,
+    pub expires_at: Option<Option<Expiry>>,
+}
+
+/// A verified token: whose it is and what it may call.
+#[derive(Clone, Debug)]
+pub struct TokenGrant {
+    pub token_id: i64,
+    pub account_id: i64,
+    pub email: String,
+    pub hint: String,
+    pub grant: Grant,
+}
+
+const SUMMARY_COLUMNS: &str =
+    "t.id, t.description, t.api_set, t.expires_at, t.created_at, t.updated_at,
+     t.last_used_at, t.last_used_ip, t.hint,
+     (select group_concat(m.method_id, ',') from token_methods m where m.token_id = t.id)";
+
+fn grant_of(api_set: &str, methods: Option<String>) -> Result<Grant, DomainError> {
+    let set = ApiSet::parse(api_set).with_context(|| format!("stored api_set {api_set:?}"))?;
+    let mut custom: Vec<String> = methods
+        .unwrap_or_default()
+        .split(',')
+        .filter(|m| !m.is_empty())
+        .map(str::to_owned)
+        .collect();
+    custom.sort();
+    Ok(Grant { set, custom })
+}
+
+fn summary(row: &SqliteRow) -> Result<TokenSummary, DomainError> {
+    let last_used_at: Option<i64> = row.get(6);
+    Ok(TokenSummary {
+        id: row.get(0),
+        description: row.get(1),
+        grant: grant_of(row.get(2), row.get(9))?,
+        expires_at: row.get::<Option<i64>, _>(3).map(from_unix),
+        created_at: from_unix(row.get(4)),
+        updated_at: from_unix(row.get(5)),
+        last_used: last_used_at.map(|at| LastUse {
+            at: from_unix(at),
+            ip: row.get(7),
+        }),
+        hint: row.get(8),
+    })
+}
+
+fn new_secret() -> Result<TokenSecret, DomainError> {
+    TokenSecret::from_entropy(&random_base62(32))
+}
+
+impl Platform {
+    pub async fn tokens(
+        &self,
+        account_id: i64,
+        ids: Option<&[i64]>,
+    ) -> Result<Vec<TokenSummary>, DomainError> {
+        let rows = sqlx::query(&format!(
+            "select {SUMMARY_COLUMNS} from tokens t where t.account_id = ? order by t.id"
+        ))
+        .bind(account_id)
+        .fetch_all(&self.db)
+        .await
+        .context("list tokens")?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let token = summary(row)?;
+            if ids.is_none_or(|ids| ids.contains(&token.id)) {
+                out.push(token);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn token(&self, account_id: i64, id: i64) -> Result<TokenSummary, DomainError> {
+        let row = sqlx::query(&format!(
+            "select {SUMMARY_COLUMNS} from tokens t where t.account_id = ? and t.id = ?"
+        ))
+        .bind(account_id)
+        .bind(id)
+        .fetch_optional(&self.db)
+        .await
+        .context("read token")?
+        .ok_or_else(|| DomainError::NotFound(format!("no token {id} on this account")))?;
+        summary(&row)
+    }
+
+    async fn audit_token(
+        &self,
+        caller: &Caller,
+        action: &str,
+        target: &str,
+    ) -> Result<(), DomainError> {
+        self.audit(
+            Some(caller.account.id),
+            action,
+            Outcome::Ok,
+            Some(target),
+            &caller.actor,
+            &caller.origin,
+        )
+        .await
+    }
+
+    pub async fn create_token(
+        &self,
+        caller: &Caller,
+        password: &str,
+        draft: TokenDraft,
+    ) -> Result<RevealedToken, DomainError> {
+        self.confirm_password(caller.account.id, password, &caller.origin)
+            .await?;
+        let secret = new_secret()?;
+        let now = self.now().timestamp();
+        let mut tx = self.db.begin().await.context("begin")?;
+        let id: i64 = sqlx::query_scalar(
+            "insert into tokens (account_id, description, digest, hint, api_set, expires_at, created_at, updated_at)
+             values (?, ?, ?, ?, ?, ?, ?, ?) returning id",
+        )
+        .bind(caller.account.id)
+        .bind(draft.description.as_str())
+        .bind(digest(secret.expose()))
+        .bind(secret.hint())
+        .bind(draft.grant.set.key())
+        .bind(draft.expires_at.map(|e| e.timestamp()))
+        .bind(now)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .context("insert token")?;
+        for method in &draft.grant.custom {
+            sqlx::query("insert into token_methods (token_id, method_id, created_at, updated_at) values (?, ?, ?, ?)")
+                .bind(id)
+                .bind(method)
+                .bind(now)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .context("insert token method")?;
+        }
+        tx.commit().await.context("commit token")?;
+        self.audit_token(
+            caller,
+            "token.create",
+            &format!("token {id} ({})", secret.hint()),
+        )
+        .await?;
+        let token = self.token(caller.account.id, id).await?;
+        Ok(RevealedToken {
+            token,
+            key: secret.expose().to_owned(),
+        })
+    }
+
+    pub async fn edit_token(
+        &self,
+        caller: &Caller,
+        password: &str,
+        id: i64,
+        edit: TokenEdit,
+    ) -> Result<TokenSummary, DomainError> {
+        self.confirm_password(caller.account.id, password, &caller.origin)
+            .await?;
+        let now = self.now().timestamp();
+        let mut tx = self.db.begin().await.context("begin")?;
+        let current = sqlx::query(
+            "select description, api_set, expires_at from tokens where id = ? and account_id = ?",
+        )
+        .bind(id)
+        .bind(caller.account.id)
+        .fetch_optional(&mut *tx)
+        .await
+        .context("read token for edit")?
+        .ok_or_else(|| DomainError::NotFound(format!("no token {id} on this account")))?;
+        let description = edit
+            .description
+            .map_or_else(|| current.get::<String, _>(0), |d| d.as_str().to_owned());
+        let api_set = edit
+            .grant
+            .as_ref()
+            .map_or_else(|| current.get::<String, _>(1), |g| g.set.key().to_owned());
+        let expires_at = edit.expires_at.map_or_else(
+            || current.get::<Option<i64>, _>(2),
+            |e| e.map(|e| e.timestamp()),
+        );
+        sqlx::query("update tokens set description = ?, api_set = ?, expires_at = ?, updated_at = ? where id = ?")
+            .bind(&description)
+            .bind(&api_set)
+            .bind(expires_at)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .context("update token")?;
+        if let Some(grant) = &edit.grant {
+            sqlx::query("delete from token_methods where token_id = ?")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .context("clear token methods")?;
+            for method in &grant.custom {
+                sqlx::query("insert into token_methods (token_id, method_id, created_at, updated_at) values (?, ?, ?, ?)")
+                    .bind(id)
+                    .bind(method)
+                    .bind(now)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    .context("insert token method")?;
+            }
+        }
+        tx.commit().await.context("commit token edit")?;
+        self.audit_token(caller, "token.edit", &format!("token {id}"))
+            .await?;
+        self.token(caller.account.id, id).await
+    }
+
+    /// A new value for the token; the old one is refused from the moment this returns.
+    pub async fn regenerate_token(
+        &self,
+        caller: &Caller,
+        password: &str,
+        id: i64,
+        expires_at: Option<Option<Expiry>>,
+    ) -> Result<RevealedToken, DomainError> {
+        self.confirm_password(caller.account.id, password, &caller.origin)
+            .await?;
+        let secret = new_secret()?;
+        let now = self.now().timestamp();
+        let done = sqlx::query(
+            "update tokens set digest = ?, hint = ?, expires_at = case when ? then ? else expires_at end, updated_at = ?
+             where id = ? and account_id = ?",
+        )
+        .bind(digest(secret.expose()))
+        .bind(secret.hint())
+        .bind(expires_at.is_some())
+        .bind(expires_at.flatten().map(|e| e.timestamp()))
+        .bind(now)
+        .bind(id)
+        .bind(caller.account.id)
+        .execute(&self.db)
+        .await
+        .context("regenerate token")?;
+        if done.rows_affected() == 0 {
+            return Err(DomainError::NotFound(format!(
+                "no token {id} on this account"
+            )));
+        }
+        self.audit_token(
+            caller,
+            "token.regenerate",
+            &format!("token {id} ({})", secret.hint()),
+        )
+        .await?;
+        let token = self.token(caller.account.id, id).await?;
+        Ok(RevealedToken {
+            token,
+            key: secret.expose().to_owned(),
+        })
+    }
+
+    /// Removes all the given tokens or, if any is not the account's, none.
+    pub async fn delete_tokens(
+        &self,
+        caller: &Caller,
+        password: &str,
+        ids: &[i64],
+    ) -> Result<u64, DomainError> {
+        self.confirm_password(caller.account.id, password, &caller.origin)
+            .await?;
+        let mut tx = self.db.begin().await.context("begin")?;
+        for id in ids {
+            let done = sqlx::query("delete from tokens where id = ? and account_id = ?")
+                .bind(id)
+                .bind(caller.account.id)
+                .execute(&mut *tx)
+                .await
+                .context("delete token")?;
+            if done.rows_affected() == 0 {
+                return Err(DomainError::NotFound(format!(
+                    "no token {id} on this account"
+                )));
+            }
+        }
+        tx.commit().await.context("commit token removal")?;
+        for id in ids {
+            self.audit_token(caller, "token.delete", &format!("token {id}"))
+                .await?;
+        }
+        Ok(ids.len() as u64)
+    }
+
+    /// Verifies a presented value: well-formed, known, not expired. Malformed values
+    /// are refused without a database read.
+    pub async fn verify_token(&self, value: &str) -> Result<TokenGrant, DomainError> {
+        let secret = TokenSecret::parse(value).ok_or(DomainError::NotAuthenticated)?;
+        let now = self.now();
+        let row = sqlx::query(
+            "select t.id, t.account_id, a.email, t.hint, t.api_set, t.expires_at,
+                    (select group_concat(m.method_id, ',') from token_methods m where m.token_id = t.id)
+             from tokens t join accounts a on a.id = t.account_id where t.digest = ?",
+        )
+        .bind(digest(secret.expose()))
+        .fetch_optional(&self.db)
+        .await
+        .context("look up token")?
+        .ok_or(DomainError::NotAuthenticated)?;
+        let expires_at = row.get::<Option<i64>, _>(5).map(from_unix);
+        if !super::is_live(expires_at, now) {
+            return Err(DomainError::NotAuthenticated);
+        }
+        Ok(TokenGrant {
+            token_id: row.get(0),
+            account_id: row.get(1),
+            email: row.get(2),
+            hint: row.get(3),
+            grant: grant_of(row.get(4), row.get(6))?,
+        })
+    }
+
+    /// Records that a token was used, at most once a second per token.
+    pub async fn touch_token(&self, token_id: i64, ip: Option<&str>) -> Result<(), DomainError> {
+        let now = self.now().timestamp();
+        sqlx::query(
+            "update tokens set last_used_at = ?, last_used_ip = ?
+             where id = ? and (last_used_at is null or last_used_at < ? or last_used_ip is not ?)",
+        )
+        .bind(now)
+        .bind(ip)
+        .bind(token_id)
+        .bind(now)
+        .bind(ip)
+        .execute(&self.db)
+        .await
+        .context("record token use")?;
+        Ok(())
+    }
+
+    /// Records a call a token was not allowed to make.
+    pub async fn audit_denied(&self, caller: &Caller, method: &str) -> Result<(), DomainError> {
+        self.audit(
+            Some(caller.account.id),
+            "api.call",
+            Outcome::Denied,
+            Some(method),
+            &caller.actor,
+            &caller.origin,
+        )
+        .await
+    }
+}
+
+impl Caller {
+    pub fn token(grant: &TokenGrant, origin: crate::accounts::Origin) -> Self {
+        Self {
+            account: crate::accounts::AccountInfo {
+                id: grant.account_id,
+                email: grant.email.clone(),
+            },
+            actor: Actor::Token {
+                hint: grant.hint.clone(),
+            },
+            session_id: None,
+            origin,
+        }
+    }
+}

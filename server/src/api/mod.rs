@@ -1,0 +1,208 @@
+//! The platform REST API: `/1.0/<group>/<service>/rest/<method>`, GET or POST, the
+//! credential in `session` or `Authorization: Bearer`. One handler reads the call,
+//! finds the method in the catalogue, checks the credential against it, and hands
+//! the parameters to the group's module; every answer is JSON with `result`.
+
+mod environment;
+mod marketplace;
+mod params;
+mod storage;
+mod users;
+pub mod views;
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequest, Multipart, Path, Request, State};
+use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, USER_AGENT};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use domain::accounts::Origin;
+use domain::audit::Actor;
+use domain::catalogue::{self, Access, Method};
+use domain::tokens::looks_like_token;
+use domain::{Caller, DomainError, Platform};
+use serde_json::{json, Map, Value};
+
+pub use params::Params;
+
+use crate::AppState;
+
+/// What a method answers beside `result: 0`.
+pub type Reply = Result<Map<String, Value>, DomainError>;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/1.0/{group}/{service}/rest/{method}", get(call).post(call))
+        .route("/1.0/openapi.json", get(crate::openapi::document))
+}
+
+async fn call(
+    State(platform): State<Platform>,
+    Path((group, service, name)): Path<(String, String, String)>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Response {
+    let headers = request.headers().clone();
+    let origin = Origin {
+        ip: Some(peer.ip().to_string()),
+        user_agent: headers
+            .get(USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    };
+    let outcome = async {
+        let method = catalogue::method_at(&group, &service, &name)
+            .ok_or_else(|| DomainError::NotFound(format!("no method {group}.{service}.{name}")))?;
+        let params = read_params(request, method).await?;
+        let caller = authenticate(&platform, method, &params, &headers, origin.clone()).await?;
+        dispatch(&platform, method, caller, &params, &origin).await
+    }
+    .await;
+    let reveals = outcome
+        .as_ref()
+        .is_ok_and(|m| m.get("token").is_some_and(|t| t.get("key").is_some()))
+        || outcome.as_ref().is_ok_and(|m| m.contains_key("session"));
+    let mut response = Json(envelope(outcome)).into_response();
+    if reveals {
+        response
+            .headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// `{"result": 0, …}` or `{"result": code, "error": "…"}`.
+pub fn envelope(outcome: Reply) -> Value {
+    match outcome {
+        Ok(mut fields) => {
+            fields.insert("result".into(), json!(0));
+            Value::Object(fields)
+        }
+        Err(e) => {
+            let mut body = json!({ "result": e.code().number(), "error": e.to_string() });
+            if let DomainError::TooManyAttempts { retry_after_secs } = e {
+                body["retryAfter"] = json!(retry_after_secs);
+            }
+            body
+        }
+    }
+}
+
+async fn read_params(request: Request, method: &Method) -> Result<Params, DomainError> {
+    let query = request.uri().query().unwrap_or_default().to_owned();
+    let mut params = Params::from_urlencoded(&query)?;
+    let content_type = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if content_type.starts_with("multipart/form-data") {
+        let multipart = Multipart::from_request(request, &())
+            .await
+            .map_err(|_| DomainError::InvalidParam("the multipart body is malformed".into()))?;
+        params.read_multipart(multipart, method).await?;
+    } else if content_type.starts_with("application/x-www-form-urlencoded") {
+        let body = axum::body::to_bytes(request.into_body(), usize::MAX)
+            .await
+            .map_err(|_| DomainError::InvalidParam("the request body could not be read".into()))?;
+        let text = std::str::from_utf8(&body)
+            .map_err(|_| DomainError::InvalidParam("the body is not UTF-8".into()))?;
+        params.extend(Params::from_urlencoded(text)?);
+    }
+    Ok(params)
+}
+
+/// The credential from `session` or `Authorization: Bearer`, never both.
+fn credential(params: &Params, headers: &HeaderMap) -> Result<Option<String>, DomainError> {
+    let from_param = params.single("session")?;
+    let mut bearer = headers.get_all(AUTHORIZATION).iter();
+    let from_header = match (bearer.next(), bearer.next()) {
+        (None, _) => None,
+        (Some(_), Some(_)) => {
+            return Err(DomainError::InvalidParam(
+                "Authorization is given twice".into(),
+            ))
+        }
+        (Some(value), None) => {
+            let value = value.to_str().map_err(|_| DomainError::NotAuthenticated)?;
+            let token = value
+                .strip_prefix("Bearer ")
+                .or_else(|| value.strip_prefix("bearer "))
+                .ok_or_else(|| {
+                    DomainError::InvalidParam("Authorization must be Bearer <token>".into())
+                })?;
+            Some(token.trim().to_owned())
+        }
+    };
+    match (from_param, from_header) {
+        (Some(_), Some(_)) => Err(DomainError::InvalidParam(
+            "pass the credential once: in session or in the Authorization header".into(),
+        )),
+        (Some(p), None) => Ok(Some(p.to_owned())),
+        (None, h) => Ok(h),
+    }
+}
+
+async fn authenticate(
+    platform: &Platform,
+    method: &Method,
+    params: &Params,
+    headers: &HeaderMap,
+    origin: Origin,
+) -> Result<Option<Caller>, DomainError> {
+    let credential = credential(params, headers)?;
+    if method.access == Access::Public {
+        return Ok(None);
+    }
+    let value = credential
+        .filter(|c| !c.is_empty())
+        .ok_or(DomainError::NotAuthenticated)?;
+    if looks_like_token(&value) {
+        let grant = platform.verify_token(&value).await?;
+        let caller = Caller::token(&grant, origin);
+        if !grant.grant.allows(method) {
+            platform.audit_denied(&caller, method.id).await?;
+            return Err(DomainError::PermissionDenied(method.id.to_owned()));
+        }
+        platform
+            .touch_token(grant.token_id, caller.origin.ip.as_deref())
+            .await?;
+        Ok(Some(caller))
+    } else {
+        let (account, session_id) = platform.session(&value).await?;
+        Ok(Some(Caller {
+            account,
+            actor: Actor::Session,
+            session_id: Some(session_id),
+            origin,
+        }))
+    }
+}
+
+async fn dispatch(
+    platform: &Platform,
+    method: &Method,
+    caller: Option<Caller>,
+    params: &Params,
+    origin: &Origin,
+) -> Reply {
+    match (method.group(), caller) {
+        ("users", caller) => users::call(platform, method, caller, params, origin).await,
+        (_, None) => Err(DomainError::NotAuthenticated),
+        ("environment", Some(caller)) => environment::call(platform, method, &caller, params).await,
+        ("storage", Some(caller)) => storage::call(platform, method, &caller, params).await,
+        ("marketplace", Some(caller)) => marketplace::call(platform, method, &caller, params).await,
+        _ => Err(DomainError::NotFound(format!("no method {}", method.id))),
+    }
+}
+
+/// Turns a `serde_json::json!` object into the fields of a reply.
+pub fn fields(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}

@@ -1,0 +1,159 @@
+//! `users.authentication` and `users.account`.
+
+use domain::catalogue::{self, ApiSet, Method};
+use domain::tokens::{parse_expiry, parse_ids, Description, Grant, TokenDraft, TokenEdit};
+use domain::{Caller, DomainError, Platform};
+use serde_json::json;
+
+use super::{fields, views, Params, Reply};
+
+pub async fn call(
+    platform: &Platform,
+    method: &Method,
+    caller: Option<Caller>,
+    params: &Params,
+    origin: &domain::accounts::Origin,
+) -> Reply {
+    if method.id == "users.authentication.Signin" {
+        let login = params.required("login")?;
+        let password = params.password("password")?;
+        let session = platform.sign_in(login, password, origin).await?;
+        return Ok(fields(json!({
+            "session": session.value,
+            "uid": session.account.id,
+            "email": session.account.email,
+        })));
+    }
+    let caller = caller.ok_or(DomainError::NotAuthenticated)?;
+    let account = caller.account.id;
+    match method.name() {
+        "Signout" => {
+            if let Some(id) = caller.session_id {
+                platform.sign_out(id).await?;
+            }
+            Ok(fields(json!({})))
+        }
+        "CheckSign" => Ok(fields(
+            json!({ "uid": account, "email": caller.account.email }),
+        )),
+        "GetSessions" => {
+            let sessions = platform.sessions(account).await?;
+            Ok(fields(json!({
+                "sessions": sessions.iter().map(|s| json!({
+                    "id": s.id,
+                    "createdAt": views::time(s.created_at),
+                    "lastUsed": views::time(s.last_used_at),
+                    "ip": s.ip,
+                    "userAgent": s.user_agent,
+                    "current": Some(s.id) == caller.session_id,
+                })).collect::<Vec<_>>()
+            })))
+        }
+        "SignoutSessions" => {
+            let ids = parse_ids("ids", params.required("ids")?)?;
+            let count = platform.sign_out_sessions(account, &ids).await?;
+            Ok(fields(json!({ "count": count })))
+        }
+        "CreateToken" => {
+            let password = params.password("password")?;
+            let draft = TokenDraft {
+                description: Description::parse(params.required("description")?)?,
+                grant: Grant::parse(
+                    params.optional("tokenTemplate")?,
+                    params.optional("apiList")?,
+                )?,
+                expires_at: parse_expiry(
+                    params.optional("expiresAt")?.unwrap_or_default(),
+                    platform.now(),
+                )?,
+            };
+            let revealed = platform.create_token(&caller, password, draft).await?;
+            let mut token = views::token(&revealed.token);
+            token["key"] = json!(revealed.key);
+            Ok(fields(json!({ "token": token })))
+        }
+        "EditToken" => {
+            let password = params.password("password")?;
+            let id = params.id("id")?;
+            let template = params.optional("tokenTemplate")?;
+            let api_list = params.optional("apiList")?;
+            let edit = TokenEdit {
+                description: params
+                    .optional("description")?
+                    .map(Description::parse)
+                    .transpose()?,
+                grant: if template.is_some() || api_list.is_some() {
+                    Some(Grant::parse(template, api_list)?)
+                } else {
+                    None
+                },
+                expires_at: params
+                    .optional("expiresAt")?
+                    .map(|e| parse_expiry(e, platform.now()))
+                    .transpose()?,
+            };
+            let token = platform.edit_token(&caller, password, id, edit).await?;
+            Ok(fields(json!({ "token": views::token(&token) })))
+        }
+        "RegenerateToken" => {
+            let password = params.password("password")?;
+            let id = params.id("id")?;
+            let expires_at = params
+                .optional("expiresAt")?
+                .map(|e| parse_expiry(e, platform.now()))
+                .transpose()?;
+            let revealed = platform
+                .regenerate_token(&caller, password, id, expires_at)
+                .await?;
+            let mut token = views::token(&revealed.token);
+            token["key"] = json!(revealed.key);
+            Ok(fields(json!({ "token": token })))
+        }
+        "DeleteTokens" => {
+            let password = params.password("password")?;
+            let ids = parse_ids("ids", params.required("ids")?)?;
+            let count = platform.delete_tokens(&caller, password, &ids).await?;
+            Ok(fields(json!({ "count": count })))
+        }
+        "GetTokens" => {
+            let ids = match params.optional("ids")?.filter(|s| !s.trim().is_empty()) {
+                Some(raw) => Some(parse_ids("ids", raw)?),
+                None => None,
+            };
+            let tokens = platform.tokens(account, ids.as_deref()).await?;
+            Ok(fields(
+                json!({ "apiTokens": tokens.iter().map(views::token).collect::<Vec<_>>() }),
+            ))
+        }
+        "GetTokenApiList" => {
+            let needle = params
+                .optional("search")?
+                .unwrap_or_default()
+                .trim()
+                .to_lowercase();
+            let list: Vec<_> = catalogue::grantable()
+                .filter(|m| m.matches(&needle))
+                .map(|m| json!({ "method": m.id, "service": m.service_id(), "summary": m.summary, "docsUrl": m.docs_path() }))
+                .collect();
+            Ok(fields(json!({ "tokenPermissions": list })))
+        }
+        "GetTokenTemplates" => Ok(fields(json!({
+            "templates": ApiSet::PREDEFINED.iter().map(|s| json!({ "id": s.key(), "name": s.name(), "apiList": s.methods() })).collect::<Vec<_>>()
+        }))),
+        "GetUserInfo" => {
+            let (info, created) = platform.account(account).await?;
+            Ok(fields(
+                json!({ "uid": info.id, "email": info.email, "createdAt": views::time(created) }),
+            ))
+        }
+        "ChangePassword" => {
+            let old = params.password("oldPassword")?;
+            let new = params.password("newPassword")?.to_owned();
+            platform
+                .change_password(account, caller.session_id, old, new, &caller.origin)
+                .await?;
+            Ok(fields(json!({})))
+        }
+        _ => Err(DomainError::NotFound(format!("no method {}", method.id))),
+    }
+}

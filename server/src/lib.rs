@@ -1,0 +1,219 @@
+//! Patio's server: the dashboard (Leptos SSR), the platform REST API under `/1.0/…`,
+//! static files and health. `main.rs` parses the command line; tests start the same
+//! server here on port 0.
+
+pub mod api;
+pub mod config;
+pub mod openapi;
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use axum::extract::{DefaultBodyLimit, FromRef, Request, State};
+use axum::http::{Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use domain::{Clock, Platform, PlatformSettings};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+pub use config::{LogFormat, Settings};
+
+/// What handlers share: the domain's platform handle and Leptos' options.
+#[derive(Clone)]
+pub struct AppState {
+    pub platform: Platform,
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for Platform {
+    fn from_ref(state: &AppState) -> Self {
+        state.platform.clone()
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// Opens the database and builds the platform handle.
+pub async fn platform(
+    settings: &Settings,
+    clock: Clock,
+    bound: SocketAddr,
+) -> anyhow::Result<Platform> {
+    let db = domain::platform::connect(&settings.database_url).await?;
+    Ok(Platform::new(
+        db,
+        clock,
+        PlatformSettings {
+            data_dir: settings.data_dir.clone(),
+            upload_limit: settings.upload_limit,
+            public_url: settings.public_url(bound),
+            open_signup: settings.open_signup,
+        },
+    ))
+}
+
+/// The whole application: pages, server functions, REST API, files, health.
+pub fn router(settings: &Settings, platform: Platform, bound: SocketAddr) -> Router {
+    let leptos_options = LeptosOptions::builder()
+        .output_name("patio")
+        .site_root(settings.site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(bound)
+        .build();
+    let state = AppState {
+        platform: platform.clone(),
+        leptos_options: leptos_options.clone(),
+    };
+    let routes = generate_route_list(app::App);
+    let context_platform = platform.clone();
+    Router::new()
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(context_platform.clone()),
+            {
+                let options = leptos_options.clone();
+                move || app::shell(options.clone())
+            },
+        )
+        .merge(api::router())
+        .route("/healthz", get(|| async { "ok" }))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .layer(middleware::from_fn_with_state(platform, page_gate))
+        .layer(DefaultBodyLimit::max(settings.upload_limit + 1024 * 1024))
+        .layer(
+            // Only the method and path: query strings can carry credentials.
+            TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+            }),
+        )
+        .with_state(state)
+}
+
+/// Pages that need an account send strangers to the sign-in page, and the sign-in
+/// pages send signed-in people to the dashboard.
+async fn page_gate(State(platform): State<Platform>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let needs_account = path == "/" || path == "/settings" || path.starts_with("/settings/");
+    let guests_only = path == "/signin" || path == "/signup";
+    if request.method() == Method::GET && (needs_account || guests_only) {
+        let signed_in = match app::auth::session_cookie(request.headers()) {
+            Some(value) => platform.session(&value).await.is_ok(),
+            None => false,
+        };
+        if needs_account && !signed_in {
+            return Redirect::to("/signin").into_response();
+        }
+        if guests_only && signed_in {
+            return Redirect::to("/").into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// Serves until `shutdown` resolves, then finishes the requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("serve")
+}
+
+/// A server running in this process, for tests.
+pub struct Spawned {
+    pub addr: SocketAddr,
+    pub platform: Platform,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Spawned {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        (&mut self.task).await.context("join server")?
+    }
+}
+
+/// Starts the server on the settings' address (port 0 picks a free one).
+pub async fn spawn(settings: Settings, clock: Clock) -> anyhow::Result<Spawned> {
+    let listener = TcpListener::bind(settings.bind)
+        .await
+        .with_context(|| format!("bind {}", settings.bind))?;
+    let addr = listener.local_addr().context("local address")?;
+    let platform = platform(&settings, clock, addr).await?;
+    let app = router(&settings, platform.clone(), addr);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(serve(listener, app, async move {
+        let _ = stopped.await;
+    }));
+    Ok(Spawned {
+        addr,
+        platform,
+        stop: Some(stop),
+        task,
+    })
+}
+
+/// Runs until SIGTERM or Ctrl-C.
+pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(settings.bind)
+        .await
+        .with_context(|| format!("bind {}", settings.bind))?;
+    let addr = listener.local_addr().context("local address")?;
+    let platform = platform(&settings, Clock::default(), addr).await?;
+    let app = router(&settings, platform, addr);
+    tracing::info!(address = %format!("http://{addr}"), "Patio is listening");
+    serve(listener, app, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// Status for a request the server could not serve at all.
+pub fn internal_error() -> (StatusCode, &'static str) {
+    (StatusCode::INTERNAL_SERVER_ERROR, "internal server error")
+}
