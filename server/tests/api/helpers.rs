@@ -1,0 +1,156 @@
+//! `spawn_app()` and one helper per call the tests make.
+
+use domain::Clock;
+use serde_json::Value;
+use server::{Settings, Spawned};
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub server: Spawned,
+    pub clock: Clock,
+    pub client: reqwest::Client,
+    pub dir: tempfile::TempDir,
+}
+
+/// An account signed in through the API.
+pub struct Account {
+    pub session: String,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let clock = Clock::default();
+    let server = server::spawn(Settings::in_dir(dir.path()), clock.clone())
+        .await
+        .expect("start server");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    TestApp {
+        server,
+        clock,
+        client,
+        dir,
+    }
+}
+
+/// `environment.control.StopEnv` → `/1.0/environment/control/rest/stopenv`.
+pub fn path(method: &str) -> String {
+    domain::catalogue::method(method)
+        .unwrap_or_else(|| panic!("{method} is not in the catalogue"))
+        .path()
+}
+
+impl TestApp {
+    /// POSTs a form to a method and returns the JSON answer.
+    pub async fn call(&self, method: &str, params: &[(&str, &str)]) -> Value {
+        let response = self
+            .client
+            .post(self.server.url(&path(method)))
+            .form(params)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(response.status(), 200, "{method}");
+        response.json().await.expect("json")
+    }
+
+    /// The same call as a GET with a query string.
+    pub async fn get(&self, method: &str, params: &[(&str, &str)]) -> Value {
+        let response = self
+            .client
+            .get(self.server.url(&path(method)))
+            .query(params)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(response.status(), 200, "{method}");
+        response.json().await.expect("json")
+    }
+
+    /// A call with the credential in `Authorization: Bearer`.
+    pub async fn call_bearer(&self, method: &str, token: &str, params: &[(&str, &str)]) -> Value {
+        let response = self
+            .client
+            .post(self.server.url(&path(method)))
+            .bearer_auth(token)
+            .form(params)
+            .send()
+            .await
+            .expect("send");
+        response.json().await.expect("json")
+    }
+
+    /// A call with `session` set to `credential`.
+    pub async fn call_as(&self, credential: &str, method: &str, params: &[(&str, &str)]) -> Value {
+        let mut all = vec![("session", credential)];
+        all.extend_from_slice(params);
+        self.call(method, &all).await
+    }
+
+    pub async fn sign_up(&self, email: &str) -> Account {
+        self.server
+            .platform
+            .sign_up(email, PASSWORD.into())
+            .await
+            .expect("sign up");
+        let reply = self
+            .call(
+                "users.authentication.Signin",
+                &[("login", email), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(reply["result"], 0, "{reply}");
+        Account {
+            session: reply["session"].as_str().expect("session").into(),
+        }
+    }
+
+    /// Creates a token and returns (id, value).
+    pub async fn create_token(&self, account: &Account, params: &[(&str, &str)]) -> (i64, String) {
+        let mut all = vec![("password", PASSWORD), ("description", "test token")];
+        all.extend_from_slice(params);
+        let reply = self
+            .call_as(&account.session, "users.authentication.CreateToken", &all)
+            .await;
+        assert_eq!(reply["result"], 0, "{reply}");
+        let token = &reply["token"];
+        (
+            token["id"].as_i64().expect("id"),
+            token["key"].as_str().expect("key").to_owned(),
+        )
+    }
+
+    pub async fn create_env(&self, credential: &str, name: &str) -> Value {
+        let env = format!(r#"{{"shortdomain":"{name}"}}"#);
+        self.call_as(
+            credential,
+            "environment.control.CreateEnvironment",
+            &[
+                ("env", &env),
+                ("nodes", r#"[{"nodeType":"nginx","count":1}]"#),
+            ],
+        )
+        .await
+    }
+
+    pub async fn env_status(&self, credential: &str, name: &str) -> i64 {
+        let reply = self
+            .call_as(
+                credential,
+                "environment.control.GetEnvInfo",
+                &[("envName", name)],
+            )
+            .await;
+        assert_eq!(reply["result"], 0, "{reply}");
+        reply["env"]["status"].as_i64().expect("status")
+    }
+}
+
+pub fn code(reply: &Value) -> i64 {
+    reply["result"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no result in {reply}"))
+}

@@ -1,0 +1,9 @@
+//! The platform REST API, tested over real HTTP against a server on port 0 with a
+//! fresh database per test.
+
+mod helpers;
+
+mod accounts;
+mod environments;
+mod permissions;
+mod tokens;
