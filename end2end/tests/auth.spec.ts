@@ -1,0 +1,50 @@
+import { expect, test } from '@playwright/test';
+import { PASSWORD, signUp, waitForHydration } from './helpers';
+
+test('a stranger is sent to sign in', async ({ page }) => {
+  await page.goto('/');
+  await expect(page).toHaveURL('/signin');
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+});
+
+test('sign up, see the dashboard, sign out, sign in again', async ({ page }) => {
+  const email = await signUp(page);
+  await expect(page.getByText(email)).toBeVisible();
+  await expect(page.getByText('No environments yet.')).toBeVisible();
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL('/signin');
+  await page.goto('/');
+  await expect(page).toHaveURL('/signin');
+
+  await waitForHydration(page);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toContainText('Wrong password');
+
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL('/');
+  await expect(page.getByRole('heading', { name: 'Environments' })).toBeVisible();
+});
+
+test('the session cookie is HttpOnly and SameSite=Lax', async ({ page, context }) => {
+  await signUp(page);
+  const cookie = (await context.cookies()).find((c) => c.name === 'patio_session');
+  expect(cookie?.httpOnly).toBe(true);
+  expect(cookie?.sameSite).toBe('Lax');
+});
+
+test('environments start and stop from the dashboard', async ({ page }) => {
+  await signUp(page);
+  await waitForHydration(page);
+  await page.getByLabel('Name').fill('web-app');
+  await page.getByRole('button', { name: 'Create environment' }).click();
+  const row = page.getByRole('row', { name: /web-app/ });
+  await expect(row).toContainText('Running');
+  await row.getByRole('button', { name: 'Stop' }).click();
+  await expect(row).toContainText('Stopped');
+  await row.getByRole('button', { name: 'Start' }).click();
+  await expect(row).toContainText('Running');
+});

@@ -1,0 +1,62 @@
+import { expect, type Page } from '@playwright/test';
+
+export const PASSWORD = 'correct horse battery';
+
+/** A new account, signed up through the page, landing on the dashboard. */
+export async function signUp(page: Page): Promise<string> {
+  const email = `user-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
+  await page.goto('/signup');
+  await waitForHydration(page);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await expect(page).toHaveURL('/');
+  await expect(page.getByRole('heading', { name: 'Environments' })).toBeVisible();
+  return email;
+}
+
+/** The wasm has taken over the server-rendered page. */
+export async function waitForHydration(page: Page) {
+  await page.locator('body[data-hydrated]').waitFor({ state: 'attached', timeout: 30_000 });
+}
+
+export async function createEnvironment(page: Page, name: string) {
+  await page.goto('/');
+  await waitForHydration(page);
+  await page.getByLabel('Name').fill(name);
+  await page.getByRole('button', { name: 'Create environment' }).click();
+  await expect(page.getByRole('row', { name: new RegExp(name) })).toContainText('Running');
+}
+
+/** Confirms the pending change with the password. */
+export async function confirmPassword(page: Page, password = PASSWORD) {
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Password').fill(password);
+  await dialog.getByRole('button', { name: 'Confirm' }).click();
+}
+
+export async function openAccessTokens(page: Page) {
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await expect(page).toHaveURL('/settings/access-tokens');
+  await expect(page.getByRole('heading', { name: 'Settings' })).toBeVisible();
+}
+
+/** Generates a token through the form and returns its value from the reveal dialog. */
+export async function generateToken(page: Page, description: string, set: string, methods: string[] = []): Promise<string> {
+  await page.getByRole('toolbar').getByRole('button', { name: 'Generate' }).click();
+  const form = page.getByRole('dialog', { name: /Access Token/ });
+  await form.getByLabel('Description').fill(description);
+  await form.getByLabel('API', { exact: true }).selectOption({ label: set });
+  for (const m of methods) {
+    await form.getByRole('searchbox', { name: 'Search' }).fill(m.split('.').pop()!);
+    await form.getByRole('checkbox', { name: m, exact: true }).check();
+  }
+  await form.getByRole('button', { name: 'Generate' }).click();
+  await confirmPassword(page);
+  const reveal = page.getByRole('dialog', { name: 'Your new access token' });
+  const value = await reveal.getByLabel('Token value').inputValue();
+  expect(value).toMatch(/^patio_[0-9A-Za-z]{38}$/);
+  await reveal.getByRole('button', { name: 'Done' }).click();
+  await expect(reveal).toBeHidden();
+  return value;
+}
