@@ -13,7 +13,7 @@ use crate::auth::{caller, platform};
 use crate::error::AppError;
 
 /// The signed-in account, or `None` when signed out.
-#[server]
+#[server(endpoint = "current_account")]
 pub async fn current_account() -> Result<Option<AccountInfo>, AppError> {
     match caller().await {
         Ok(caller) => Ok(Some(caller.account)),
@@ -22,7 +22,7 @@ pub async fn current_account() -> Result<Option<AccountInfo>, AppError> {
     }
 }
 
-#[server]
+#[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     let platform = platform()?;
     let session = platform
@@ -34,7 +34,7 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     Ok(())
 }
 
-#[server]
+#[server(endpoint = "sign_up")]
 pub async fn sign_up(email: String, password: String) -> Result<(), AppError> {
     let platform = platform()?;
     if !platform.settings.open_signup {
@@ -53,7 +53,7 @@ pub async fn sign_up(email: String, password: String) -> Result<(), AppError> {
     Ok(())
 }
 
-#[server]
+#[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
     if let Ok(caller) = caller().await {
         if let Some(id) = caller.session_id {
@@ -65,18 +65,18 @@ pub async fn sign_out() -> Result<(), AppError> {
     Ok(())
 }
 
-#[server]
+#[server(endpoint = "signup_open")]
 pub async fn signup_open() -> Result<bool, AppError> {
     Ok(platform()?.settings.open_signup)
 }
 
-#[server]
+#[server(endpoint = "list_environments")]
 pub async fn list_environments() -> Result<Vec<Environment>, AppError> {
     let caller = caller().await?;
     Ok(platform()?.environments(caller.account.id).await?)
 }
 
-#[server]
+#[server(endpoint = "create_environment")]
 pub async fn create_environment(name: String, node_type: String) -> Result<(), AppError> {
     use domain::environments::{EnvName, NodeGroup};
     let caller = caller().await?;
@@ -105,7 +105,7 @@ fn serde_json_string(text: &str) -> String {
     format!("\"{escaped}\"")
 }
 
-#[server]
+#[server(endpoint = "change_environment")]
 pub async fn change_environment(name: String, action: Action) -> Result<(), AppError> {
     let caller = caller().await?;
     let name = domain::environments::EnvName::parse(&name)?;
@@ -113,7 +113,7 @@ pub async fn change_environment(name: String, action: Action) -> Result<(), AppE
     Ok(())
 }
 
-#[server]
+#[server(endpoint = "delete_environment")]
 pub async fn delete_environment(name: String, password: String) -> Result<(), AppError> {
     let caller = caller().await?;
     let name = domain::environments::EnvName::parse(&name)?;
@@ -123,7 +123,7 @@ pub async fn delete_environment(name: String, password: String) -> Result<(), Ap
     Ok(())
 }
 
-#[server]
+#[server(endpoint = "list_tokens")]
 pub async fn list_tokens() -> Result<Vec<TokenSummary>, AppError> {
     let caller = caller().await?;
     Ok(platform()?.tokens(caller.account.id, None).await?)
@@ -153,7 +153,7 @@ fn no_store() {
 }
 
 /// Creates a token (answering with its value, once) or edits one (answering `None`).
-#[server(input = server_fn::codec::Json)]
+#[server(input = server_fn::codec::Json, endpoint = "save_token")]
 pub async fn save_token(form: TokenForm) -> Result<Option<RevealedToken>, AppError> {
     use domain::tokens::{parse_expiry, Description, Grant, TokenDraft, TokenEdit};
     let caller = caller().await?;
@@ -192,7 +192,7 @@ pub async fn save_token(form: TokenForm) -> Result<Option<RevealedToken>, AppErr
 }
 
 /// A new value for a token; `expires` (`yyyy-mm-dd`) replaces its expiry when given.
-#[server(input = server_fn::codec::Json)]
+#[server(input = server_fn::codec::Json, endpoint = "regenerate_token")]
 pub async fn regenerate_token(
     id: i64,
     password: String,
@@ -210,7 +210,7 @@ pub async fn regenerate_token(
     Ok(revealed)
 }
 
-#[server(input = server_fn::codec::Json)]
+#[server(input = server_fn::codec::Json, endpoint = "delete_tokens")]
 pub async fn delete_tokens(ids: Vec<i64>, password: String) -> Result<u64, AppError> {
     let caller = caller().await?;
     if ids.is_empty() {

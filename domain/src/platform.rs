@@ -54,6 +54,8 @@ pub struct Platform {
     pub clock: Clock,
     pub settings: Arc<PlatformSettings>,
     pub(crate) hashing: Arc<tokio::sync::Semaphore>,
+    pub(crate) token_cache: Arc<crate::tokens::TokenCache>,
+    pub(crate) last_used: Arc<crate::tokens::LastUsedLog>,
 }
 
 impl Platform {
@@ -65,6 +67,8 @@ impl Platform {
             clock,
             settings: Arc::new(settings),
             hashing: Arc::new(tokio::sync::Semaphore::new(permits)),
+            token_cache: Arc::default(),
+            last_used: Arc::default(),
         }
     }
 

@@ -504,6 +504,10 @@ mod tests {
 }
 
 #[cfg(feature = "server")]
+mod cache;
+#[cfg(feature = "server")]
 mod service;
+#[cfg(feature = "server")]
+pub use cache::{LastUsedLog, TokenCache};
 #[cfg(feature = "server")]
 pub use service::*;

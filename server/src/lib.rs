@@ -5,21 +5,26 @@
 pub mod api;
 pub mod config;
 pub mod openapi;
+pub mod security;
 
 use std::future::Future;
 use std::net::SocketAddr;
 
 use anyhow::Context;
 use axum::extract::{DefaultBodyLimit, FromRef, Request, State};
-use axum::http::{Method, StatusCode};
+use axum::http::header::{AUTHORIZATION, CONTENT_SECURITY_POLICY, COOKIE};
+use axum::http::HeaderValue;
+use axum::http::Method;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use domain::{Clock, Platform, PlatformSettings};
+use leptos::nonce::use_nonce;
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
 use tokio::net::TcpListener;
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::trace::TraceLayer;
 
 pub use config::{LogFormat, Settings};
@@ -76,11 +81,20 @@ pub fn router(settings: &Settings, platform: Platform, bound: SocketAddr) -> Rou
     };
     let routes = generate_route_list(app::App);
     let context_platform = platform.clone();
+    let https = security::Https(platform.settings.public_url.starts_with("https://"));
     Router::new()
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(context_platform.clone()),
+            move || {
+                provide_context(context_platform.clone());
+                // Pages get a policy that admits exactly this response's hydration script.
+                if let (Some(nonce), Some(response)) = (use_nonce(), use_context::<ResponseOptions>()) {
+                    if let Ok(policy) = HeaderValue::from_str(&security::page_policy(&nonce)) {
+                        response.insert_header(CONTENT_SECURITY_POLICY, policy);
+                    }
+                }
+            },
             {
                 let options = leptos_options.clone();
                 move || app::shell(options.clone())
@@ -90,7 +104,10 @@ pub fn router(settings: &Settings, platform: Platform, bound: SocketAddr) -> Rou
         .route("/healthz", get(|| async { "ok" }))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
         .layer(middleware::from_fn_with_state(platform, page_gate))
+        .layer(middleware::from_fn(security::same_origin))
+        .layer(middleware::from_fn_with_state(https, security::headers))
         .layer(DefaultBodyLimit::max(settings.upload_limit + 1024 * 1024))
+        .layer(SetSensitiveRequestHeadersLayer::new([AUTHORIZATION, COOKIE]))
         .layer(
             // Only the method and path: query strings can carry credentials.
             TraceLayer::new_for_http().make_span_with(|req: &Request| {
@@ -121,19 +138,38 @@ async fn page_gate(State(platform): State<Platform>, request: Request, next: Nex
     next.run(request).await
 }
 
-/// Serves until `shutdown` resolves, then finishes the requests in flight.
+/// Serves until `shutdown` resolves, then finishes the requests in flight and writes
+/// what is still pending.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
+    platform: Platform,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    axum::serve(
+    let flusher = tokio::spawn({
+        let platform = platform.clone();
+        async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+            loop {
+                every.tick().await;
+                // Errors are logged where they happen; the next tick tries again.
+                let _ = platform.flush_last_used().await;
+            }
+        }
+    });
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await
-    .context("serve")
+    .context("serve");
+    flusher.abort();
+    platform
+        .flush_last_used()
+        .await
+        .map_err(|e| anyhow::anyhow!("write last uses: {e}"))?;
+    served
 }
 
 /// A server running in this process, for tests.
@@ -166,7 +202,7 @@ pub async fn spawn(settings: Settings, clock: Clock) -> anyhow::Result<Spawned> 
     let platform = platform(&settings, clock, addr).await?;
     let app = router(&settings, platform.clone(), addr);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(serve(listener, app, async move {
+    let task = tokio::spawn(serve(listener, app, platform.clone(), async move {
         let _ = stopped.await;
     }));
     Ok(Spawned {
@@ -184,9 +220,9 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         .with_context(|| format!("bind {}", settings.bind))?;
     let addr = listener.local_addr().context("local address")?;
     let platform = platform(&settings, Clock::default(), addr).await?;
-    let app = router(&settings, platform, addr);
+    let app = router(&settings, platform.clone(), addr);
     tracing::info!(address = %format!("http://{addr}"), "Patio is listening");
-    serve(listener, app, shutdown_signal()).await?;
+    serve(listener, app, platform, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }
@@ -211,9 +247,4 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
-}
-
-/// Status for a request the server could not serve at all.
-pub fn internal_error() -> (StatusCode, &'static str) {
-    (StatusCode::INTERNAL_SERVER_ERROR, "internal server error")
 }

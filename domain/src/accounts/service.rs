@@ -40,6 +40,20 @@ fn dummy_hash() -> &'static str {
     })
 }
 
+/// Was this hash made with weaker settings than today's?
+fn needs_rehash(stored: &str) -> bool {
+    let current = argon2();
+    let params = current.params();
+    PasswordHash::new(stored).map_or(true, |h| {
+        h.algorithm.as_str() != "argon2id"
+            || Params::try_from(&h).map_or(true, |p| {
+                p.m_cost() < params.m_cost()
+                    || p.t_cost() < params.t_cost()
+                    || p.p_cost() < params.p_cost()
+            })
+    })
+}
+
 /// A session value handed out once at sign-in.
 pub struct NewSession {
     pub value: String,
@@ -256,7 +270,7 @@ impl Platform {
         let ok = self
             .verify_password(password, account.as_ref().map(|a| a.2.clone()))
             .await?;
-        let Some((id, email, _)) = account.filter(|_| ok) else {
+        let Some((id, email, stored)) = account.filter(|_| ok) else {
             // Unknown emails count against the address, known ones against the account.
             self.record_failure(account_id, if account_id.is_some() { None } else { ip })
                 .await?;
@@ -272,6 +286,16 @@ impl Platform {
             return Err(DomainError::WrongPassword);
         };
         self.clear_failures(id).await?;
+        if needs_rehash(&stored) {
+            let hash = self.hash_password(password).await?;
+            sqlx::query("update accounts set password_hash = ?, updated_at = ? where id = ?")
+                .bind(&hash)
+                .bind(self.now().timestamp())
+                .bind(id)
+                .execute(&self.db)
+                .await
+                .context("upgrade password hash")?;
+        }
         let session = self.open_session(AccountInfo { id, email }, origin).await?;
         self.audit(
             Some(id),
@@ -505,4 +529,30 @@ pub(crate) fn is_unique_violation(e: &dyn sqlx::error::DatabaseError, columns: &
     e.is_unique_violation()
         && e.constraint().is_none_or(|c| c == columns)
         && e.message().contains(columns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_below_the_owasp_parameters_are_upgraded() {
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        let weak = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(8192, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"password", &salt)
+        .unwrap()
+        .to_string();
+        assert!(needs_rehash(&weak));
+        let strong = argon2()
+            .hash_password(b"password", &salt)
+            .unwrap()
+            .to_string();
+        assert!(strong.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(!needs_rehash(&strong));
+        assert!(needs_rehash("$2b$12$notargon"));
+    }
 }

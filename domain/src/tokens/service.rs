@@ -81,6 +81,8 @@ impl Platform {
         account_id: i64,
         ids: Option<&[i64]>,
     ) -> Result<Vec<TokenSummary>, DomainError> {
+        // The owner sees every use so far, not only the flushed ones.
+        self.flush_last_used().await?;
         let rows = sqlx::query(&format!(
             "select {SUMMARY_COLUMNS} from tokens t where t.account_id = ? order by t.id"
         ))
@@ -165,6 +167,7 @@ impl Platform {
                 .context("insert token method")?;
         }
         tx.commit().await.context("commit token")?;
+        self.token_cache.invalidate();
         self.audit_token(
             caller,
             "token.create",
@@ -236,6 +239,7 @@ impl Platform {
             }
         }
         tx.commit().await.context("commit token edit")?;
+        self.token_cache.invalidate();
         self.audit_token(caller, "token.edit", &format!("token {id}"))
             .await?;
         self.token(caller.account.id, id).await
@@ -267,6 +271,7 @@ impl Platform {
         .execute(&self.db)
         .await
         .context("regenerate token")?;
+        self.token_cache.invalidate();
         if done.rows_affected() == 0 {
             return Err(DomainError::NotFound(format!(
                 "no token {id} on this account"
@@ -309,6 +314,7 @@ impl Platform {
             }
         }
         tx.commit().await.context("commit token removal")?;
+        self.token_cache.invalidate();
         for id in ids {
             self.audit_token(caller, "token.delete", &format!("token {id}"))
                 .await?;
@@ -321,44 +327,75 @@ impl Platform {
     pub async fn verify_token(&self, value: &str) -> Result<TokenGrant, DomainError> {
         let secret = TokenSecret::parse(value).ok_or(DomainError::NotAuthenticated)?;
         let now = self.now();
+        let digest = digest(secret.expose());
+        if let Some(hit) = self.token_cache.get(&digest) {
+            return if super::is_live(hit.expires_at, now) {
+                Ok(hit.grant)
+            } else {
+                Err(DomainError::NotAuthenticated)
+            };
+        }
+        let generation = self.token_cache.generation();
         let row = sqlx::query(
             "select t.id, t.account_id, a.email, t.hint, t.api_set, t.expires_at,
                     (select group_concat(m.method_id, ',') from token_methods m where m.token_id = t.id)
              from tokens t join accounts a on a.id = t.account_id where t.digest = ?",
         )
-        .bind(digest(secret.expose()))
+        .bind(&digest)
         .fetch_optional(&self.db)
         .await
         .context("look up token")?
         .ok_or(DomainError::NotAuthenticated)?;
         let expires_at = row.get::<Option<i64>, _>(5).map(from_unix);
-        if !super::is_live(expires_at, now) {
-            return Err(DomainError::NotAuthenticated);
-        }
-        Ok(TokenGrant {
+        let grant = TokenGrant {
             token_id: row.get(0),
             account_id: row.get(1),
             email: row.get(2),
             hint: row.get(3),
             grant: grant_of(row.get(4), row.get(6))?,
-        })
+        };
+        self.token_cache.insert(
+            generation,
+            digest,
+            super::cache::Cached {
+                grant: grant.clone(),
+                expires_at,
+            },
+        );
+        if !super::is_live(expires_at, now) {
+            return Err(DomainError::NotAuthenticated);
+        }
+        Ok(grant)
     }
 
-    /// Records that a token was used, at most once a second per token.
-    pub async fn touch_token(&self, token_id: i64, ip: Option<&str>) -> Result<(), DomainError> {
-        let now = self.now().timestamp();
-        sqlx::query(
-            "update tokens set last_used_at = ?, last_used_ip = ?
-             where id = ? and (last_used_at is null or last_used_at < ? or last_used_ip is not ?)",
-        )
-        .bind(now)
-        .bind(ip)
-        .bind(token_id)
-        .bind(now)
-        .bind(ip)
-        .execute(&self.db)
-        .await
-        .context("record token use")?;
+    /// Notes that a token was used; `flush_last_used` writes the notes in one batch, so
+    /// a busy token costs no write per request.
+    pub fn touch_token(&self, token_id: i64, ip: Option<&str>) {
+        self.last_used.record(token_id, self.now().timestamp(), ip);
+    }
+
+    /// Writes the last uses noted since the previous flush.
+    pub async fn flush_last_used(&self) -> Result<(), DomainError> {
+        let _one_at_a_time = self.last_used.flushing.lock().await;
+        let pending = self.last_used.take();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.db.begin().await.context("begin")?;
+        for (token_id, (at, ip)) in pending {
+            sqlx::query(
+                "update tokens set last_used_at = ?, last_used_ip = ?
+                 where id = ? and (last_used_at is null or last_used_at <= ?)",
+            )
+            .bind(at)
+            .bind(ip)
+            .bind(token_id)
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .context("record token use")?;
+        }
+        tx.commit().await.context("commit token uses")?;
         Ok(())
     }
 

@@ -167,9 +167,7 @@ async fn authenticate(
             platform.audit_denied(&caller, method.id).await?;
             return Err(DomainError::PermissionDenied(method.id.to_owned()));
         }
-        platform
-            .touch_token(grant.token_id, caller.origin.ip.as_deref())
-            .await?;
+        platform.touch_token(grant.token_id, caller.origin.ip.as_deref());
         Ok(Some(caller))
     } else {
         let (account, session_id) = platform.session(&value).await?;

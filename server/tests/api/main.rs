@@ -6,4 +6,5 @@ mod helpers;
 mod accounts;
 mod environments;
 mod permissions;
+mod security;
 mod tokens;

@@ -1,0 +1,91 @@
+//! What keeps a token check off the database: a cache of verified tokens that every
+//! change to any token empties at once, and a log of last uses written in batches.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, RwLock};
+
+use super::{Expiry, TokenGrant};
+
+/// Entries kept at most; past that the cache starts over.
+const CAPACITY: usize = 100_000;
+
+#[derive(Clone)]
+pub(crate) struct Cached {
+    pub grant: TokenGrant,
+    pub expires_at: Option<Expiry>,
+}
+
+/// Verified tokens by digest. A lookup that read the database before a change may not
+/// store its (stale) answer after it: `generation` tells them apart.
+#[derive(Default)]
+pub struct TokenCache {
+    entries: RwLock<HashMap<Vec<u8>, Cached>>,
+    generation: AtomicU64,
+}
+
+impl TokenCache {
+    pub(crate) fn get(&self, digest: &[u8]) -> Option<Cached> {
+        self.entries
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(digest)
+            .cloned()
+    }
+
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Stores a lookup's answer unless a change happened since `generation`.
+    pub(crate) fn insert(&self, generation: u64, digest: Vec<u8>, entry: Cached) {
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        if self.generation.load(Ordering::Acquire) != generation {
+            return;
+        }
+        if entries.len() >= CAPACITY {
+            entries.clear();
+        }
+        entries.insert(digest, entry);
+    }
+
+    /// Forgets every entry; called after each committed change to a token.
+    pub fn invalidate(&self) {
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        entries.clear();
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Last uses not yet written: token id → (unix seconds, address).
+#[derive(Default)]
+pub struct LastUsedLog {
+    pending: Mutex<HashMap<i64, (i64, Option<String>)>>,
+    /// One flush at a time, so a reader that flushes first sees every earlier use.
+    pub(crate) flushing: tokio::sync::Mutex<()>,
+}
+
+impl LastUsedLog {
+    pub(crate) fn record(&self, token_id: i64, at: i64, ip: Option<&str>) {
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        match pending.get_mut(&token_id) {
+            Some(entry) if entry.0 == at && entry.1.as_deref() == ip => {}
+            Some(entry) => *entry = (at, ip.map(str::to_owned)),
+            None => {
+                pending.insert(token_id, (at, ip.map(str::to_owned)));
+            }
+        }
+    }
+
+    pub(crate) fn take(&self) -> HashMap<i64, (i64, Option<String>)> {
+        std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}

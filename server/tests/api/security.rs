@@ -1,0 +1,180 @@
+use crate::helpers::{code, spawn_app, PASSWORD};
+
+#[tokio::test]
+async fn pages_carry_a_policy_that_admits_only_their_own_script() {
+    let app = spawn_app().await;
+    let page = app
+        .client
+        .get(app.server.url("/signin"))
+        .send()
+        .await
+        .unwrap();
+    let headers = page.headers().clone();
+    let policy = headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let html = page.text().await.unwrap();
+    let nonce = policy
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a nonce in the policy");
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "the hydration script carries the policy's nonce"
+    );
+    assert!(policy.contains("frame-ancestors 'none'"));
+    assert!(policy.contains("'wasm-unsafe-eval'"));
+    assert!(!policy.contains("unsafe-inline"));
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert!(
+        headers.get("strict-transport-security").is_none(),
+        "no HSTS over plain http"
+    );
+
+    let again = app
+        .client
+        .get(app.server.url("/signin"))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(
+        again.headers()["content-security-policy"],
+        policy.as_str(),
+        "a fresh nonce per response"
+    );
+
+    let api = app
+        .client
+        .get(app.server.url("/1.0/environment/control/rest/getenvs"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        api.headers()["content-security-policy"],
+        "default-src 'none'; frame-ancestors 'none'"
+    );
+    assert_eq!(api.headers()["referrer-policy"], "no-referrer");
+}
+
+#[tokio::test]
+async fn the_reveal_and_the_session_are_never_cached() {
+    let app = spawn_app().await;
+    app.server
+        .platform
+        .sign_up("ann@example.com", PASSWORD.into())
+        .await
+        .unwrap();
+    let signin = app
+        .client
+        .post(app.server.url("/1.0/users/authentication/rest/signin"))
+        .form(&[("login", "ann@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signin.headers()["cache-control"], "no-store");
+    let session: serde_json::Value = signin.json().await.unwrap();
+    let created = app
+        .client
+        .post(app.server.url("/1.0/users/authentication/rest/createtoken"))
+        .form(&[
+            ("session", session["session"].as_str().unwrap()),
+            ("password", PASSWORD),
+            ("description", "ci"),
+            ("tokenTemplate", "marketplace"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.headers()["cache-control"], "no-store");
+}
+
+#[tokio::test]
+async fn cross_site_posts_to_the_dashboard_are_refused() {
+    let app = spawn_app().await;
+    let ann = app.sign_up("ann@example.com").await;
+    let cookie = format!("patio_session={}", ann.session);
+    let post = |site: Option<&'static str>, origin: Option<String>| {
+        let mut request = app
+            .client
+            .post(app.server.url("/api/create_environment"))
+            .header("cookie", &cookie)
+            .form(&[("name", "forged"), ("node_type", "nginx")]);
+        if let Some(site) = site {
+            request = request.header("sec-fetch-site", site);
+        }
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        request.send()
+    };
+    assert_eq!(post(Some("cross-site"), None).await.unwrap().status(), 403);
+    assert_eq!(post(Some("same-site"), None).await.unwrap().status(), 403);
+    assert_eq!(
+        post(None, Some("http://evil.example".into()))
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let envs = app
+        .call_as(&ann.session, "environment.control.GetEnvs", &[])
+        .await;
+    assert_eq!(
+        envs["infos"].as_array().unwrap().len(),
+        0,
+        "nothing was created"
+    );
+
+    let own = format!("http://{}", app.server.addr);
+    assert_eq!(
+        post(Some("same-origin"), Some(own)).await.unwrap().status(),
+        200
+    );
+    assert_eq!(app.env_status(&ann.session, "forged").await, 1);
+}
+
+#[tokio::test]
+async fn the_dashboard_cookie_alone_never_authenticates_the_api() {
+    let app = spawn_app().await;
+    let ann = app.sign_up("ann@example.com").await;
+    let r: serde_json::Value = app
+        .client
+        .get(app.server.url("/1.0/environment/control/rest/getenvs"))
+        .header("cookie", format!("patio_session={}", ann.session))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(code(&r), 701);
+}
+
+#[tokio::test]
+async fn a_token_never_opens_a_dashboard_page() {
+    let app = spawn_app().await;
+    let ann = app.sign_up("ann@example.com").await;
+    let (_, token) = app
+        .create_token(&ann, &[("tokenTemplate", "extended-access")])
+        .await;
+    let page = app
+        .client
+        .get(app.server.url("/settings/access-tokens"))
+        .header("cookie", format!("patio_session={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 303);
+    let page = app
+        .client
+        .get(app.server.url("/"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 303);
+}

@@ -1,0 +1,155 @@
+//! Runs a round of token, session and password operations with every log level on,
+//! then searches everything logged for the secrets that passed through.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use domain::Clock;
+use serde_json::Value;
+use server::Settings;
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+const PASSWORD: &str = "correct horse battery";
+
+#[tokio::test]
+async fn no_secret_reaches_the_logs() {
+    let logs = Captured::default();
+    tracing_subscriber::fmt()
+        .with_env_filter("trace")
+        .with_writer(logs.clone())
+        .with_ansi(false)
+        .init();
+
+    let dir = tempfile::tempdir().unwrap();
+    let app = server::spawn(Settings::in_dir(dir.path()), Clock::default())
+        .await
+        .unwrap();
+    let client = reqwest::Client::new();
+    let call = |path: &str, params: Vec<(&str, String)>, bearer: Option<String>| {
+        let mut request = client.post(app.url(path)).form(&params);
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+
+    app.platform
+        .sign_up("ann@example.com", PASSWORD.into())
+        .await
+        .unwrap();
+    let signin = call(
+        "/1.0/users/authentication/rest/signin",
+        vec![
+            ("login", "ann@example.com".into()),
+            ("password", PASSWORD.into()),
+        ],
+        None,
+    )
+    .await;
+    let session = signin["session"].as_str().unwrap().to_owned();
+    let created = call(
+        "/1.0/users/authentication/rest/createtoken",
+        vec![
+            ("session", session.clone()),
+            ("password", PASSWORD.into()),
+            ("description", "ci".into()),
+            ("tokenTemplate", "extended-access".into()),
+        ],
+        None,
+    )
+    .await;
+    let token = created["token"]["key"].as_str().unwrap().to_owned();
+    let id = created["token"]["id"].to_string();
+    // In the query string, in a header, wrong and right.
+    let by_query = client
+        .get(app.url(&format!(
+            "/1.0/environment/control/rest/getenvs?session={token}"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_query.status(), 200);
+    call(
+        "/1.0/environment/control/rest/getenvs",
+        vec![],
+        Some(token.clone()),
+    )
+    .await;
+    let regenerated = call(
+        "/1.0/users/authentication/rest/regeneratetoken",
+        vec![
+            ("session", session.clone()),
+            ("password", PASSWORD.into()),
+            ("id", id.clone()),
+        ],
+        None,
+    )
+    .await;
+    let fresh = regenerated["token"]["key"].as_str().unwrap().to_owned();
+    call(
+        "/1.0/environment/control/rest/getenvs",
+        vec![("session", token.clone())],
+        None,
+    )
+    .await;
+    call(
+        "/1.0/users/authentication/rest/deletetokens",
+        vec![
+            ("session", session.clone()),
+            ("password", "wrong password".into()),
+            ("ids", id.clone()),
+        ],
+        None,
+    )
+    .await;
+    let page = client
+        .get(app.url("/settings/access-tokens"))
+        .header("cookie", format!("patio_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    app.stop().await.unwrap();
+
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        text.lines().count() > 20,
+        "the capture saw the requests:\n{text}"
+    );
+    for (what, secret) in [
+        ("token", &token),
+        ("regenerated token", &fresh),
+        ("session", &session),
+        ("password", &PASSWORD.to_string()),
+    ] {
+        assert!(!text.contains(secret.as_str()), "the {what} was logged");
+    }
+    assert!(
+        !text.contains("wrong password"),
+        "a failed password was logged"
+    );
+    println!(
+        "log lines scanned: {}, bytes: {}",
+        text.lines().count(),
+        text.len()
+    );
+}
