@@ -8,6 +8,20 @@ use leptos_router::hooks::use_params_map;
 
 use crate::pages::not_found::NotFound;
 
+/// Catalogue text with `code` spans, as the docs pages show it.
+fn rich(text: &'static str) -> impl IntoView {
+    text.split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                view! { <code>{part}</code> }.into_any()
+            } else {
+                part.into_any()
+            }
+        })
+        .collect_view()
+}
+
 fn access_label(m: &Method) -> &'static str {
     match m.access {
         Access::Public => "No credential needed",
@@ -62,7 +76,7 @@ fn ResultCodes(codes: Vec<ResultCode>) -> impl IntoView {
             <thead><tr><th>"Code"</th><th>"Name"</th><th>"Meaning"</th></tr></thead>
             <tbody>
                 {codes.into_iter().map(|c| view! {
-                    <tr><td>{c.number()}</td><td><code>{c.name()}</code></td><td>{c.meaning()}</td></tr>
+                    <tr><td>{c.number()}</td><td><code>{c.name()}</code></td><td>{rich(c.meaning())}</td></tr>
                 }).collect_view()}
             </tbody>
         </table>
@@ -98,13 +112,13 @@ fn method_view(m: &'static Method) -> impl IntoView {
         .collect();
     let example = if m.access == Access::Public {
         format!(
-            "curl '{}?{}'",
+            "curl \"$PATIO{}?{}\"",
             m.path(),
             example_params.trim_start_matches('&')
         )
     } else {
         format!(
-            "curl -H 'Authorization: Bearer <token>' '{}?{}'",
+            "curl -H \"Authorization: Bearer $TOKEN\" \"$PATIO{}?{}\"",
             m.path(),
             example_params.trim_start_matches('&')
         )
@@ -116,11 +130,11 @@ fn method_view(m: &'static Method) -> impl IntoView {
             <p class="muted"><a href="/docs/api">"API Docs"</a> " / " {m.service_id()}</p>
             <h1><code>{m.id}</code></h1>
             <p class="lead">{m.summary}</p>
-            <p>{m.docs}</p>
+            <p>{rich(m.docs)}</p>
             <dl class="facts">
                 <dt>"Endpoint"</dt><dd><code>"GET | POST " {m.path()}</code></dd>
                 <dt>"Who may call"</dt><dd>{access_label(m)}</dd>
-                <dt>"Returns"</dt><dd>{m.returns}</dd>
+                <dt>"Returns"</dt><dd>{rich(m.returns)}</dd>
             </dl>
             <h2>"Parameters"</h2>
             {if m.params.is_empty() {
@@ -135,7 +149,7 @@ fn method_view(m: &'static Method) -> impl IntoView {
                                     <td><code>{p.name}</code></td>
                                     <td>{p.kind.label()}</td>
                                     <td>{if p.required { "yes" } else { "no" }}</td>
-                                    <td>{p.description}</td>
+                                    <td>{rich(p.description)}</td>
                                 </tr>
                             }).collect_view()}
                         </tbody>
@@ -143,6 +157,7 @@ fn method_view(m: &'static Method) -> impl IntoView {
                 }.into_any()
             }}
             <h2>"Example"</h2>
+            <p class="muted">"With " <code>"PATIO"</code> " set to this server's address and " <code>"TOKEN"</code> " to a token:"</p>
             <pre><code>{example}</code></pre>
             <h2>"Result codes"</h2>
             <ResultCodes codes=codes/>

@@ -416,7 +416,11 @@ impl Platform {
         account_id: i64,
         ids: &[i64],
     ) -> Result<u64, DomainError> {
-        let mut tx = self.db.begin().await.context("begin")?;
+        let mut tx = self
+            .db
+            .begin_with("begin immediate")
+            .await
+            .context("begin")?;
         let mut ended = 0;
         for id in ids {
             let done = sqlx::query("delete from sessions where id = ? and account_id = ?")
@@ -484,7 +488,11 @@ impl Platform {
         self.confirm_password(account_id, old, origin).await?;
         let hash = self.hash_password(new.expose()).await?;
         let now = self.now().timestamp();
-        let mut tx = self.db.begin().await.context("begin")?;
+        let mut tx = self
+            .db
+            .begin_with("begin immediate")
+            .await
+            .context("begin")?;
         sqlx::query("update accounts set password_hash = ?, updated_at = ? where id = ?")
             .bind(&hash)
             .bind(now)

@@ -117,7 +117,11 @@ impl Platform {
             ));
         }
         let now = self.now().timestamp();
-        let mut tx = self.db.begin().await.context("begin")?;
+        let mut tx = self
+            .db
+            .begin_with("begin immediate")
+            .await
+            .context("begin")?;
         let inserted = sqlx::query_scalar::<_, i64>(
             "insert into environments (account_id, name, display_name, status, app_id, created_at, updated_at)
              values (?, ?, ?, ?, ?, ?, ?) returning id",

@@ -140,7 +140,11 @@ impl Platform {
             .await?;
         let secret = new_secret()?;
         let now = self.now().timestamp();
-        let mut tx = self.db.begin().await.context("begin")?;
+        let mut tx = self
+            .db
+            .begin_with("begin immediate")
+            .await
+            .context("begin")?;
         let id: i64 = sqlx::query_scalar(
             "insert into tokens (account_id, description, digest, hint, api_set, expires_at, created_at, updated_at)
              values (?, ?, ?, ?, ?, ?, ?, ?) returning id",
@@ -191,7 +195,11 @@ impl Platform {
         self.confirm_password(caller.account.id, password, &caller.origin)
             .await?;
         let now = self.now().timestamp();
-        let mut tx = self.db.begin().await.context("begin")?;
+        let mut tx = self
+            .db
+            .begin_with("begin immediate")
+            .await
+            .context("begin")?;
         let current = sqlx::query(
             "select description, api_set, expires_at from tokens where id = ? and account_id = ?",
         )
@@ -299,7 +307,11 @@ impl Platform {
     ) -> Result<u64, DomainError> {
         self.confirm_password(caller.account.id, password, &caller.origin)
             .await?;
-        let mut tx = self.db.begin().await.context("begin")?;
+        let mut tx = self
+            .db
+            .begin_with("begin immediate")
+            .await
+            .context("begin")?;
         for id in ids {
             let done = sqlx::query("delete from tokens where id = ? and account_id = ?")
                 .bind(id)
@@ -381,7 +393,11 @@ impl Platform {
         if pending.is_empty() {
             return Ok(());
         }
-        let mut tx = self.db.begin().await.context("begin")?;
+        let mut tx = self
+            .db
+            .begin_with("begin immediate")
+            .await
+            .context("begin")?;
         for (token_id, (at, ip)) in pending {
             sqlx::query(
                 "update tokens set last_used_at = ?, last_used_ip = ?

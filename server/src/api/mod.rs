@@ -13,8 +13,8 @@ pub mod views;
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequest, Multipart, Path, Request, State};
-use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, USER_AGENT};
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, USER_AGENT};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -44,6 +44,9 @@ async fn call(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: Request,
 ) -> Response {
+    if too_large(&request) {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
+    }
     let headers = request.headers().clone();
     let origin = Origin {
         ip: Some(peer.ip().to_string()),
@@ -90,6 +93,24 @@ pub fn envelope(outcome: Reply) -> Value {
     }
 }
 
+/// The largest url-encoded body; files go as multipart, up to the upload limit.
+const FORM_LIMIT: usize = 1024 * 1024;
+
+/// A url-encoded body that says it is over the limit is refused before it is read.
+fn too_large(request: &Request) -> bool {
+    let form = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| !t.to_ascii_lowercase().starts_with("multipart/"));
+    let length = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    form && length.is_some_and(|n| n > FORM_LIMIT)
+}
+
 async fn read_params(request: Request, method: &Method) -> Result<Params, DomainError> {
     let query = request.uri().query().unwrap_or_default().to_owned();
     let mut params = Params::from_urlencoded(&query)?;
@@ -105,9 +126,13 @@ async fn read_params(request: Request, method: &Method) -> Result<Params, Domain
             .map_err(|_| DomainError::InvalidParam("the multipart body is malformed".into()))?;
         params.read_multipart(multipart, method).await?;
     } else if content_type.starts_with("application/x-www-form-urlencoded") {
-        let body = axum::body::to_bytes(request.into_body(), usize::MAX)
+        let body = axum::body::to_bytes(request.into_body(), FORM_LIMIT)
             .await
-            .map_err(|_| DomainError::InvalidParam("the request body could not be read".into()))?;
+            .map_err(|_| {
+                DomainError::InvalidParam(format!(
+                    "the request body could not be read or is over {FORM_LIMIT} bytes"
+                ))
+            })?;
         let text = std::str::from_utf8(&body)
             .map_err(|_| DomainError::InvalidParam("the body is not UTF-8".into()))?;
         params.extend(Params::from_urlencoded(text)?);

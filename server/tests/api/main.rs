@@ -4,6 +4,7 @@
 mod helpers;
 
 mod accounts;
+mod concurrency;
 mod environments;
 mod permissions;
 mod security;

@@ -1,0 +1,392 @@
+//! `bench/run` drives this: seeds databases with N tokens, starts the release server on
+//! each, loads it with `wrk` on 127.0.0.1 and prints one table of what it measured.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use domain::tokens::TokenSecret;
+use sha2::{Digest, Sha256};
+
+/// Seeded accounts use sessions only: this is no password hash, so no sign-in succeeds.
+const PASSWORD_HASH: &str = "!bench-account-without-password";
+const ENV: &str = "bench-env";
+
+struct Options {
+    server: PathBuf,
+    sizes: Vec<u64>,
+    seconds: u64,
+    connections: u64,
+    wasm: PathBuf,
+}
+
+fn options() -> anyhow::Result<Options> {
+    let mut o = Options {
+        server: PathBuf::from("target/release/patio"),
+        sizes: vec![1_000, 1_000_000],
+        seconds: 10,
+        connections: 64,
+        wasm: PathBuf::from("target/site/pkg/patio_bg.wasm"),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let value = args
+            .next()
+            .with_context(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--server" => o.server = value.into(),
+            "--tokens" => o.sizes = value.split(',').map(str::parse).collect::<Result<_, _>>()?,
+            "--seconds" => o.seconds = value.parse()?,
+            "--connections" => o.connections = value.parse()?,
+            "--wasm" => o.wasm = value.into(),
+            _ => bail!("unknown flag {flag}"),
+        }
+    }
+    Ok(o)
+}
+
+/// The value of seeded token `i`: deterministic, so the load generator can present it.
+fn token(i: u64) -> TokenSecret {
+    const DIGITS: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut n = i;
+    let mut tail = Vec::new();
+    loop {
+        tail.push(DIGITS[(n % 62) as usize]);
+        n /= 62;
+        if n == 0 {
+            break;
+        }
+    }
+    tail.reverse();
+    let tail = String::from_utf8(tail).unwrap_or_default();
+    let entropy = format!("bench{tail:0>27}");
+    TokenSecret::from_entropy(&entropy).unwrap_or_else(|_| unreachable!("bench entropy is base62"))
+}
+
+fn session(i: u64) -> String {
+    format!("benchsession{i:0>28}")
+}
+
+/// Seeds `n` tokens over n/100 accounts (at least one). Account 1 owns token 0 (Custom:
+/// GetEnvInfo), token 1 (Custom: GetEnvs only), the environment and a session; account 2
+/// owns exactly 10 tokens and account 3 exactly 1,000, for the page timings.
+async fn seed(db_url: &str, n: u64) -> anyhow::Result<()> {
+    let pool = domain::platform::connect(db_url).await?;
+    let now = 1_800_000_000_i64;
+    let mut tx = pool.begin().await?;
+    let accounts = (n / 100).max(3);
+    for a in 1..=accounts {
+        sqlx::query("insert into accounts (id, email, password_hash, created_at, updated_at) values (?, ?, ?, ?, ?)")
+            .bind(a as i64)
+            .bind(format!("user{a}@bench.example"))
+            .bind(PASSWORD_HASH)
+            .bind(now)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+    }
+    for a in 1..=3u64 {
+        sqlx::query(
+            "insert into sessions (account_id, digest, expires_at, last_used_at, created_at, updated_at) values (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(a as i64)
+        .bind(Sha256::digest(session(a).as_bytes()).to_vec())
+        .bind(i64::MAX / 2)
+        .bind(i64::MAX / 4)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query("insert into environments (account_id, name, display_name, status, created_at, updated_at) values (1, ?, ?, 1, ?, ?)")
+        .bind(ENV)
+        .bind(ENV)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    // Token i belongs to: 0,1 → account 1; 2..12 → account 2; 12..1012 → account 3;
+    // the rest round-robin over the other accounts.
+    let extra = accounts.saturating_sub(3).max(1);
+    for i in 0..n.max(1012) {
+        let owner = match i {
+            0 | 1 => 1,
+            2..=11 => 2,
+            12..=1011 => 3,
+            _ => 4 + (i % extra),
+        };
+        let owner = owner.min(accounts);
+        let secret = token(i);
+        sqlx::query(
+            "insert into tokens (account_id, description, digest, hint, api_set, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(owner as i64)
+        .bind(format!("bench token {i}"))
+        .bind(Sha256::digest(secret.expose().as_bytes()).to_vec())
+        .bind(secret.hint())
+        .bind(if i < 2 { "custom" } else { "extended-access" })
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for (token_id, method) in [
+        (1, "environment.control.GetEnvInfo"),
+        (2, "environment.control.GetEnvs"),
+    ] {
+        sqlx::query("insert into token_methods (token_id, method_id, created_at, updated_at) values (?, ?, ?, ?)")
+            .bind(token_id)
+            .bind(method)
+            .bind(now)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    sqlx::query("pragma wal_checkpoint(truncate)")
+        .execute(&pool)
+        .await?;
+    pool.close().await;
+    Ok(())
+}
+
+struct Server {
+    child: Child,
+    base: String,
+    cold_start: Duration,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start(bin: &Path, dir: &Path, port: u16) -> anyhow::Result<Server> {
+    let started = Instant::now();
+    let child = Command::new(bin)
+        .args(["--bind", &format!("127.0.0.1:{port}")])
+        .args([
+            "--database-url",
+            &format!("sqlite://{}/patio.db", dir.display()),
+        ])
+        .args(["--data-dir", &dir.display().to_string()])
+        .args(["--log", "warn"])
+        .stdout(Stdio::null())
+        .spawn()
+        .with_context(|| format!("start {}", bin.display()))?;
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    loop {
+        if let Ok(r) = client.get(format!("{base}/healthz")).send().await {
+            if r.status().is_success() {
+                break;
+            }
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            bail!("the server did not answer within 30 s");
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    Ok(Server {
+        child,
+        base,
+        cold_start: started.elapsed(),
+    })
+}
+
+struct Load {
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    result: String,
+}
+
+fn millis(text: &str) -> f64 {
+    let (number, unit) = text.split_at(
+        text.find(|c: char| c.is_ascii_alphabetic())
+            .unwrap_or(text.len()),
+    );
+    let n: f64 = number.parse().unwrap_or(f64::NAN);
+    match unit {
+        "us" => n / 1000.0,
+        "ms" => n,
+        "s" => n * 1000.0,
+        _ => f64::NAN,
+    }
+}
+
+/// Runs wrk against `url` and reads requests/s and the latency percentiles it prints.
+async fn load(url: &str, header: Option<&str>, o: &Options) -> anyhow::Result<Load> {
+    let body = reqwest::get(url).await?.text().await?;
+    let result = body
+        .split("\"result\":")
+        .nth(1)
+        .map(|r| r.chars().take_while(char::is_ascii_digit).collect())
+        .unwrap_or_else(|| body.trim().to_owned());
+    let mut cmd = Command::new("wrk");
+    cmd.args([
+        "-t",
+        "2",
+        "-c",
+        &o.connections.to_string(),
+        "-d",
+        &format!("{}s", o.seconds),
+        "--latency",
+    ]);
+    if let Some(h) = header {
+        cmd.args(["-H", h]);
+    }
+    let out = cmd
+        .arg(url)
+        .output()
+        .context("run wrk (apt-get install wrk)")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let field = |prefix: &str| {
+        text.lines().find_map(|l| {
+            l.trim()
+                .strip_prefix(prefix)
+                .map(|rest| rest.trim().to_owned())
+        })
+    };
+    let rps = field("Requests/sec:")
+        .and_then(|v| v.parse().ok())
+        .context("wrk printed no Requests/sec")?;
+    let p50 = field("50%").map(|v| millis(&v)).unwrap_or(f64::NAN);
+    let p99 = field("99%").map(|v| millis(&v)).unwrap_or(f64::NAN);
+    if text.contains("Non-2xx") {
+        bail!("wrk saw non-2xx answers from {url}:\n{text}");
+    }
+    Ok(Load {
+        rps,
+        p50_ms: p50,
+        p99_ms: p99,
+        result,
+    })
+}
+
+/// Median wall time of `runs` sequential GETs of a dashboard page, body included.
+async fn page_time(base: &str, account: u64, runs: usize) -> anyhow::Result<(f64, usize)> {
+    let client = reqwest::Client::new();
+    let mut times = Vec::with_capacity(runs);
+    let mut size = 0;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let r = client
+            .get(format!("{base}/settings/access-tokens"))
+            .header("cookie", format!("patio_session={}", session(account)))
+            .send()
+            .await?;
+        if !r.status().is_success() {
+            bail!("page answered {}", r.status());
+        }
+        size = r.text().await?.len();
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok((times[times.len() / 2], size))
+}
+
+fn rss_mb(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .map(str::to_owned)
+        })
+        .and_then(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let o = options()?;
+    let work = std::env::temp_dir().join(format!("patio-bench-{}", std::process::id()));
+    let mut rows: Vec<String> = Vec::new();
+    let mut floor_by_n = Vec::new();
+    for (k, &n) in o.sizes.iter().enumerate() {
+        let dir = work.join(n.to_string());
+        std::fs::create_dir_all(&dir)?;
+        let t = Instant::now();
+        seed(&format!("sqlite://{}/patio.db", dir.display()), n).await?;
+        eprintln!("seeded {n} tokens in {:.1} s", t.elapsed().as_secs_f64());
+        let server = start(&o.server, &dir, 3400 + k as u16).await?;
+        let base = server.base.clone();
+        let with_token = |i: u64| {
+            format!(
+                "{base}/1.0/environment/control/rest/getenvinfo?envName={ENV}&session={}",
+                token(i).expose()
+            )
+        };
+        let scenarios: Vec<(&str, String, Option<String>)> = vec![
+            ("(a) /healthz, no auth", format!("{base}/healthz"), None),
+            ("(b) GetEnvInfo, token", with_token(0), None),
+            ("(c) GetEnvInfo, session", format!("{base}/1.0/environment/control/rest/getenvinfo?envName={ENV}&session={}", session(1)), None),
+            ("(d) GetEnvInfo, token lacking it", with_token(1), None),
+            ("(e) GetEnvInfo, malformed token", format!("{base}/1.0/environment/control/rest/getenvinfo?envName={ENV}&session=patio_notatoken"), None),
+        ];
+        let mut floor = f64::NAN;
+        for (name, url, header) in &scenarios {
+            let l = load(url, header.as_deref(), &o).await?;
+            if name.starts_with("(a)") {
+                floor = l.rps;
+            }
+            if name.starts_with("(b)") {
+                floor_by_n.push((n, l.rps, floor));
+            }
+            rows.push(format!(
+                "| {n} | {name} | {:.0} | {:.2} | {:.2} | {} |",
+                l.rps, l.p50_ms, l.p99_ms, l.result
+            ));
+        }
+        let (small, small_size) = page_time(&base, 2, 50).await?;
+        let (large, large_size) = page_time(&base, 3, 50).await?;
+        rows.push(format!("| {n} | SSR /settings/access-tokens, 10 tokens | | {small:.2} | | {small_size} bytes |"));
+        rows.push(format!("| {n} | SSR /settings/access-tokens, 1,000 tokens | | {large:.2} | | {large_size} bytes |"));
+        rows.push(format!(
+            "| {n} | server RSS after the run | | | | {:.1} MB |",
+            rss_mb(server.child.id())
+        ));
+        rows.push(format!(
+            "| {n} | cold start to first answer | | {:.1} | | |",
+            server.cold_start.as_secs_f64() * 1000.0
+        ));
+        drop(server);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    println!("| tokens | what | requests/s | p50 ms | p99 ms | result / note |");
+    println!("| ---: | --- | ---: | ---: | ---: | --- |");
+    for row in rows {
+        println!("{row}");
+    }
+    println!();
+    for (n, b, a) in &floor_by_n {
+        println!("ratio (b)/(a) at {n} tokens: {:.2}", b / a);
+    }
+    if let [(n1, b1, _), .., (n2, b2, _)] = floor_by_n.as_slice() {
+        println!(
+            "(b) at {n2} tokens vs {n1}: {:+.1}%",
+            (b2 / b1 - 1.0) * 100.0
+        );
+    }
+    let raw = std::fs::metadata(&o.wasm).map(|m| m.len()).unwrap_or(0);
+    let gz = Command::new("gzip")
+        .args(["-9", "-c"])
+        .arg(&o.wasm)
+        .output()
+        .map(|out| out.stdout.len())
+        .unwrap_or(0);
+    println!(
+        "release wasm: {raw} bytes raw, {gz} bytes gzip ({:.0} KB)",
+        gz as f64 / 1024.0
+    );
+    let _ = std::fs::remove_dir_all(&work);
+    Ok(())
+}

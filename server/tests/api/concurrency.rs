@@ -1,0 +1,120 @@
+//! Many clients editing and removing the same tokens at once.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::helpers::{code, spawn_app, PASSWORD};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_edits_and_removals_end_in_a_serial_outcome() {
+    let app = Arc::new(spawn_app().await);
+    let ann = app.sign_up("ann@example.com").await;
+    let mut ids = Vec::new();
+    for _ in 0..6 {
+        ids.push(
+            app.create_token(&ann, &[("tokenTemplate", "marketplace")])
+                .await
+                .0,
+        );
+    }
+    // Per token: descriptions whose edit was acknowledged, and whether a removal was.
+    let edits: Arc<Mutex<HashMap<i64, Vec<String>>>> = Arc::default();
+    let removed: Arc<Mutex<Vec<i64>>> = Arc::default();
+    let mut tasks = Vec::new();
+    let clients = 24;
+    let calls_each = 8;
+    for c in 0..clients {
+        let (app, session, ids, edits, removed) = (
+            app.clone(),
+            ann.session.clone(),
+            ids.clone(),
+            edits.clone(),
+            removed.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            for k in 0..calls_each {
+                let id = ids[(c * 5 + k * 3) % ids.len()];
+                let id_text = id.to_string();
+                if (c + k) % 11 == 10 {
+                    let r = app
+                        .call_as(
+                            &session,
+                            "users.authentication.DeleteTokens",
+                            &[("password", PASSWORD), ("ids", &id_text)],
+                        )
+                        .await;
+                    assert!([0, 5].contains(&code(&r)), "{r}");
+                    if code(&r) == 0 {
+                        removed.lock().unwrap().push(id);
+                    }
+                } else {
+                    let description = format!("client {c} call {k}");
+                    let r = app
+                        .call_as(
+                            &session,
+                            "users.authentication.EditToken",
+                            &[
+                                ("password", PASSWORD),
+                                ("id", &id_text),
+                                ("description", &description),
+                            ],
+                        )
+                        .await;
+                    assert!([0, 5].contains(&code(&r)), "{r}");
+                    if code(&r) == 0 {
+                        assert_eq!(
+                            r["token"]["description"],
+                            description.as_str(),
+                            "the answer shows this edit"
+                        );
+                        edits
+                            .lock()
+                            .unwrap()
+                            .entry(id)
+                            .or_default()
+                            .push(description);
+                    }
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let list = app
+        .call_as(&ann.session, "users.authentication.GetTokens", &[])
+        .await;
+    let now: HashMap<i64, String> = list["apiTokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["id"].as_i64().unwrap(),
+                t["description"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let removed = removed.lock().unwrap();
+    let edits = edits.lock().unwrap();
+    for id in &ids {
+        if removed.contains(id) {
+            assert!(
+                !now.contains_key(id),
+                "token {id} was removed yet is listed"
+            );
+            continue;
+        }
+        let description = &now[id];
+        let acknowledged = edits.get(id).cloned().unwrap_or_default();
+        assert!(
+            acknowledged.contains(description)
+                || (acknowledged.is_empty() && description == "test token"),
+            "token {id} ended as {description:?}, which no acknowledged edit wrote"
+        );
+    }
+    println!(
+        "concurrency: {clients} clients × {calls_each} calls on {} tokens",
+        ids.len()
+    );
+}
