@@ -50,16 +50,111 @@ pub struct AuditEvent {
 }
 
 #[cfg(feature = "server")]
+pub use service::DenialLog;
+
+#[cfg(feature = "server")]
 mod service {
+    use std::sync::Mutex;
+
     use anyhow::Context;
     use sqlx::Row;
 
     use super::{Actor, AuditEvent, Outcome};
     use crate::accounts::Origin;
     use crate::error::DomainError;
-    use crate::platform::{from_unix, Platform};
+    use crate::platform::{from_unix, Caller, Platform};
+
+    /// Denied calls waiting to be written: a flood of them must not turn into a flood
+    /// of synchronous writes, so they are logged in batches, at most this many a batch.
+    const DENIALS_MAX: usize = 10_000;
+
+    struct Denial {
+        account_id: i64,
+        method: &'static str,
+        actor: String,
+        ip: Option<String>,
+        at: i64,
+    }
+
+    #[derive(Default)]
+    pub struct DenialLog {
+        pending: Mutex<Vec<Denial>>,
+        dropped: Mutex<u64>,
+    }
 
     impl Platform {
+        /// Notes a call a token was not allowed to make; `flush_pending` writes it.
+        pub fn audit_denied(&self, caller: &Caller, method: &'static str) {
+            let mut pending = self
+                .denials
+                .pending
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if pending.len() >= DENIALS_MAX {
+                *self
+                    .denials
+                    .dropped
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner()) += 1;
+                return;
+            }
+            pending.push(Denial {
+                account_id: caller.account.id,
+                method,
+                actor: caller.actor.label(),
+                ip: caller.origin.ip.clone(),
+                at: self.now().timestamp(),
+            });
+        }
+
+        pub(crate) async fn flush_denials(&self) -> Result<(), DomainError> {
+            let batch = std::mem::take(
+                &mut *self
+                    .denials
+                    .pending
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner()),
+            );
+            let dropped = std::mem::take(
+                &mut *self
+                    .denials
+                    .dropped
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner()),
+            );
+            if dropped > 0 {
+                tracing::warn!(
+                    dropped,
+                    "denied calls beyond the audit batch limit were not logged one by one"
+                );
+            }
+            if batch.is_empty() {
+                return Ok(());
+            }
+            let mut tx = self
+                .db
+                .begin_with("begin immediate")
+                .await
+                .context("begin")?;
+            for d in batch {
+                sqlx::query(
+                    "insert into audit_events (account_id, action, outcome, target, actor, ip, created_at, updated_at)
+                     values (?, 'api.call', 'denied', ?, ?, ?, ?, ?)",
+                )
+                .bind(d.account_id)
+                .bind(d.method)
+                .bind(d.actor)
+                .bind(d.ip)
+                .bind(d.at)
+                .bind(d.at)
+                .execute(&mut *tx)
+                .await
+                .context("insert denied call")?;
+            }
+            tx.commit().await.context("commit denied calls")?;
+            Ok(())
+        }
+
         pub async fn audit(
             &self,
             account_id: Option<i64>,

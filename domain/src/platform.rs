@@ -56,6 +56,7 @@ pub struct Platform {
     pub(crate) hashing: Arc<tokio::sync::Semaphore>,
     pub(crate) token_cache: Arc<crate::tokens::TokenCache>,
     pub(crate) last_used: Arc<crate::tokens::LastUsedLog>,
+    pub(crate) denials: Arc<crate::audit::DenialLog>,
 }
 
 impl Platform {
@@ -69,11 +70,19 @@ impl Platform {
             hashing: Arc::new(tokio::sync::Semaphore::new(permits)),
             token_cache: Arc::default(),
             last_used: Arc::default(),
+            denials: Arc::default(),
         }
     }
 
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// Writes what requests only noted (last uses, denied calls), in one batch each.
+    pub async fn flush_pending(&self) -> Result<(), crate::DomainError> {
+        let uses = self.flush_last_used().await;
+        let denials = self.flush_denials().await;
+        uses.and(denials)
     }
 }
 

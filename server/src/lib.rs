@@ -18,6 +18,7 @@ use axum::http::Method;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use axum::Router;
 use domain::{Clock, Platform, PlatformSettings};
 use leptos::nonce::use_nonce;
@@ -153,9 +154,13 @@ pub async fn serve(
             loop {
                 every.tick().await;
                 // Errors are logged where they happen; the next tick tries again.
-                let _ = platform.flush_last_used().await;
+                let _ = platform.flush_pending().await;
             }
         }
+    });
+    // Small answers go out at once instead of waiting on delayed acknowledgements.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
     });
     let served = axum::serve(
         listener,

@@ -47,13 +47,15 @@ impl Platform {
         account_id: i64,
         name: &str,
     ) -> Result<(i64, Environment), DomainError> {
+        // One connection for the three reads.
+        let mut conn = self.db.acquire().await.context("acquire connection")?;
         let row = sqlx::query(
             "select id, name, display_name, status, app_id, created_at, updated_at from environments
              where account_id = ? and name = ?",
         )
         .bind(account_id)
         .bind(name)
-        .fetch_optional(&self.db)
+        .fetch_optional(&mut *conn)
         .await
         .context("read environment")?
         .ok_or_else(|| DomainError::EnvNotExist(name.to_owned()))?;
@@ -62,7 +64,7 @@ impl Platform {
             "select node_group, node_type, count from nodes where environment_id = ? order by id",
         )
         .bind(id)
-        .fetch_all(&self.db)
+        .fetch_all(&mut *conn)
         .await
         .context("read nodes")?
         .into_iter()
@@ -76,7 +78,7 @@ impl Platform {
             "select context, file_name, file_url, updated_at from deployments where environment_id = ? order by context",
         )
         .bind(id)
-        .fetch_all(&self.db)
+        .fetch_all(&mut *conn)
         .await
         .context("read deployments")?
         .into_iter()

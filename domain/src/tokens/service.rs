@@ -414,19 +414,6 @@ impl Platform {
         tx.commit().await.context("commit token uses")?;
         Ok(())
     }
-
-    /// Records a call a token was not allowed to make.
-    pub async fn audit_denied(&self, caller: &Caller, method: &str) -> Result<(), DomainError> {
-        self.audit(
-            Some(caller.account.id),
-            "api.call",
-            Outcome::Denied,
-            Some(method),
-            &caller.actor,
-            &caller.origin,
-        )
-        .await
-    }
 }
 
 impl Caller {

@@ -189,7 +189,7 @@ async fn authenticate(
         let grant = platform.verify_token(&value).await?;
         let caller = Caller::token(&grant, origin);
         if !grant.grant.allows(method) {
-            platform.audit_denied(&caller, method.id).await?;
+            platform.audit_denied(&caller, method.id);
             return Err(DomainError::PermissionDenied(method.id.to_owned()));
         }
         platform.touch_token(grant.token_id, caller.origin.ip.as_deref());

@@ -7,5 +7,6 @@ mod accounts;
 mod concurrency;
 mod environments;
 mod permissions;
+mod robustness;
 mod security;
 mod tokens;
