@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod environments;
 pub mod error;
 pub mod marketplace;
+pub mod params;
 pub mod tokens;
 
 #[cfg(feature = "server")]

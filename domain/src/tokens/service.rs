@@ -2,7 +2,7 @@
 //! verified with one indexed lookup by that digest.
 
 use anyhow::Context;
-use sqlx::sqlite::SqliteRow;
+use sqlx::sqlite::{SqliteConnection, SqliteRow};
 use sqlx::Row;
 
 use super::{Description, Expiry, Grant, LastUse, RevealedToken, TokenSecret, TokenSummary};
@@ -75,6 +75,25 @@ fn new_secret() -> Result<TokenSecret, DomainError> {
     TokenSecret::from_entropy(&random_base62(32))
 }
 
+/// One token as its owner sees it, read on `conn` (inside the change's transaction, so
+/// the answer shows exactly that change).
+async fn load_token(
+    conn: &mut SqliteConnection,
+    account_id: i64,
+    id: i64,
+) -> Result<TokenSummary, DomainError> {
+    let row = sqlx::query(&format!(
+        "select {SUMMARY_COLUMNS} from tokens t where t.account_id = ? and t.id = ?"
+    ))
+    .bind(account_id)
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+    .context("read token")?
+    .ok_or_else(|| DomainError::NotFound(format!("no token {id} on this account")))?;
+    summary(&row)
+}
+
 impl Platform {
     pub async fn tokens(
         &self,
@@ -98,19 +117,6 @@ impl Platform {
             }
         }
         Ok(out)
-    }
-
-    async fn token(&self, account_id: i64, id: i64) -> Result<TokenSummary, DomainError> {
-        let row = sqlx::query(&format!(
-            "select {SUMMARY_COLUMNS} from tokens t where t.account_id = ? and t.id = ?"
-        ))
-        .bind(account_id)
-        .bind(id)
-        .fetch_optional(&self.db)
-        .await
-        .context("read token")?
-        .ok_or_else(|| DomainError::NotFound(format!("no token {id} on this account")))?;
-        summary(&row)
     }
 
     async fn audit_token(
@@ -170,6 +176,7 @@ impl Platform {
                 .await
                 .context("insert token method")?;
         }
+        let token = load_token(&mut tx, caller.account.id, id).await?;
         tx.commit().await.context("commit token")?;
         self.token_cache.invalidate();
         self.audit_token(
@@ -178,7 +185,6 @@ impl Platform {
             &format!("token {id} ({})", secret.hint()),
         )
         .await?;
-        let token = self.token(caller.account.id, id).await?;
         Ok(RevealedToken {
             token,
             key: secret.expose().to_owned(),
@@ -246,11 +252,12 @@ impl Platform {
                     .context("insert token method")?;
             }
         }
+        let token = load_token(&mut tx, caller.account.id, id).await?;
         tx.commit().await.context("commit token edit")?;
         self.token_cache.invalidate();
         self.audit_token(caller, "token.edit", &format!("token {id}"))
             .await?;
-        self.token(caller.account.id, id).await
+        Ok(token)
     }
 
     /// A new value for the token; the old one is refused from the moment this returns.
@@ -265,6 +272,11 @@ impl Platform {
             .await?;
         let secret = new_secret()?;
         let now = self.now().timestamp();
+        let mut tx = self
+            .db
+            .begin_with("begin immediate")
+            .await
+            .context("begin")?;
         let done = sqlx::query(
             "update tokens set digest = ?, hint = ?, expires_at = case when ? then ? else expires_at end, updated_at = ?
              where id = ? and account_id = ?",
@@ -276,22 +288,23 @@ impl Platform {
         .bind(now)
         .bind(id)
         .bind(caller.account.id)
-        .execute(&self.db)
+        .execute(&mut *tx)
         .await
         .context("regenerate token")?;
-        self.token_cache.invalidate();
         if done.rows_affected() == 0 {
             return Err(DomainError::NotFound(format!(
                 "no token {id} on this account"
             )));
         }
+        let token = load_token(&mut tx, caller.account.id, id).await?;
+        tx.commit().await.context("commit regeneration")?;
+        self.token_cache.invalidate();
         self.audit_token(
             caller,
             "token.regenerate",
             &format!("token {id} ({})", secret.hint()),
         )
         .await?;
-        let token = self.token(caller.account.id, id).await?;
         Ok(RevealedToken {
             token,
             key: secret.expose().to_owned(),

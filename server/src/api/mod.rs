@@ -25,7 +25,7 @@ use domain::tokens::looks_like_token;
 use domain::{Caller, DomainError, Platform};
 use serde_json::{json, Map, Value};
 
-pub use params::Params;
+pub use domain::params::Params;
 
 use crate::AppState;
 
@@ -124,7 +124,7 @@ async fn read_params(request: Request, method: &Method) -> Result<Params, Domain
         let multipart = Multipart::from_request(request, &())
             .await
             .map_err(|_| DomainError::InvalidParam("the multipart body is malformed".into()))?;
-        params.read_multipart(multipart, method).await?;
+        params::read_multipart(&mut params, multipart, method).await?;
     } else if content_type.starts_with("application/x-www-form-urlencoded") {
         let body = axum::body::to_bytes(request.into_body(), FORM_LIMIT)
             .await

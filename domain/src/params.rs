@@ -1,0 +1,157 @@
+//! The parameters of one API call, gathered from the query string and the body alike,
+//! with the typed accessors every method reads them through.
+
+use crate::error::DomainError;
+
+/// Longest value accepted for any text parameter.
+pub const VALUE_MAX: usize = 64 * 1024;
+
+#[derive(Default)]
+pub struct Params {
+    values: Vec<(String, String)>,
+    /// A multipart file part: its file name and content.
+    pub file: Option<(String, Vec<u8>)>,
+}
+
+impl Params {
+    /// Decodes `a=1&b=2`; malformed escapes, bytes that are not UTF-8 and over-long
+    /// values are refused rather than guessed at.
+    pub fn from_urlencoded(text: &str) -> Result<Self, DomainError> {
+        let mut params = Self::default();
+        for pair in text.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            params.push(decode(name)?, decode(value)?)?;
+        }
+        Ok(params)
+    }
+
+    pub fn push(&mut self, name: String, value: String) -> Result<(), DomainError> {
+        if value.len() > VALUE_MAX {
+            return Err(DomainError::param(
+                &name,
+                format!("is longer than {VALUE_MAX} bytes"),
+            ));
+        }
+        self.values.push((name, value));
+        Ok(())
+    }
+
+    pub fn extend(&mut self, other: Params) {
+        self.values.extend(other.values);
+        if other.file.is_some() {
+            self.file = other.file;
+        }
+    }
+
+    /// The one value of `name`; a parameter given twice is refused.
+    pub fn single(&self, name: &str) -> Result<Option<&str>, DomainError> {
+        let mut found = self.values.iter().filter(|(k, _)| k == name);
+        match (found.next(), found.next()) {
+            (Some(_), Some(_)) => Err(DomainError::param(name, "is given more than once")),
+            (first, _) => Ok(first.map(|(_, v)| v.as_str())),
+        }
+    }
+
+    pub fn optional(&self, name: &str) -> Result<Option<&str>, DomainError> {
+        self.single(name)
+    }
+
+    /// A value that must be present and not blank.
+    pub fn required(&self, name: &str) -> Result<&str, DomainError> {
+        self.single(name)?
+            .filter(|v| !v.trim().is_empty())
+            .ok_or_else(|| DomainError::param(name, "is required"))
+    }
+
+    /// A value that must be present; passwords are taken as typed, never trimmed.
+    pub fn password(&self, name: &str) -> Result<&str, DomainError> {
+        self.single(name)?
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| DomainError::param(name, "is required"))
+    }
+
+    pub fn id(&self, name: &str) -> Result<i64, DomainError> {
+        let raw = self.required(name)?;
+        raw.trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .ok_or_else(|| DomainError::param(name, "is not an id"))
+    }
+}
+
+/// `+` is a space and `%XX` a byte; the bytes must form UTF-8.
+fn decode(part: &str) -> Result<String, DomainError> {
+    let malformed =
+        || DomainError::InvalidParam("the parameters are not valid URL encoding".into());
+    let bytes = part.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .filter(|h| h.iter().all(u8::is_ascii_hexdigit));
+                let hex =
+                    std::str::from_utf8(hex.ok_or_else(malformed)?).map_err(|_| malformed())?;
+                out.push(u8::from_str_radix(hex, 16).map_err(|_| malformed())?);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out)
+        .map_err(|_| DomainError::InvalidParam("the parameters are not UTF-8".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_decode_and_duplicates_are_refused() {
+        let p = Params::from_urlencoded("a=1&b=x%20y&c=&c=2").unwrap();
+        assert_eq!(p.single("a").unwrap(), Some("1"));
+        assert_eq!(p.required("b").unwrap(), "x y");
+        assert!(p.single("c").is_err());
+        assert!(p.required("missing").is_err());
+        assert!(Params::from_urlencoded("a=%FF").is_err());
+        assert!(Params::from_urlencoded("a=%zz").is_err());
+        assert!(Params::from_urlencoded("a=%4").is_err());
+        assert!(Params::from_urlencoded("a=%+1").is_err());
+        assert_eq!(
+            Params::from_urlencoded("a=caf%C3%A9+au+lait")
+                .unwrap()
+                .required("a")
+                .unwrap(),
+            "café au lait"
+        );
+        assert_eq!(
+            Params::from_urlencoded("flag&&b=")
+                .unwrap()
+                .single("flag")
+                .unwrap(),
+            Some("")
+        );
+        assert!(Params::from_urlencoded(&format!("a={}", "x".repeat(VALUE_MAX + 1))).is_err());
+    }
+
+    #[test]
+    fn ids_are_positive_integers() {
+        let p = Params::from_urlencoded("a=7&b=-1&c=x&d=%207%20").unwrap();
+        assert_eq!(p.id("a").unwrap(), 7);
+        assert!(p.id("b").is_err());
+        assert!(p.id("c").is_err());
+        assert_eq!(p.id("d").unwrap(), 7);
+    }
+
+    #[test]
+    fn passwords_keep_their_spaces() {
+        let p = Params::from_urlencoded("password=%20secret%20&blank=%20").unwrap();
+        assert_eq!(p.password("password").unwrap(), " secret ");
+        assert!(p.required("blank").is_err());
+    }
+}
