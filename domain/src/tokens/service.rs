@@ -94,6 +94,26 @@ async fn load_token(
     summary(&row)
 }
 
+/// The methods of a Custom token.
+async fn insert_methods(
+    conn: &mut SqliteConnection,
+    token_id: i64,
+    methods: &[String],
+    now: i64,
+) -> Result<(), DomainError> {
+    for method in methods {
+        sqlx::query("insert into token_methods (token_id, method_id, created_at, updated_at) values (?, ?, ?, ?)")
+            .bind(token_id)
+            .bind(method)
+            .bind(now)
+            .bind(now)
+            .execute(&mut *conn)
+            .await
+            .context("insert token method")?;
+    }
+    Ok(())
+}
+
 impl Platform {
     pub async fn tokens(
         &self,
@@ -166,16 +186,7 @@ impl Platform {
         .fetch_one(&mut *tx)
         .await
         .context("insert token")?;
-        for method in &draft.grant.custom {
-            sqlx::query("insert into token_methods (token_id, method_id, created_at, updated_at) values (?, ?, ?, ?)")
-                .bind(id)
-                .bind(method)
-                .bind(now)
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .context("insert token method")?;
-        }
+        insert_methods(&mut tx, id, &draft.grant.custom, now).await?;
         let token = load_token(&mut tx, caller.account.id, id).await?;
         tx.commit().await.context("commit token")?;
         self.token_cache.invalidate();
@@ -241,16 +252,7 @@ impl Platform {
                 .execute(&mut *tx)
                 .await
                 .context("clear token methods")?;
-            for method in &grant.custom {
-                sqlx::query("insert into token_methods (token_id, method_id, created_at, updated_at) values (?, ?, ?, ?)")
-                    .bind(id)
-                    .bind(method)
-                    .bind(now)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await
-                    .context("insert token method")?;
-            }
+            insert_methods(&mut tx, id, &grant.custom, now).await?;
         }
         let token = load_token(&mut tx, caller.account.id, id).await?;
         tx.commit().await.context("commit token edit")?;
