@@ -59,6 +59,7 @@ pub async fn caller() -> Result<Caller, AppError> {
         account,
         actor: Actor::Session,
         session_id: Some(session_id),
+        token_id: None,
         origin: origin().await,
     })
 }

@@ -51,6 +51,8 @@ pub enum Access {
     SessionOnly,
     /// A session, or a token whose API set includes the method.
     Grantable,
+    /// Any valid credential, asking about itself: every token may, whatever its set.
+    Own,
 }
 
 #[derive(Debug)]
@@ -276,6 +278,15 @@ static METHODS: &[Method] = &[
         docs: "Lists the predefined API sets with the methods each grants today.",
         params: &[],
         returns: "`templates[]`: `id`, `name`, `apiList[]`.",
+        errors: &[],
+    },
+    Method {
+        id: "users.authentication.VerifyToken",
+        access: Access::Own,
+        summary: "Ask what the calling token is and what it may call.",
+        docs: "Any valid token may call this about itself, whatever its API set, so a script can check its credential before it starts work. It answers with the token's id, description, hint, API set, the methods it may call and its expiry. Called with a session it says who is signed in. An expired, removed or unknown token gets 701.",
+        params: &[],
+        returns: "`credential` (`token` or `session`), `uid`, `email`; for a token also `token`: `id`, `description`, `hint`, `tokenTemplate`, `apiListItems[]`, `expiresAt`, `lastUsed`.",
         errors: &[],
     },
     // users.account

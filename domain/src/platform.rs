@@ -149,5 +149,7 @@ pub struct Caller {
     pub actor: crate::audit::Actor,
     /// The session used, when the caller signed in (not for tokens).
     pub session_id: Option<i64>,
+    /// The token used, when the caller presented one.
+    pub token_id: Option<i64>,
     pub origin: crate::accounts::Origin,
 }

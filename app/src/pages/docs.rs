@@ -27,6 +27,7 @@ fn access_label(m: &Method) -> &'static str {
         Access::Public => "No credential needed",
         Access::SessionOnly => "Session only (never a token)",
         Access::Grantable => "Session, or a token whose API set includes it",
+        Access::Own => "Any valid token, about itself (whatever its API set), or a session",
     }
 }
 

@@ -442,6 +442,7 @@ impl Caller {
                 hint: grant.hint.clone(),
             },
             session_id: None,
+            token_id: Some(grant.token_id),
             origin,
         }
     }

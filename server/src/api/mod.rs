@@ -188,7 +188,8 @@ async fn authenticate(
     if looks_like_token(&value) {
         let grant = platform.verify_token(&value).await?;
         let caller = Caller::token(&grant, origin);
-        if !grant.grant.allows(method) {
+        // Every token may ask about itself; anything else needs its set to allow it.
+        if method.access != Access::Own && !grant.grant.allows(method) {
             platform.audit_denied(&caller, method.id);
             return Err(DomainError::PermissionDenied(method.id.to_owned()));
         }
@@ -200,6 +201,7 @@ async fn authenticate(
             account,
             actor: Actor::Session,
             session_id: Some(session_id),
+            token_id: None,
             origin,
         }))
     }

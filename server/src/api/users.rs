@@ -33,6 +33,23 @@ pub async fn call(
             }
             Ok(fields(json!({})))
         }
+        "VerifyToken" => {
+            let mut answer = json!({
+                "credential": if caller.token_id.is_some() { "token" } else { "session" },
+                "uid": account,
+                "email": caller.account.email,
+            });
+            if let Some(id) = caller.token_id {
+                let token = platform
+                    .tokens(account, Some(&[id]))
+                    .await?
+                    .into_iter()
+                    .next()
+                    .ok_or(DomainError::NotAuthenticated)?;
+                answer["token"] = views::token(&token);
+            }
+            Ok(fields(answer))
+        }
         "CheckSign" => Ok(fields(
             json!({ "uid": account, "email": caller.account.email }),
         )),

@@ -545,3 +545,40 @@ async fn templates_and_the_method_list_come_from_the_catalogue() {
         "/docs/api/environment.control.StopEnv"
     );
 }
+
+#[tokio::test]
+async fn any_token_can_ask_about_itself() {
+    let app = spawn_app().await;
+    let ann = app.sign_up("ann@example.com").await;
+    let (id, key) = app
+        .create_token(
+            &ann,
+            &[
+                ("apiList", "environment.control.StopEnv"),
+                ("expiresAt", "2099-12-31"),
+            ],
+        )
+        .await;
+    let r = app
+        .call_bearer("users.authentication.VerifyToken", &key, &[])
+        .await;
+    assert_eq!(code(&r), 0, "{r}");
+    assert_eq!(r["credential"], "token");
+    assert_eq!(r["email"], "ann@example.com");
+    assert_eq!(r["token"]["id"], id);
+    assert_eq!(
+        r["token"]["apiListItems"],
+        serde_json::json!(["environment.control.StopEnv"])
+    );
+    assert_eq!(r["token"]["expiresAt"], "2099-12-31 23:59:59");
+    assert!(r["token"].get("key").is_none() && !r.to_string().contains(&key));
+
+    let r = app
+        .call_as(&ann.session, "users.authentication.VerifyToken", &[])
+        .await;
+    assert_eq!(r["credential"], "session");
+    let r = app
+        .call_as("patio_not-a-token", "users.authentication.VerifyToken", &[])
+        .await;
+    assert_eq!(code(&r), 701);
+}
