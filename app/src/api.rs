@@ -138,6 +138,8 @@ pub struct TokenForm {
     pub methods: Vec<String>,
     /// `yyyy-mm-dd`, or empty for no expiry.
     pub expires: String,
+    /// Networks the token may be used from; empty for anywhere.
+    pub allowed_ips: String,
     pub password: String,
 }
 
@@ -164,12 +166,14 @@ pub async fn save_token(form: TokenForm) -> Result<Option<RevealedToken>, AppErr
         set => Grant::predefined(set),
     };
     let expires_at = parse_expiry(&form.expires, platform.now())?;
+    let allowlist = domain::tokens::Allowlist::parse(&form.allowed_ips)?;
     match form.id {
         None => {
             let draft = TokenDraft {
                 description,
                 grant,
                 expires_at,
+                allowlist,
             };
             let revealed = platform
                 .create_token(&caller, &form.password, draft)
@@ -182,6 +186,7 @@ pub async fn save_token(form: TokenForm) -> Result<Option<RevealedToken>, AppErr
                 description: Some(description),
                 grant: Some(grant),
                 expires_at: Some(expires_at),
+                allowlist: Some(allowlist),
             };
             platform
                 .edit_token(&caller, &form.password, id, edit)

@@ -69,6 +69,7 @@ mod service {
     const DENIALS_MAX: usize = 10_000;
 
     struct Denial {
+        action: &'static str,
         account_id: i64,
         method: &'static str,
         actor: String,
@@ -85,6 +86,15 @@ mod service {
     impl Platform {
         /// Notes a call a token was not allowed to make; `flush_pending` writes it.
         pub fn audit_denied(&self, caller: &Caller, method: &'static str) {
+            self.note_denial("api.call", caller, method);
+        }
+
+        /// Notes a call refused because it came from outside the token's allowlist.
+        pub fn audit_outside_allowlist(&self, caller: &Caller, method: &'static str) {
+            self.note_denial("api.address", caller, method);
+        }
+
+        fn note_denial(&self, action: &'static str, caller: &Caller, method: &'static str) {
             let mut pending = self
                 .denials
                 .pending
@@ -99,6 +109,7 @@ mod service {
                 return;
             }
             pending.push(Denial {
+                action,
                 account_id: caller.account.id,
                 method,
                 actor: caller.actor.label(),
@@ -139,9 +150,10 @@ mod service {
             for d in batch {
                 sqlx::query(
                     "insert into audit_events (account_id, action, outcome, target, actor, ip, created_at, updated_at)
-                     values (?, 'api.call', 'denied', ?, ?, ?, ?, ?)",
+                     values (?, ?, 'denied', ?, ?, ?, ?, ?)",
                 )
                 .bind(d.account_id)
+                .bind(d.action)
                 .bind(d.method)
                 .bind(d.actor)
                 .bind(d.ip)

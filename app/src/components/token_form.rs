@@ -26,6 +26,8 @@ pub struct FormValues {
     pub methods: Vec<String>,
     /// `yyyy-mm-dd` or empty.
     pub expires: String,
+    /// Networks, as typed; empty for anywhere.
+    pub allowed_ips: String,
 }
 
 fn preset(days: i64) -> String {
@@ -43,6 +45,7 @@ pub fn TokenFormDialog(
     let expires = RwSignal::new(String::new());
     let api_set = RwSignal::new(ApiSet::ExtendedAccess);
     let checked = RwSignal::new(Vec::<String>::new());
+    let allowed_ips = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
 
     // Fill the fields whenever the form opens.
@@ -59,12 +62,14 @@ pub fn TokenFormDialog(
                 expires.set(preset(30));
                 api_set.set(ApiSet::ExtendedAccess);
                 checked.set(Vec::new());
+                allowed_ips.set(String::new());
             }
             Some(FormMode::Edit(t)) | Some(FormMode::Copy(t)) => {
                 description.set(t.description.clone());
                 expires.set(t.expires_at.map(format::date).unwrap_or_default());
                 api_set.set(t.grant.set);
                 checked.set(t.grant.methods());
+                allowed_ips.set(t.allowlist.entries().join(", "));
             }
         }
     });
@@ -110,6 +115,7 @@ pub fn TokenFormDialog(
                 Vec::new()
             },
             expires: format::form_date_to_iso(&expires.get_untracked()),
+            allowed_ips: allowed_ips.get_untracked(),
         });
     };
 
@@ -160,6 +166,15 @@ pub fn TokenFormDialog(
                         }}
                     </small>
                 </div>
+                <label>
+                    <span>"Allowed IPs"</span>
+                    <input
+                        placeholder="Any address, or e.g. 203.0.113.0/24, 2001:db8::/32"
+                        prop:value=move || allowed_ips.get()
+                        on:input=move |ev| allowed_ips.set(event_target_value(&ev))
+                    />
+                    <small class="muted">"Calls from other addresses are refused and logged."</small>
+                </label>
                 <div class="field">
                     <label for="token-api">"API"</label>
                     <select id="token-api" on:change=move |ev| {

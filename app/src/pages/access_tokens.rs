@@ -149,6 +149,7 @@ pub fn AccessTokensPage() -> impl IntoView {
                     api_set: v.api_set,
                     methods: v.methods,
                     expires: v.expires,
+                    allowed_ips: v.allowed_ips,
                     password,
                 },
             });
@@ -440,7 +441,12 @@ fn token_row(
                 row_click(index, ev.ctrl_key() || ev.meta_key(), ev.shift_key());
             }
         >
-            <td class="strong">{t.description.clone()}</td>
+            <td class="strong">
+                {t.description.clone()}
+                {(!t.allowlist.is_empty()).then(|| view! {
+                    <span class="badge limited" title=t.allowlist.entries().join(", ")>"IP-limited"</span>
+                })}
+            </td>
             <td>{t.grant.set.name()}</td>
             <td>{expires}</td>
             <td class="wide">{format::date(t.created_at)}</td>

@@ -5,7 +5,9 @@ use anyhow::Context;
 use sqlx::sqlite::{SqliteConnection, SqliteRow};
 use sqlx::Row;
 
-use super::{Description, Expiry, Grant, LastUse, RevealedToken, TokenSecret, TokenSummary};
+use super::{
+    Allowlist, Description, Expiry, Grant, LastUse, RevealedToken, TokenSecret, TokenSummary,
+};
 use crate::audit::{Actor, Outcome};
 use crate::catalogue::ApiSet;
 use crate::error::DomainError;
@@ -17,6 +19,7 @@ pub struct TokenDraft {
     pub description: Description,
     pub grant: Grant,
     pub expires_at: Option<Expiry>,
+    pub allowlist: Allowlist,
 }
 
 /// The fields an edit changes; `None` leaves a field as it is.
@@ -25,6 +28,7 @@ pub struct TokenEdit {
     pub description: Option<Description>,
     pub grant: Option<Grant>,
     pub expires_at: Option<Option<Expiry>>,
+    pub allowlist: Option<Allowlist>,
 }
 
 /// A verified token: whose it is and what it may call.
@@ -35,12 +39,14 @@ pub struct TokenGrant {
     pub email: String,
     pub hint: String,
     pub grant: Grant,
+    pub allowlist: Allowlist,
 }
 
 const SUMMARY_COLUMNS: &str =
     "t.id, t.description, t.api_set, t.expires_at, t.created_at, t.updated_at,
      t.last_used_at, t.last_used_ip, t.hint,
-     (select group_concat(m.method_id, ',') from token_methods m where m.token_id = t.id)";
+     (select group_concat(m.method_id, ',') from token_methods m where m.token_id = t.id),
+     t.allowed_ips";
 
 fn grant_of(api_set: &str, methods: Option<String>) -> Result<Grant, DomainError> {
     let set = ApiSet::parse(api_set).with_context(|| format!("stored api_set {api_set:?}"))?;
@@ -68,7 +74,12 @@ fn summary(row: &SqliteRow) -> Result<TokenSummary, DomainError> {
             ip: row.get(7),
         }),
         hint: row.get(8),
+        allowlist: stored_allowlist(row.get(10))?,
     })
+}
+
+fn stored_allowlist(text: &str) -> Result<Allowlist, DomainError> {
+    Ok(Allowlist::parse(text).with_context(|| format!("stored allowed_ips {text:?}"))?)
 }
 
 fn new_secret() -> Result<TokenSecret, DomainError> {
@@ -172,8 +183,8 @@ impl Platform {
             .await
             .context("begin")?;
         let id: i64 = sqlx::query_scalar(
-            "insert into tokens (account_id, description, digest, hint, api_set, expires_at, created_at, updated_at)
-             values (?, ?, ?, ?, ?, ?, ?, ?) returning id",
+            "insert into tokens (account_id, description, digest, hint, api_set, expires_at, allowed_ips, created_at, updated_at)
+             values (?, ?, ?, ?, ?, ?, ?, ?, ?) returning id",
         )
         .bind(caller.account.id)
         .bind(draft.description.as_str())
@@ -181,6 +192,7 @@ impl Platform {
         .bind(secret.hint())
         .bind(draft.grant.set.key())
         .bind(draft.expires_at.map(|e| e.timestamp()))
+        .bind(draft.allowlist.to_text())
         .bind(now)
         .bind(now)
         .fetch_one(&mut *tx)
@@ -218,7 +230,7 @@ impl Platform {
             .await
             .context("begin")?;
         let current = sqlx::query(
-            "select description, api_set, expires_at from tokens where id = ? and account_id = ?",
+            "select description, api_set, expires_at, allowed_ips from tokens where id = ? and account_id = ?",
         )
         .bind(id)
         .bind(caller.account.id)
@@ -237,10 +249,16 @@ impl Platform {
             || current.get::<Option<i64>, _>(2),
             |e| e.map(|e| e.timestamp()),
         );
-        sqlx::query("update tokens set description = ?, api_set = ?, expires_at = ?, updated_at = ? where id = ?")
+        let allowed_ips = edit
+            .allowlist
+            .map_or_else(|| current.get::<String, _>(3), |a| a.to_text());
+        sqlx::query(
+            "update tokens set description = ?, api_set = ?, expires_at = ?, allowed_ips = ?, updated_at = ? where id = ?",
+        )
             .bind(&description)
             .bind(&api_set)
             .bind(expires_at)
+            .bind(&allowed_ips)
             .bind(now)
             .bind(id)
             .execute(&mut *tx)
@@ -365,7 +383,8 @@ impl Platform {
         let generation = self.token_cache.generation();
         let row = sqlx::query(
             "select t.id, t.account_id, a.email, t.hint, t.api_set, t.expires_at,
-                    (select group_concat(m.method_id, ',') from token_methods m where m.token_id = t.id)
+                    (select group_concat(m.method_id, ',') from token_methods m where m.token_id = t.id),
+                    t.allowed_ips
              from tokens t join accounts a on a.id = t.account_id where t.digest = ?",
         )
         .bind(&digest)
@@ -380,6 +399,7 @@ impl Platform {
             email: row.get(2),
             hint: row.get(3),
             grant: grant_of(row.get(4), row.get(6))?,
+            allowlist: stored_allowlist(row.get(7))?,
         };
         self.token_cache.insert(
             generation,

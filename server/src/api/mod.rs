@@ -188,6 +188,11 @@ async fn authenticate(
     if looks_like_token(&value) {
         let grant = platform.verify_token(&value).await?;
         let caller = Caller::token(&grant, origin);
+        let address = caller.origin.ip.as_deref().and_then(|ip| ip.parse().ok());
+        if !grant.allowlist.allows(address) {
+            platform.audit_outside_allowlist(&caller, method.id);
+            return Err(DomainError::NotAuthenticated);
+        }
         // Every token may ask about itself; anything else needs its set to allow it.
         if method.access != Access::Own && !grant.grant.allows(method) {
             platform.audit_denied(&caller, method.id);

@@ -1,7 +1,9 @@
 //! `users.authentication` and `users.account`.
 
 use domain::catalogue::{self, ApiSet, Method};
-use domain::tokens::{parse_expiry, parse_ids, Description, Grant, TokenDraft, TokenEdit};
+use domain::tokens::{
+    parse_expiry, parse_ids, Allowlist, Description, Grant, TokenDraft, TokenEdit,
+};
 use domain::{Caller, DomainError, Platform};
 use serde_json::json;
 
@@ -79,6 +81,7 @@ pub async fn call(
                     params.optional("tokenTemplate")?,
                     params.optional("apiList")?,
                 )?,
+                allowlist: Allowlist::parse(params.optional("allowedIps")?.unwrap_or_default())?,
                 expires_at: parse_expiry(
                     params.optional("expiresAt")?.unwrap_or_default(),
                     platform.now(),
@@ -107,6 +110,10 @@ pub async fn call(
                 expires_at: params
                     .optional("expiresAt")?
                     .map(|e| parse_expiry(e, platform.now()))
+                    .transpose()?,
+                allowlist: params
+                    .optional("allowedIps")?
+                    .map(Allowlist::parse)
                     .transpose()?,
             };
             let token = platform.edit_token(&caller, password, id, edit).await?;

@@ -21,6 +21,7 @@ pub fn token(t: &TokenSummary) -> Value {
         "tokenTemplate": t.grant.set.is_predefined().then(|| json!({ "id": t.grant.set.key(), "name": t.grant.set.name() })),
         "apiListItems": t.grant.methods(),
         "hint": t.hint,
+        "allowedIps": t.allowlist.entries(),
     })
 }
 

@@ -582,3 +582,63 @@ async fn any_token_can_ask_about_itself() {
         .await;
     assert_eq!(code(&r), 701);
 }
+
+#[tokio::test]
+async fn a_token_works_only_from_its_allowed_networks() {
+    let app = spawn_app().await;
+    let ann = app.sign_up("ann@example.com").await;
+    let r = app
+        .call_as(
+            &ann.session,
+            "users.authentication.CreateToken",
+            &[
+                ("password", PASSWORD),
+                ("description", "ci"),
+                ("tokenTemplate", "marketplace"),
+                ("allowedIps", "10.0.0.0/8"),
+            ],
+        )
+        .await;
+    assert_eq!(code(&r), 0, "{r}");
+    assert_eq!(r["token"]["allowedIps"], serde_json::json!(["10.0.0.0/8"]));
+    let (id, key) = (
+        r["token"]["id"].to_string(),
+        r["token"]["key"].as_str().unwrap().to_owned(),
+    );
+    assert_eq!(
+        code(&app.call_as(&key, "marketplace.app.GetList", &[]).await),
+        701,
+        "127.0.0.1 is outside 10/8"
+    );
+    app.server.platform.flush_pending().await.unwrap();
+    let logged: i64 = sqlx::query_scalar(
+        "select count(*) from audit_events where action = 'api.address' and outcome = 'denied'",
+    )
+    .fetch_one(&app.server.platform.db)
+    .await
+    .unwrap();
+    assert_eq!(logged, 1);
+
+    let edit = |ips: &'static str| {
+        let (app, session, id) = (&app, ann.session.clone(), id.clone());
+        async move {
+            app.call_as(
+                &session,
+                "users.authentication.EditToken",
+                &[("password", PASSWORD), ("id", &id), ("allowedIps", ips)],
+            )
+            .await
+        }
+    };
+    assert_eq!(code(&edit("127.0.0.0/8, 2001:db8::/32").await), 0);
+    assert_eq!(
+        code(&app.call_as(&key, "marketplace.app.GetList", &[]).await),
+        0
+    );
+    assert_eq!(code(&edit("10.0.0.0/33").await), 3);
+    assert_eq!(code(&edit("").await), 0, "empty means anywhere");
+    assert_eq!(
+        code(&app.call_as(&key, "marketplace.app.GetList", &[]).await),
+        0
+    );
+}
