@@ -123,6 +123,22 @@ pub async fn delete_environment(name: String, password: String) -> Result<(), Ap
     Ok(())
 }
 
+/// How many of the account's tokens expire within the warning window, and how many
+/// have expired.
+#[server(endpoint = "token_alerts")]
+pub async fn token_alerts() -> Result<(usize, usize), AppError> {
+    let caller = caller().await?;
+    let platform = platform()?;
+    let now = platform.now();
+    let tokens = platform.tokens(caller.account.id, None).await?;
+    let soon = tokens
+        .iter()
+        .filter(|t| t.expires_soon(now).is_some())
+        .count();
+    let expired = tokens.iter().filter(|t| t.is_expired(now)).count();
+    Ok((soon, expired))
+}
+
 #[server(endpoint = "list_tokens")]
 pub async fn list_tokens() -> Result<Vec<TokenSummary>, AppError> {
     let caller = caller().await?;

@@ -363,7 +363,18 @@ impl TokenSummary {
     pub fn is_expired(&self, now: DateTime<Utc>) -> bool {
         !is_live(self.expires_at, now)
     }
+
+    /// Whole days left (0: it expires today) when a live token expires within
+    /// `EXPIRY_WARNING_DAYS`.
+    pub fn expires_soon(&self, now: DateTime<Utc>) -> Option<i64> {
+        let at = self.expires_at.filter(|_| !self.is_expired(now))?;
+        let days = (at.date_naive() - now.date_naive()).num_days();
+        (days <= EXPIRY_WARNING_DAYS).then_some(days)
+    }
 }
+
+/// How far ahead the dashboard warns of an expiry.
+pub const EXPIRY_WARNING_DAYS: i64 = 7;
 
 /// A token value shown once, beside the token it belongs to.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -456,6 +467,33 @@ mod tests {
         assert!(parse_expiry("tomorrow", now).is_err());
         // Today's date is still valid until midnight.
         assert!(parse_expiry("2026-11-23", now).is_ok());
+    }
+
+    #[test]
+    fn expiry_warnings_cover_the_next_seven_days() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
+        let token = |expires_at| TokenSummary {
+            id: 1,
+            description: "t".into(),
+            grant: Grant::predefined(ApiSet::Marketplace),
+            expires_at,
+            created_at: now,
+            updated_at: now,
+            last_used: None,
+            hint: "patio_abcd".into(),
+            allowlist: Allowlist::default(),
+        };
+        let day = |d| parse_expiry(d, now).unwrap();
+        assert_eq!(token(day("2026-11-23")).expires_soon(now), Some(0));
+        assert_eq!(token(day("2026-11-30")).expires_soon(now), Some(7));
+        assert_eq!(token(day("2026-12-01")).expires_soon(now), None);
+        assert_eq!(token(None).expires_soon(now), None);
+        let later = now + chrono::Duration::days(1);
+        assert_eq!(
+            token(day("2026-11-23")).expires_soon(later),
+            None,
+            "expired is not expiring"
+        );
     }
 
     #[test]

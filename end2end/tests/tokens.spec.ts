@@ -196,3 +196,24 @@ test('the tokens page works on a phone', async ({ browser }) => {
   expect(overflow).toBe(false);
   await context.close();
 });
+
+test('tokens expiring within 7 days are flagged in the list and on the dashboard', async ({ page }) => {
+  await signUp(page);
+  await expect(page.getByText(/expire within 7 days/)).toHaveCount(0);
+  await openAccessTokens(page);
+  await waitForHydration(page);
+  await page.getByRole('toolbar').getByRole('button', { name: 'Generate' }).click();
+  const form = page.getByRole('dialog', { name: 'Generate Access Token' });
+  await form.getByLabel('Description').fill('short lived');
+  await form.getByRole('button', { name: '7 days' }).click();
+  await form.getByRole('button', { name: 'Generate' }).click();
+  await confirmPassword(page);
+  await page.getByRole('dialog', { name: 'Your new access token' }).getByRole('button', { name: 'Done' }).click();
+  await expect(row(page, 'short lived')).toContainText('in 7 days');
+
+  await page.getByRole('link', { name: 'Environments' }).click();
+  const banner = page.getByRole('status').filter({ hasText: 'expire' });
+  await expect(banner).toContainText('1 access token expires within 7 days.');
+  await banner.getByRole('link', { name: 'Review access tokens' }).click();
+  await expect(page).toHaveURL('/settings/access-tokens');
+});

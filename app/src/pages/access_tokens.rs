@@ -226,18 +226,35 @@ pub fn AccessTokensPage() -> impl IntoView {
         form.set(None);
         ask_password(Pending::Save(values));
     });
+    // An expired token needs a new date to be of any use: ask for one first.
+    let renewing = RwSignal::new(None::<TokenSummary>);
+    let renew_open = RwSignal::new(false);
+    let renew_date = RwSignal::new(String::new());
     let on_regenerate = Callback::new(move |t: TokenSummary| {
         form.set(None);
-        // An expired token needs a new date to be of any use.
-        let expires = t.is_expired(Utc::now()).then(|| {
-            format::form_date_to_iso(&format::date(Utc::now() + chrono::Duration::days(30)))
-        });
-        ask_password(Pending::Regenerate {
-            id: t.id,
-            description: t.description,
-            expires,
-        });
+        if t.is_expired(Utc::now()) {
+            renew_date.set(format::date(Utc::now() + chrono::Duration::days(30)));
+            renewing.set(Some(t));
+            renew_open.set(true);
+        } else {
+            ask_password(Pending::Regenerate {
+                id: t.id,
+                description: t.description,
+                expires: None,
+            });
+        }
     });
+    let renew = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Some(t) = renewing.get_untracked() {
+            renew_open.set(false);
+            ask_password(Pending::Regenerate {
+                id: t.id,
+                description: t.description,
+                expires: Some(format::form_date_to_iso(&renew_date.get_untracked())),
+            });
+        }
+    };
 
     let one = move || {
         let c = chosen();
@@ -364,7 +381,7 @@ pub fn AccessTokensPage() -> impl IntoView {
                                                 </tr>
                                             </thead>
                                             <tbody>
-                                                {rows.into_iter().enumerate().map(|(index, t)| token_row(index, t, now, selected, cursor, row_click)).collect_view()}
+                                                {rows.into_iter().enumerate().map(|(index, t)| token_row(index, t, now, selected, cursor, row_click, on_regenerate)).collect_view()}
                                             </tbody>
                                         </table>
                                     </div>
@@ -402,6 +419,27 @@ pub fn AccessTokensPage() -> impl IntoView {
                 on_confirm=confirm
             />
             <RevealDialog revealed=revealed/>
+            <Dialog open=renew_open title="Regenerate expired token">
+                <form class="stack" on:submit=renew>
+                    <p>
+                        {move || renewing.get().map(|t| format!("\"{}\" has expired. It gets a new value valid until:", t.description))}
+                    </p>
+                    <label>
+                        <span>"Expires At"</span>
+                        <input placeholder="dd-mm-yyyy" required
+                            prop:value=move || renew_date.get()
+                            on:input=move |ev| renew_date.set(event_target_value(&ev))/>
+                    </label>
+                    <div class="presets">
+                        <button type="button" class="chip" on:click=move |_| renew_date.set(format::date(Utc::now() + chrono::Duration::days(30)))>"30 days"</button>
+                        <button type="button" class="chip" on:click=move |_| renew_date.set(format::date(Utc::now() + chrono::Duration::days(90)))>"90 days"</button>
+                    </div>
+                    <div class="dialog-actions">
+                        <button type="button" class="button" on:click=move |_| renew_open.set(false)>"Cancel"</button>
+                        <button type="submit" class="button primary">"Continue"</button>
+                    </div>
+                </form>
+            </Dialog>
             <ErrorNote error=Signal::derive(move || (!password_open.get()).then(|| last_error.get()).flatten())/>
         </main>
     }
@@ -414,13 +452,39 @@ fn token_row(
     selected: RwSignal<Vec<i64>>,
     cursor: RwSignal<Option<usize>>,
     row_click: impl Fn(usize, bool, bool) + Copy + 'static,
+    on_regenerate: Callback<TokenSummary>,
 ) -> impl IntoView {
     let id = t.id;
     let expired = t.is_expired(now);
+    let soon = t.expires_soon(now);
     let expires = match t.expires_at {
         None => view! { <span class="muted">"never"</span> }.into_any(),
-        Some(_) if expired => view! { <span class="badge expired">"expired"</span> }.into_any(),
-        Some(at) => view! { <span>{format::date(at)}</span> }.into_any(),
+        Some(_) if expired => {
+            let token = t.clone();
+            view! {
+                <span class="badge expired">"expired"</span>
+                " "
+                <button type="button" class="link small" on:click=move |ev| {
+                    ev.stop_propagation();
+                    on_regenerate.run(token.clone());
+                }>"Regenerate"</button>
+            }
+            .into_any()
+        }
+        Some(at) => view! {
+            <span>{format::date(at)}</span>
+            {soon.map(|days| view! {
+                " "
+                <span class="badge soon">
+                    {match days {
+                        0 => "expires today".to_string(),
+                        1 => "in 1 day".to_string(),
+                        n => format!("in {n} days"),
+                    }}
+                </span>
+            })}
+        }
+        .into_any(),
     };
     let last_used = match &t.last_used {
         None => view! { <span class="muted">"never"</span> }.into_any(),

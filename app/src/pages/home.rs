@@ -6,7 +6,9 @@ use domain::environments::{Action, Environment, Status};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::{list_environments, ChangeEnvironment, CreateEnvironment, DeleteEnvironment};
+use crate::api::{
+    list_environments, token_alerts, ChangeEnvironment, CreateEnvironment, DeleteEnvironment,
+};
 use crate::components::dialog::Dialog;
 use crate::components::topbar::{ErrorNote, TopBar};
 use crate::format;
@@ -46,6 +48,7 @@ pub fn HomePage() -> impl IntoView {
             }
         });
     });
+    let alerts = Resource::new(|| (), |_| token_alerts());
     let deleting = RwSignal::new(None::<String>);
     let delete_open = RwSignal::new(false);
     Effect::new(move |_| {
@@ -59,6 +62,27 @@ pub fn HomePage() -> impl IntoView {
         <Title text="Environments"/>
         <TopBar/>
         <main class="page">
+            <Suspense fallback=|| ()>
+                {move || alerts.get().and_then(Result::ok).and_then(|(soon, expired)| {
+                    let mut parts = Vec::new();
+                    match soon {
+                        0 => {}
+                        1 => parts.push("1 access token expires within 7 days".to_string()),
+                        n => parts.push(format!("{n} access tokens expire within 7 days")),
+                    }
+                    match expired {
+                        0 => {}
+                        1 => parts.push("1 has expired".to_string()),
+                        n => parts.push(format!("{n} have expired")),
+                    }
+                    (!parts.is_empty()).then(|| view! {
+                        <div class="banner" role="status">
+                            <span>{format!("{}.", parts.join("; "))}</span>
+                            <a href="/settings/access-tokens">"Review access tokens"</a>
+                        </div>
+                    })
+                })}
+            </Suspense>
             <div class="page-head">
                 <h1>"Environments"</h1>
             </div>

@@ -642,3 +642,50 @@ async fn a_token_works_only_from_its_allowed_networks() {
         0
     );
 }
+
+#[tokio::test]
+async fn an_expired_token_regenerates_with_a_new_date() {
+    let app = spawn_app().await;
+    let ann = app.sign_up("ann@example.com").await;
+    let today = app.clock.now().format("%Y-%m-%d").to_string();
+    let (id, old) = app
+        .create_token(
+            &ann,
+            &[("tokenTemplate", "marketplace"), ("expiresAt", &today)],
+        )
+        .await;
+    app.clock.advance(chrono::Duration::days(2));
+    assert_eq!(
+        code(&app.call_as(&old, "marketplace.app.GetList", &[]).await),
+        701
+    );
+    let until = (app.clock.now() + chrono::Duration::days(30))
+        .format("%Y-%m-%d")
+        .to_string();
+    // Two idle days ended the session too: sign in again.
+    let signin = app
+        .call(
+            "users.authentication.Signin",
+            &[("login", "ann@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    let session = signin["session"].as_str().unwrap();
+    let r = app
+        .call_as(
+            session,
+            "users.authentication.RegenerateToken",
+            &[
+                ("password", PASSWORD),
+                ("id", &id.to_string()),
+                ("expiresAt", &until),
+            ],
+        )
+        .await;
+    assert_eq!(code(&r), 0, "{r}");
+    assert_eq!(r["token"]["expiresAt"], format!("{until} 23:59:59"));
+    let fresh = r["token"]["key"].as_str().unwrap();
+    assert_eq!(
+        code(&app.call_as(fresh, "marketplace.app.GetList", &[]).await),
+        0
+    );
+}
