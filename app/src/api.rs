@@ -139,6 +139,22 @@ pub async fn token_alerts() -> Result<(usize, usize), AppError> {
     Ok((soon, expired))
 }
 
+/// The account's security log, newest first, as the filter picks it (at most 500).
+#[server(endpoint = "security_log")]
+pub async fn security_log(filter: String) -> Result<Vec<domain::audit::AuditEvent>, AppError> {
+    let caller = caller().await?;
+    let filter = domain::audit::AuditFilter::parse(&filter)
+        .ok_or_else(|| domain::DomainError::param("filter", "is not a log filter"))?;
+    let platform = platform()?;
+    platform.flush_pending().await?;
+    let events = platform.audit_events(caller.account.id, 5000).await?;
+    Ok(events
+        .into_iter()
+        .filter(|e| filter.matches(e))
+        .take(500)
+        .collect())
+}
+
 #[server(endpoint = "list_tokens")]
 pub async fn list_tokens() -> Result<Vec<TokenSummary>, AppError> {
     let caller = caller().await?;

@@ -19,6 +19,7 @@ use pages::{
     docs::{ApiDocsPage, MethodDocsPage},
     home::HomePage,
     not_found::NotFound,
+    security_log::SecurityLogPage,
     signin::SignInPage,
     signup::SignUpPage,
 };
@@ -58,6 +59,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/signup") view=SignUpPage/>
                 <Route path=path!("/settings") view=|| view! { <Redirect path="/settings/access-tokens"/> }/>
                 <Route path=path!("/settings/access-tokens") view=AccessTokensPage/>
+                <Route path=path!("/settings/security-log") view=SecurityLogPage/>
                 <Route path=path!("/docs/api") view=ApiDocsPage/>
                 <Route path=path!("/docs/api/:id") view=MethodDocsPage/>
             </Routes>

@@ -31,11 +31,108 @@ pub enum Actor {
 impl Actor {
     pub fn label(&self) -> String {
         match self {
-            Self::Anonymous => "anonymous".into(),
+            Self::Anonymous => "password".into(),
             Self::Session => "session".into(),
             Self::Token { hint } => format!("token {hint}"),
         }
     }
+}
+
+/// Which entries of the log the owner wants to see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AuditFilter {
+    All,
+    TokenChanges,
+    Denied,
+    SignIns,
+}
+
+impl AuditFilter {
+    pub const ALL: [AuditFilter; 4] = [Self::All, Self::TokenChanges, Self::Denied, Self::SignIns];
+
+    pub const fn key(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::TokenChanges => "tokens",
+            Self::Denied => "denied",
+            Self::SignIns => "signins",
+        }
+    }
+
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::All => "Everything",
+            Self::TokenChanges => "Token changes",
+            Self::Denied => "Denied calls",
+            Self::SignIns => "Sign-ins and password checks",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.key() == key)
+    }
+
+    pub fn matches(self, e: &AuditEvent) -> bool {
+        match self {
+            Self::All => true,
+            Self::TokenChanges => e.action.starts_with("token."),
+            Self::Denied => e.outcome == Outcome::Denied.as_str(),
+            Self::SignIns => e.action == "signin" || e.action == "password.confirm",
+        }
+    }
+}
+
+/// What an action code means, for people.
+pub fn action_label(action: &str) -> &'static str {
+    match action {
+        "token.create" => "Token generated",
+        "token.edit" => "Token edited",
+        "token.regenerate" => "Token regenerated",
+        "token.delete" => "Token removed",
+        "signin" => "Sign-in",
+        "password.confirm" => "Password confirmation",
+        "api.call" => "API call outside the token's set",
+        "api.address" => "API call from outside the token's allowed IPs",
+        "env.create" => "Environment created",
+        "env.delete" => "Environment deleted",
+        "env.deploy" => "App deployed",
+        "env.start" => "Environment started",
+        "env.stop" => "Environment stopped",
+        "env.sleep" => "Environment put to sleep",
+        "env.restart" => "Nodes restarted",
+        _ => "Other",
+    }
+}
+
+/// The entries as CSV (RFC 4180), with a header row.
+pub fn to_csv(events: &[AuditEvent]) -> String {
+    fn field(text: &str) -> String {
+        // A leading =, +, - or @ would be a formula in a spreadsheet: quote it away.
+        let text = if text.starts_with(['=', '+', '-', '@']) {
+            format!("'{text}")
+        } else {
+            text.to_owned()
+        };
+        if text.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", text.replace('"', "\"\""))
+        } else {
+            text
+        }
+    }
+    let mut out = String::from("time_utc,action,outcome,target,actor,ip\r\n");
+    for e in events {
+        let row = [
+            e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            e.action.clone(),
+            e.outcome.clone(),
+            e.target.clone().unwrap_or_default(),
+            e.actor.clone(),
+            e.ip.clone().unwrap_or_default(),
+        ];
+        out.push_str(&row.iter().map(|f| field(f)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    }
+    out
 }
 
 /// One entry of the log as the owner reads it.
@@ -222,5 +319,52 @@ mod service {
                 })
                 .collect())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn event(action: &str, outcome: &str, target: &str) -> AuditEvent {
+        AuditEvent {
+            at: chrono::Utc
+                .with_ymd_and_hms(2026, 11, 23, 12, 0, 0)
+                .unwrap(),
+            action: action.into(),
+            outcome: outcome.into(),
+            target: Some(target.into()),
+            actor: "token patio_abcd".into(),
+            ip: Some("127.0.0.1".into()),
+        }
+    }
+
+    #[test]
+    fn filters_pick_their_entries() {
+        let denied = event("api.call", "denied", "environment.control.StartEnv");
+        let created = event("token.create", "ok", "token 1");
+        let signin = event("signin", "failed", "");
+        assert!(AuditFilter::Denied.matches(&denied) && !AuditFilter::Denied.matches(&created));
+        assert!(
+            AuditFilter::TokenChanges.matches(&created)
+                && !AuditFilter::TokenChanges.matches(&signin)
+        );
+        assert!(AuditFilter::SignIns.matches(&signin));
+        assert!(AuditFilter::ALL
+            .iter()
+            .all(|f| AuditFilter::parse(f.key()) == Some(*f)));
+    }
+
+    #[test]
+    fn csv_quotes_what_needs_quoting_and_defuses_formulas() {
+        let csv = to_csv(&[
+            event("token.edit", "ok", "a \"quoted\", thing"),
+            event("token.edit", "ok", "=HYPERLINK()"),
+        ]);
+        let lines: Vec<&str> = csv.split("\r\n").collect();
+        assert_eq!(lines[0], "time_utc,action,outcome,target,actor,ip");
+        assert_eq!(lines[1], "2026-11-23 12:00:00,token.edit,ok,\"a \"\"quoted\"\", thing\",token patio_abcd,127.0.0.1");
+        assert!(lines[2].contains(",'=HYPERLINK(),"));
     }
 }

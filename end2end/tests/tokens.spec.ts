@@ -217,3 +217,31 @@ test('tokens expiring within 7 days are flagged in the list and on the dashboard
   await banner.getByRole('link', { name: 'Review access tokens' }).click();
   await expect(page).toHaveURL('/settings/access-tokens');
 });
+
+test('the security log shows token changes and denied calls, filters them and exports CSV', async ({ page, request }) => {
+  await signUp(page);
+  await openAccessTokens(page);
+  await waitForHydration(page);
+  const value = await generateToken(page, 'log me', 'Marketplace');
+  const denied = await request.get(`/1.0/environment/control/rest/stopenv?envName=x&session=${value}`);
+  expect((await denied.json()).result).toBe(8202);
+
+  await page.getByRole('link', { name: 'Security Log' }).click();
+  await expect(page).toHaveURL('/settings/security-log');
+  await waitForHydration(page);
+  const log = page.getByRole('table', { name: 'Security log' });
+  await expect(log).toContainText('Token generated');
+  await expect(log).toContainText("API call outside the token's set");
+
+  await page.getByLabel('Show').selectOption({ label: 'Denied calls' });
+  await expect(log).not.toContainText('Token generated');
+  await expect(log.getByRole('row')).toHaveCount(2);
+  await expect(log).toContainText('environment.control.StopEnv');
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export CSV' }).click()]);
+  expect(download.suggestedFilename()).toBe('patio-security-log.csv');
+  const csv = (await readFile(await download.path())).toString();
+  expect(csv.split('\r\n')[0]).toBe('time_utc,action,outcome,target,actor,ip');
+  expect(csv).toContain('api.call,denied,environment.control.StopEnv');
+  expect(csv).not.toContain(value);
+});

@@ -14,6 +14,23 @@ use crate::components::token_form::{FormMode, FormValues, TokenFormDialog};
 use crate::components::topbar::{ErrorNote, TopBar};
 use crate::format;
 
+/// The tabs of Settings.
+#[component]
+pub fn SettingsTabs(current: &'static str) -> impl IntoView {
+    let tab = move |slug: &'static str, label: &'static str| {
+        let active = slug == current;
+        view! {
+            <a class="tab" class:active=active href=format!("/settings/{slug}") aria-current=active.then_some("page")>{label}</a>
+        }
+    };
+    view! {
+        <nav class="tabs" aria-label="Settings">
+            {tab("access-tokens", "Access Tokens")}
+            {tab("security-log", "Security Log")}
+        </nav>
+    }
+}
+
 /// A change waiting for the password.
 #[derive(Clone, Debug, PartialEq)]
 enum Pending {
@@ -328,9 +345,7 @@ pub fn AccessTokensPage() -> impl IntoView {
             <div class="page-head">
                 <h1>"Settings"</h1>
             </div>
-            <nav class="tabs" aria-label="Settings">
-                <a class="tab active" href="/settings/access-tokens" aria-current="page">"Access Tokens"</a>
-            </nav>
+            <SettingsTabs current="access-tokens"/>
             <section class="panel">
                 <p class="muted intro">
                     "Personal access tokens let scripts, plugins and co-workers call the API without your password. "
