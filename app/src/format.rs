@@ -22,9 +22,29 @@ pub fn form_date_to_iso(text: &str) -> String {
     }
 }
 
+/// A `data:` URL holding `text`, for a download the browser makes without a request.
+pub fn data_url(mime: &str, text: &str) -> String {
+    let encoded: String = text
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    format!("data:{mime};charset=utf-8,{encoded}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn data_urls_escape_everything_but_plain_characters() {
+        assert_eq!(
+            data_url("text/csv", "a,b\r\n"),
+            "data:text/csv;charset=utf-8,a%2Cb%0D%0A"
+        );
+    }
 
     #[test]
     fn day_first_dates_become_iso() {

@@ -4,6 +4,7 @@ use domain::tokens::RevealedToken;
 use leptos::prelude::*;
 
 use crate::components::dialog::Dialog;
+use crate::format;
 
 /// A file name from the token's description: letters, digits and dashes.
 pub fn download_name(description: &str) -> String {
@@ -26,17 +27,6 @@ pub fn download_name(description: &str) -> String {
     } else {
         format!("{}.txt", name.chars().take(60).collect::<String>())
     }
-}
-
-fn data_url(text: &str) -> String {
-    let encoded: String = text
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
-    format!("data:text/plain;charset=utf-8,{encoded}")
 }
 
 #[component]
@@ -77,7 +67,7 @@ pub fn RevealDialog(revealed: RwSignal<Option<RevealedToken>>) -> impl IntoView 
         <Dialog open=open title="Your new access token">
             {move || revealed.get().map(|r| {
                 let file = download_name(&r.token.description);
-                let href = data_url(&r.key);
+                let href = format::data_url("text/plain", &r.key);
                 view! {
                     <div class="stack reveal">
                         <p class="warning" role="note">

@@ -9,17 +9,6 @@ use crate::api::security_log;
 use crate::components::topbar::TopBar;
 use crate::format;
 
-fn data_url(text: &str) -> String {
-    let encoded: String = text
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
-    format!("data:text/csv;charset=utf-8,{encoded}")
-}
-
 #[component]
 pub fn SecurityLogPage() -> impl IntoView {
     let filter = RwSignal::new(AuditFilter::All);
@@ -50,7 +39,7 @@ pub fn SecurityLogPage() -> impl IntoView {
                     <span class="spacer"></span>
                     <Transition fallback=|| ()>
                         {move || events.get().and_then(Result::ok).map(|list| view! {
-                            <a class="button" href=data_url(&to_csv(&list)) download="patio-security-log.csv">"Export CSV"</a>
+                            <a class="button" href=format::data_url("text/csv", &to_csv(&list)) download="patio-security-log.csv">"Export CSV"</a>
                         })}
                     </Transition>
                 </div>
