@@ -178,3 +178,43 @@ async fn a_token_never_opens_a_dashboard_page() {
         .unwrap();
     assert_eq!(page.status(), 303);
 }
+
+#[tokio::test]
+async fn behind_https_cookies_are_secure_and_hsts_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = server::Settings::in_dir(dir.path());
+    settings.public_url = Some("https://patio.example".into());
+    let server = server::spawn(settings, domain::Clock::default())
+        .await
+        .unwrap();
+    server
+        .platform
+        .sign_up("ann@example.com", PASSWORD.into())
+        .await
+        .unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = client.get(server.url("/signin")).send().await.unwrap();
+    assert_eq!(
+        page.headers()["strict-transport-security"],
+        "max-age=31536000; includeSubDomains"
+    );
+    let signed_in = client
+        .post(server.url("/api/sign_in"))
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("email", "ann@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let cookie = signed_in.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.starts_with("patio_session="), "{cookie}");
+    for flag in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
+        assert!(cookie.contains(flag), "{flag} missing in {cookie}");
+    }
+    server.stop().await.unwrap();
+}
