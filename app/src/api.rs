@@ -24,14 +24,7 @@ pub async fn current_account() -> Result<Option<AccountInfo>, AppError> {
 
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
-    let platform = platform()?;
-    let session = platform
-        .sign_in(&email, &password, &crate::auth::origin().await)
-        .await?;
-    let max_age = (session.expires_at - platform.now()).num_seconds();
-    crate::auth::start_session(&session.value, max_age);
-    leptos_axum::redirect("/");
-    Ok(())
+    crate::auth::enter_dashboard(&platform()?, &email, &password).await
 }
 
 #[server(endpoint = "sign_up")]
@@ -44,13 +37,7 @@ pub async fn sign_up(email: String, password: String) -> Result<(), AppError> {
         .into());
     }
     platform.sign_up(&email, password.clone()).await?;
-    let session = platform
-        .sign_in(&email, &password, &crate::auth::origin().await)
-        .await?;
-    let max_age = (session.expires_at - platform.now()).num_seconds();
-    crate::auth::start_session(&session.value, max_age);
-    leptos_axum::redirect("/");
-    Ok(())
+    crate::auth::enter_dashboard(&platform, &email, &password).await
 }
 
 #[server(endpoint = "sign_out")]

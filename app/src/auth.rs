@@ -79,8 +79,19 @@ fn set_cookie(value: &str, max_age: i64) {
     }
 }
 
-pub fn start_session(value: &str, max_age: i64) {
-    set_cookie(value, max_age);
+/// Signs in, sets the session cookie and sends the browser to the dashboard.
+pub async fn enter_dashboard(
+    platform: &Platform,
+    email: &str,
+    password: &str,
+) -> Result<(), AppError> {
+    let session = platform.sign_in(email, password, &origin().await).await?;
+    set_cookie(
+        &session.value,
+        (session.expires_at - platform.now()).num_seconds(),
+    );
+    leptos_axum::redirect("/");
+    Ok(())
 }
 
 pub fn end_session() {

@@ -171,35 +171,49 @@ impl Platform {
         let since = (now - ATTEMPT_WINDOW).timestamp();
         let mut blocked_until: Option<i64> = None;
         if let Some(account_id) = account_id {
-            let row = sqlx::query(
-                "select count(*), min(created_at) from auth_failures where account_id = ? and created_at > ?",
-            )
-            .bind(account_id)
-            .bind(since)
-            .fetch_one(&self.db)
-            .await
-            .context("count account failures")?;
-            let (count, first): (i64, Option<i64>) = (row.get(0), row.get(1));
-            if count >= ACCOUNT_ATTEMPTS {
-                blocked_until = first.map(|f| f + ATTEMPT_WINDOW.num_seconds());
-            }
+            let until = self
+                .window_full("account_id = ?", account_id, ACCOUNT_ATTEMPTS, since)
+                .await?;
+            blocked_until = blocked_until.max(until);
         }
         if let Some(ip) = ip {
-            let row = sqlx::query(
-                "select count(*), min(created_at) from auth_failures where ip = ? and account_id is null and created_at > ?",
-            )
-            .bind(ip)
+            let until = self
+                .window_full(
+                    "ip = ? and account_id is null",
+                    ip.to_owned(),
+                    ADDRESS_ATTEMPTS,
+                    since,
+                )
+                .await?;
+            blocked_until = blocked_until.max(until);
+        }
+        Ok(blocked_until.map(|until| (until - now.timestamp()).max(1) as u64))
+    }
+
+    /// When the window of failures matching `condition` frees up, if it holds `limit`.
+    async fn window_full<K>(
+        &self,
+        condition: &str,
+        key: K,
+        limit: i64,
+        since: i64,
+    ) -> Result<Option<i64>, DomainError>
+    where
+        K: 'static + Send + for<'q> sqlx::Encode<'q, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
+    {
+        let sql = format!(
+            "select count(*), min(created_at) from auth_failures where {condition} and created_at > ?"
+        );
+        let row = sqlx::query(&sql)
+            .bind(key)
             .bind(since)
             .fetch_one(&self.db)
             .await
-            .context("count address failures")?;
-            let (count, first): (i64, Option<i64>) = (row.get(0), row.get(1));
-            if count >= ADDRESS_ATTEMPTS {
-                let until = first.map(|f| f + ATTEMPT_WINDOW.num_seconds());
-                blocked_until = blocked_until.max(until);
-            }
-        }
-        Ok(blocked_until.map(|until| (until - now.timestamp()).max(1) as u64))
+            .context("count failed password checks")?;
+        let (count, first): (i64, Option<i64>) = (row.get(0), row.get(1));
+        Ok(first
+            .filter(|_| count >= limit)
+            .map(|f| f + ATTEMPT_WINDOW.num_seconds()))
     }
 
     async fn record_failure(
