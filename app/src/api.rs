@@ -4,7 +4,7 @@
 use domain::accounts::AccountInfo;
 use domain::catalogue::ApiSet;
 use domain::environments::{Action, Environment};
-use domain::tokens::{RevealedToken, TokenSummary};
+use domain::tokens::{RevealedToken, Tightening, TokenSummary, TokenUsage};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -241,4 +241,33 @@ pub async fn delete_tokens(ids: Vec<i64>, password: String) -> Result<u64, AppEr
         return Err(domain::DomainError::param("ids", "is required").into());
     }
     Ok(platform()?.delete_tokens(&caller, &password, &ids).await?)
+}
+
+/// A token's last use, its calls per day for 30 days and the methods it called.
+#[server(endpoint = "token_usage")]
+pub async fn load_token_usage(id: i64) -> Result<TokenUsage, AppError> {
+    let caller = caller().await?;
+    Ok(platform()?.token_usage(caller.account.id, id).await?)
+}
+
+/// The Custom set of only the methods the token called in the last `days` days.
+#[server(endpoint = "propose_tightening")]
+pub async fn propose_tightening(id: i64, days: i64) -> Result<Tightening, AppError> {
+    let caller = caller().await?;
+    Ok(platform()?
+        .propose_tightening(caller.account.id, id, days)
+        .await?)
+}
+
+/// Applies a proposal: the token keeps only `methods`, all of which it holds now.
+#[server(input = server_fn::codec::Json, endpoint = "tighten_token")]
+pub async fn tighten_token(
+    id: i64,
+    methods: Vec<String>,
+    password: String,
+) -> Result<TokenSummary, AppError> {
+    let caller = caller().await?;
+    Ok(platform()?
+        .tighten_token(&caller, &password, id, methods)
+        .await?)
 }

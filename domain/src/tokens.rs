@@ -341,6 +341,110 @@ impl Grant {
 pub struct LastUse {
     pub at: DateTime<Utc>,
     pub ip: Option<String>,
+    /// The client's User-Agent, clipped to `USER_AGENT_MAX` characters.
+    #[serde(default)]
+    pub user_agent: Option<String>,
+}
+
+/// The longest User-Agent kept for a token's last use.
+pub const USER_AGENT_MAX: usize = 256;
+
+/// How many days of calls the detail panel draws.
+pub const USAGE_DAYS: i64 = 30;
+/// How long per-day call counts are kept; also the longest Tighten window.
+pub const USAGE_RETENTION_DAYS: i64 = 90;
+
+/// Calls on one day (UTC).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayCalls {
+    pub day: NaiveDate,
+    pub calls: u64,
+}
+
+/// Calls to one method over the usage window.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MethodCalls {
+    pub method: String,
+    pub calls: u64,
+    pub last_day: NaiveDate,
+}
+
+/// What a token did lately: its last use, its calls per day for `USAGE_DAYS` days (oldest
+/// first, days without calls included) and the methods it called in that time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenUsage {
+    pub token_id: i64,
+    pub last_used: Option<LastUse>,
+    pub days: Vec<DayCalls>,
+    pub methods: Vec<MethodCalls>,
+}
+
+impl TokenUsage {
+    pub fn total(&self) -> u64 {
+        self.days.iter().map(|d| d.calls).sum()
+    }
+}
+
+/// A least-privilege proposal: the methods a token called in the last `days` days that
+/// its grant still allows, as a Custom set, beside what it holds now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tightening {
+    pub token_id: i64,
+    pub days: i64,
+    pub current: Grant,
+    /// Sorted; empty when the token called nothing it needs a grant for.
+    pub proposed: Vec<String>,
+}
+
+impl Tightening {
+    pub fn new(token_id: i64, days: i64, current: Grant, used: &[String]) -> Self {
+        let held = current.methods();
+        let mut proposed: Vec<String> = used
+            .iter()
+            .filter(|m| held.contains(m))
+            .filter(|m| catalogue::method(m).is_some_and(|m| m.grantable()))
+            .cloned()
+            .collect();
+        proposed.sort();
+        proposed.dedup();
+        Self {
+            token_id,
+            days,
+            current,
+            proposed,
+        }
+    }
+
+    /// Methods the token holds and would give up.
+    pub fn removed(&self) -> Vec<String> {
+        let mut held = self.current.methods();
+        held.retain(|m| !self.proposed.contains(m));
+        held.sort();
+        held
+    }
+
+    /// Whether applying it would change anything (a Custom set of exactly these already
+    /// is as tight as it gets; a token that called nothing has nothing to keep).
+    pub fn changes(&self) -> bool {
+        let already_minimal = self.current.set == ApiSet::Custom && self.removed().is_empty();
+        !self.proposed.is_empty() && !already_minimal
+    }
+
+    /// The grant to apply: Custom with only the methods used.
+    pub fn grant(&self) -> Result<Grant, DomainError> {
+        Grant::custom(self.proposed.clone())
+    }
+}
+
+/// Whole days since 1970-01-01 for a UTC time: how usage is bucketed.
+pub fn day_number(at: DateTime<Utc>) -> i64 {
+    at.timestamp().div_euclid(86_400)
+}
+
+pub fn day_of_number(day: i64) -> NaiveDate {
+    DateTime::<Utc>::from_timestamp(day * 86_400, 0)
+        .unwrap_or_default()
+        .date_naive()
 }
 
 /// A token as shown to its owner: never the value, never the digest.
@@ -389,6 +493,63 @@ mod tests {
     use chrono::TimeZone;
 
     const ENTROPY: &str = "abcdefghijABCDEFGHIJ0123456789xy";
+
+    fn ids(list: &[&str]) -> Vec<String> {
+        list.iter().map(|m| (*m).to_owned()).collect()
+    }
+
+    #[test]
+    fn tightening_keeps_only_the_methods_used_that_the_grant_holds() {
+        let used = ids(&[
+            "environment.control.StopEnv",
+            "environment.control.GetEnvInfo",
+            // Every token may ask about itself: nothing to grant.
+            "users.authentication.VerifyToken",
+            // Called when the token still held it; it does not any more.
+            "marketplace.app.GetList",
+        ]);
+        let tight = Tightening::new(7, 30, Grant::predefined(ApiSet::IdePlugins), &used);
+        assert_eq!(
+            tight.proposed,
+            ids(&[
+                "environment.control.GetEnvInfo",
+                "environment.control.StopEnv"
+            ])
+        );
+        let removed = tight.removed();
+        assert!(!removed.is_empty());
+        assert!(removed.iter().all(|m| !tight.proposed.contains(m)));
+        assert_eq!(
+            removed.len() + tight.proposed.len(),
+            ApiSet::IdePlugins.methods().len()
+        );
+        assert!(tight.changes());
+        let grant = tight.grant().unwrap();
+        assert_eq!(grant.set, ApiSet::Custom);
+        assert_eq!(grant.custom, tight.proposed);
+    }
+
+    #[test]
+    fn tightening_an_unused_or_already_minimal_token_changes_nothing() {
+        let unused = Tightening::new(1, 30, Grant::predefined(ApiSet::ExtendedAccess), &[]);
+        assert!(unused.proposed.is_empty());
+        assert!(!unused.changes());
+        assert!(unused.grant().is_err());
+
+        let custom = Grant::custom(ids(&["environment.control.StopEnv"])).unwrap();
+        let minimal = Tightening::new(1, 30, custom, &ids(&["environment.control.StopEnv"]));
+        assert!(minimal.removed().is_empty());
+        assert!(!minimal.changes());
+    }
+
+    #[test]
+    fn usage_days_are_utc_calendar_days() {
+        let late = Utc.with_ymd_and_hms(2026, 11, 23, 23, 59, 59).unwrap();
+        let early = Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap();
+        assert_eq!(day_number(early) - day_number(late), 1);
+        assert_eq!(day_of_number(day_number(late)), late.date_naive());
+        assert_eq!(day_of_number(day_number(early)), early.date_naive());
+    }
 
     #[test]
     fn a_generated_value_has_the_contract_shape_and_parses_back() {

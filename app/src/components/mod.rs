@@ -2,4 +2,5 @@ pub mod dialog;
 pub mod password;
 pub mod reveal;
 pub mod token_form;
+pub mod token_usage;
 pub mod topbar;

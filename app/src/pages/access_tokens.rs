@@ -6,11 +6,12 @@ use domain::tokens::TokenSummary;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::{list_tokens, DeleteTokens, RegenerateToken, SaveToken, TokenForm};
+use crate::api::{list_tokens, DeleteTokens, RegenerateToken, SaveToken, TightenToken, TokenForm};
 use crate::components::dialog::Dialog;
 use crate::components::password::PasswordDialog;
 use crate::components::reveal::RevealDialog;
 use crate::components::token_form::{FormMode, FormValues, TokenFormDialog};
+use crate::components::token_usage::{TightenDialog, UsagePanel};
 use crate::components::topbar::{ErrorNote, TopBar};
 use crate::format;
 
@@ -41,6 +42,11 @@ enum Pending {
         expires: Option<String>,
     },
     Remove(Vec<TokenSummary>),
+    Tighten {
+        id: i64,
+        description: String,
+        methods: Vec<String>,
+    },
 }
 
 impl Pending {
@@ -50,6 +56,7 @@ impl Pending {
             Self::Save(_) => "Confirm the new token".into(),
             Self::Regenerate { .. } => "Confirm regeneration".into(),
             Self::Remove(_) => "Confirm removal".into(),
+            Self::Tighten { .. } => "Confirm tightening".into(),
         }
     }
 
@@ -62,6 +69,11 @@ impl Pending {
             Self::Remove(tokens) => format!(
                 "Enter your password to remove {}.",
                 if tokens.len() == 1 { format!("\"{}\"", tokens[0].description) } else { format!("{} tokens", tokens.len()) }
+            ),
+            Self::Tighten { description, methods, .. } => format!(
+                "Enter your password to limit \"{description}\" to the {} method{} it called.",
+                methods.len(),
+                if methods.len() == 1 { "" } else { "s" }
             ),
         }
     }
@@ -112,6 +124,7 @@ pub fn AccessTokensPage() -> impl IntoView {
     let save = ServerAction::<SaveToken>::new();
     let regenerate = ServerAction::<RegenerateToken>::new();
     let remove = ServerAction::<DeleteTokens>::new();
+    let tighten = ServerAction::<TightenToken>::new();
     let refreshes = RwSignal::new(0u32);
     let tokens = Resource::new(
         move || {
@@ -119,11 +132,19 @@ pub fn AccessTokensPage() -> impl IntoView {
                 save.version().get(),
                 regenerate.version().get(),
                 remove.version().get(),
+                tighten.version().get(),
                 refreshes.get(),
             )
         },
         |_| list_tokens(),
     );
+    let changes = Signal::derive(move || {
+        (save.version().get()
+            + regenerate.version().get()
+            + remove.version().get()
+            + tighten.version().get()) as u64
+            + u64::from(refreshes.get())
+    });
 
     let selected = RwSignal::new(Vec::<i64>::new());
     let anchor = RwSignal::new(None::<usize>);
@@ -184,6 +205,13 @@ pub fn AccessTokensPage() -> impl IntoView {
                 password,
             });
         }
+        Some(Pending::Tighten { id, methods, .. }) => {
+            tighten.dispatch(TightenToken {
+                id,
+                methods,
+                password,
+            });
+        }
         None => {}
     });
     let last_error = RwSignal::new(None);
@@ -231,12 +259,31 @@ pub fn AccessTokensPage() -> impl IntoView {
         }
     });
     Effect::new(move |_| {
+        if let Some(result) = tighten.value().get() {
+            match result {
+                Ok(t) => {
+                    password_open.set(false);
+                    let n = t.grant.custom.len();
+                    notice.set(Some(format!(
+                        "\"{}\" now holds only the {n} method{} it called.",
+                        t.description,
+                        if n == 1 { "" } else { "s" }
+                    )));
+                }
+                Err(e) => last_error.set(Some(e)),
+            }
+        }
+    });
+    Effect::new(move |_| {
         if password_open.get() {
             last_error.set(None);
         }
     });
     let busy = Signal::derive(move || {
-        save.pending().get() || regenerate.pending().get() || remove.pending().get()
+        save.pending().get()
+            || regenerate.pending().get()
+            || remove.pending().get()
+            || tighten.pending().get()
     });
 
     let on_submit = Callback::new(move |values: FormValues| {
@@ -277,6 +324,19 @@ pub fn AccessTokensPage() -> impl IntoView {
         let c = chosen();
         (c.len() == 1).then(|| c[0].clone())
     };
+    let tightening = RwSignal::new(None::<TokenSummary>);
+    let tighten_open = RwSignal::new(false);
+    let on_tighten = Callback::new(move |t: TokenSummary| {
+        tightening.set(Some(t));
+        tighten_open.set(true);
+    });
+    let on_apply = Callback::new(move |(t, methods): (TokenSummary, Vec<String>)| {
+        ask_password(Pending::Tighten {
+            id: t.id,
+            description: t.description,
+            methods,
+        });
+    });
     let row_click = move |index: usize, toggle: bool, range: bool| {
         let ids: Vec<i64> = loaded().iter().map(|t| t.id).collect();
         selected.set(select(
@@ -407,6 +467,8 @@ pub fn AccessTokensPage() -> impl IntoView {
                     })}
                 </Transition>
             </section>
+            <UsagePanel token=Signal::derive(one) refresh=changes on_tighten=on_tighten/>
+            <TightenDialog open=tighten_open token=tightening on_apply=on_apply/>
             <TokenFormDialog mode=form on_submit=on_submit on_regenerate=on_regenerate/>
             <Dialog open=confirm_remove_open title="Remove access tokens">
                 <div class="stack">

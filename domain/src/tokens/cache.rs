@@ -65,27 +65,77 @@ impl TokenCache {
     }
 }
 
-/// Last uses not yet written: token id → (unix seconds, address).
+/// A token's latest use not yet written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct PendingUse {
+    pub at: i64,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// Uses not yet written: the last one of each token, and calls by (token, day, method).
+#[derive(Default)]
+pub(crate) struct PendingUses {
+    pub last: HashMap<i64, PendingUse>,
+    pub calls: HashMap<(i64, i64, &'static str), u64>,
+}
+
+/// Token uses noted by requests and written in batches.
 #[derive(Default)]
 pub struct LastUsedLog {
-    pending: Mutex<HashMap<i64, (i64, Option<String>)>>,
+    pending: Mutex<PendingUses>,
     /// One flush at a time, so a reader that flushes first sees every earlier use.
     pub(crate) flushing: tokio::sync::Mutex<()>,
 }
 
 impl LastUsedLog {
-    pub(crate) fn record(&self, token_id: i64, at: i64, ip: Option<&str>) {
+    pub(crate) fn record(
+        &self,
+        token_id: i64,
+        at: i64,
+        ip: Option<&str>,
+        user_agent: Option<&str>,
+        method: &'static str,
+    ) {
+        let user_agent = user_agent.map(|a| clip(a, super::USER_AGENT_MAX));
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        match pending.get_mut(&token_id) {
-            Some(entry) if entry.0 == at && entry.1.as_deref() == ip => {}
-            Some(entry) => *entry = (at, ip.map(str::to_owned)),
+        *pending
+            .calls
+            .entry((token_id, at.div_euclid(86_400), method))
+            .or_default() += 1;
+        match pending.last.get_mut(&token_id) {
+            Some(last)
+                if last.at == at
+                    && last.ip.as_deref() == ip
+                    && last.user_agent.as_deref() == user_agent => {}
+            Some(last) => {
+                *last = PendingUse {
+                    at,
+                    ip: ip.map(str::to_owned),
+                    user_agent: user_agent.map(str::to_owned),
+                }
+            }
             None => {
-                pending.insert(token_id, (at, ip.map(str::to_owned)));
+                pending.last.insert(
+                    token_id,
+                    PendingUse {
+                        at,
+                        ip: ip.map(str::to_owned),
+                        user_agent: user_agent.map(str::to_owned),
+                    },
+                );
             }
         }
     }
 
-    pub(crate) fn take(&self) -> HashMap<i64, (i64, Option<String>)> {
+    pub(crate) fn take(&self) -> PendingUses {
         std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()))
     }
+}
+
+/// At most `max` characters of `text`.
+fn clip(text: &str, max: usize) -> &str {
+    text.char_indices()
+        .nth(max)
+        .map_or(text, |(end, _)| &text[..end])
 }

@@ -6,7 +6,8 @@ use sqlx::sqlite::{SqliteConnection, SqliteRow};
 use sqlx::Row;
 
 use super::{
-    Allowlist, Description, Expiry, Grant, LastUse, RevealedToken, TokenSecret, TokenSummary,
+    Allowlist, DayCalls, Description, Expiry, Grant, LastUse, MethodCalls, RevealedToken,
+    Tightening, TokenSecret, TokenSummary, TokenUsage,
 };
 use crate::audit::{Actor, Outcome};
 use crate::catalogue::ApiSet;
@@ -46,7 +47,7 @@ const SUMMARY_COLUMNS: &str =
     "t.id, t.description, t.api_set, t.expires_at, t.created_at, t.updated_at,
      t.last_used_at, t.last_used_ip, t.hint,
      (select group_concat(m.method_id, ',') from token_methods m where m.token_id = t.id),
-     t.allowed_ips";
+     t.allowed_ips, t.last_used_agent";
 
 fn grant_of(api_set: &str, methods: Option<String>) -> Result<Grant, DomainError> {
     let set = ApiSet::parse(api_set).with_context(|| format!("stored api_set {api_set:?}"))?;
@@ -72,6 +73,7 @@ fn summary(row: &SqliteRow) -> Result<TokenSummary, DomainError> {
         last_used: last_used_at.map(|at| LastUse {
             at: from_unix(at),
             ip: row.get(7),
+            user_agent: row.get(11),
         }),
         hint: row.get(8),
         allowlist: stored_allowlist(row.get(10))?,
@@ -415,17 +417,29 @@ impl Platform {
         Ok(grant)
     }
 
-    /// Notes that a token was used; `flush_last_used` writes the notes in one batch, so
-    /// a busy token costs no write per request.
-    pub fn touch_token(&self, token_id: i64, ip: Option<&str>) {
-        self.last_used.record(token_id, self.now().timestamp(), ip);
+    /// Notes that a token was used to call `method`; `flush_last_used` writes the notes
+    /// in one batch, so a busy token costs no write per request.
+    pub fn touch_token(
+        &self,
+        token_id: i64,
+        origin: &crate::accounts::Origin,
+        method: &'static str,
+    ) {
+        self.last_used.record(
+            token_id,
+            self.now().timestamp(),
+            origin.ip.as_deref(),
+            origin.user_agent.as_deref(),
+            method,
+        );
     }
 
-    /// Writes the last uses noted since the previous flush.
+    /// Writes the uses noted since the previous flush: each token's last use and its
+    /// calls by day and method. Counts older than `USAGE_RETENTION_DAYS` are dropped.
     pub async fn flush_last_used(&self) -> Result<(), DomainError> {
         let _one_at_a_time = self.last_used.flushing.lock().await;
         let pending = self.last_used.take();
-        if pending.is_empty() {
+        if pending.last.is_empty() && pending.calls.is_empty() {
             return Ok(());
         }
         let mut tx = self
@@ -433,21 +447,154 @@ impl Platform {
             .begin_with("begin immediate")
             .await
             .context("begin")?;
-        for (token_id, (at, ip)) in pending {
+        for (token_id, last) in &pending.last {
             sqlx::query(
-                "update tokens set last_used_at = ?, last_used_ip = ?
+                "update tokens set last_used_at = ?, last_used_ip = ?, last_used_agent = ?
                  where id = ? and (last_used_at is null or last_used_at <= ?)",
             )
-            .bind(at)
-            .bind(ip)
+            .bind(last.at)
+            .bind(&last.ip)
+            .bind(&last.user_agent)
             .bind(token_id)
-            .bind(at)
+            .bind(last.at)
             .execute(&mut *tx)
             .await
             .context("record token use")?;
         }
+        for ((token_id, day, method), calls) in &pending.calls {
+            // A token removed since the call has no row to count against.
+            sqlx::query(
+                "insert into token_usage (token_id, day, method_id, calls)
+                 select id, ?, ?, ? from tokens where id = ?
+                 on conflict (token_id, day, method_id) do update set calls = calls + excluded.calls",
+            )
+            .bind(day)
+            .bind(method)
+            .bind(*calls as i64)
+            .bind(token_id)
+            .execute(&mut *tx)
+            .await
+            .context("count token calls")?;
+        }
+        let oldest = super::day_number(self.now()) - super::USAGE_RETENTION_DAYS;
+        sqlx::query("delete from token_usage where day < ?")
+            .bind(oldest)
+            .execute(&mut *tx)
+            .await
+            .context("drop old token calls")?;
         tx.commit().await.context("commit token uses")?;
         Ok(())
+    }
+
+    /// The token's last use, calls per day for `USAGE_DAYS` days and the methods called.
+    pub async fn token_usage(&self, account_id: i64, id: i64) -> Result<TokenUsage, DomainError> {
+        let token = self.one_token(account_id, id).await?;
+        let today = super::day_number(self.now());
+        let first = today - super::USAGE_DAYS + 1;
+        let rows = sqlx::query(
+            "select day, method_id, calls from token_usage where token_id = ? and day >= ? order by day",
+        )
+        .bind(id)
+        .bind(first)
+        .fetch_all(&self.db)
+        .await
+        .context("read token calls")?;
+        let mut per_day = vec![0u64; super::USAGE_DAYS as usize];
+        let mut methods: Vec<MethodCalls> = Vec::new();
+        for row in &rows {
+            let (day, method, calls): (i64, String, i64) = (row.get(0), row.get(1), row.get(2));
+            let calls = calls.max(0) as u64;
+            if let Some(slot) = usize::try_from(day - first)
+                .ok()
+                .and_then(|i| per_day.get_mut(i))
+            {
+                *slot += calls;
+            }
+            let last_day = super::day_of_number(day);
+            match methods.iter_mut().find(|m| m.method == method) {
+                Some(m) => {
+                    m.calls += calls;
+                    m.last_day = m.last_day.max(last_day);
+                }
+                None => methods.push(MethodCalls {
+                    method,
+                    calls,
+                    last_day,
+                }),
+            }
+        }
+        methods.sort_by(|a, b| b.calls.cmp(&a.calls).then_with(|| a.method.cmp(&b.method)));
+        Ok(TokenUsage {
+            token_id: id,
+            last_used: token.last_used,
+            days: per_day
+                .into_iter()
+                .enumerate()
+                .map(|(i, calls)| DayCalls {
+                    day: super::day_of_number(first + i as i64),
+                    calls,
+                })
+                .collect(),
+            methods,
+        })
+    }
+
+    /// The Custom set of only the methods the token called in the last `days` days
+    /// (1 to `USAGE_RETENTION_DAYS`), beside its current grant.
+    pub async fn propose_tightening(
+        &self,
+        account_id: i64,
+        id: i64,
+        days: i64,
+    ) -> Result<Tightening, DomainError> {
+        if !(1..=super::USAGE_RETENTION_DAYS).contains(&days) {
+            return Err(DomainError::param(
+                "days",
+                format!("must be 1 to {}", super::USAGE_RETENTION_DAYS),
+            ));
+        }
+        let token = self.one_token(account_id, id).await?;
+        let first = super::day_number(self.now()) - days + 1;
+        let used: Vec<String> = sqlx::query_scalar(
+            "select distinct method_id from token_usage where token_id = ? and day >= ?",
+        )
+        .bind(id)
+        .bind(first)
+        .fetch_all(&self.db)
+        .await
+        .context("read methods called")?;
+        Ok(Tightening::new(id, days, token.grant, &used))
+    }
+
+    /// Narrows a token to a Custom set of `keep`, every one of which it must hold now:
+    /// a proposal made before another edit can never widen what the token may do.
+    pub async fn tighten_token(
+        &self,
+        caller: &Caller,
+        password: &str,
+        id: i64,
+        keep: Vec<String>,
+    ) -> Result<TokenSummary, DomainError> {
+        let token = self.one_token(caller.account.id, id).await?;
+        let held = token.grant.methods();
+        if let Some(extra) = keep.iter().find(|m| !held.contains(m)) {
+            return Err(DomainError::param(
+                "apiList",
+                format!("{extra} is not held by this token; tightening only removes methods"),
+            ));
+        }
+        let edit = TokenEdit {
+            grant: Some(Grant::custom(keep)?),
+            ..TokenEdit::default()
+        };
+        self.edit_token(caller, password, id, edit).await
+    }
+
+    /// One token of the account, every noted use written first.
+    async fn one_token(&self, account_id: i64, id: i64) -> Result<TokenSummary, DomainError> {
+        self.flush_last_used().await?;
+        let mut conn = self.db.acquire().await.context("connect")?;
+        load_token(&mut conn, account_id, id).await
     }
 }
 

@@ -198,7 +198,7 @@ async fn authenticate(
             platform.audit_denied(&caller, method.id);
             return Err(DomainError::PermissionDenied(method.id.to_owned()));
         }
-        platform.touch_token(grant.token_id, caller.origin.ip.as_deref());
+        platform.touch_token(grant.token_id, &caller.origin, method.id);
         Ok(Some(caller))
     } else {
         let (account, session_id) = platform.session(&value).await?;

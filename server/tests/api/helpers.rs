@@ -96,6 +96,11 @@ impl TestApp {
             .sign_up(email, PASSWORD.into())
             .await
             .expect("sign up");
+        self.sign_in(email).await
+    }
+
+    /// A new session for an existing account.
+    pub async fn sign_in(&self, email: &str) -> Account {
         let reply = self
             .call(
                 "users.authentication.Signin",

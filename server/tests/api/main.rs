@@ -10,3 +10,4 @@ mod permissions;
 mod robustness;
 mod security;
 mod tokens;
+mod usage;
