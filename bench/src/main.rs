@@ -6,6 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
+use domain::platform::Backend;
 use domain::tokens::TokenSecret;
 use sha2::{Digest, Sha256};
 
@@ -19,6 +20,8 @@ struct Options {
     seconds: u64,
     connections: u64,
     wasm: PathBuf,
+    /// A PostgreSQL database to create the benchmark's databases beside; SQLite if unset.
+    postgres: Option<String>,
 }
 
 fn options() -> anyhow::Result<Options> {
@@ -28,6 +31,7 @@ fn options() -> anyhow::Result<Options> {
         seconds: 10,
         connections: 64,
         wasm: PathBuf::from("target/site/pkg/patio_bg.wasm"),
+        postgres: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -40,6 +44,7 @@ fn options() -> anyhow::Result<Options> {
             "--seconds" => o.seconds = value.parse()?,
             "--connections" => o.connections = value.parse()?,
             "--wasm" => o.wasm = value.into(),
+            "--postgres" => o.postgres = Some(value),
             _ => bail!("unknown flag {flag}"),
         }
     }
@@ -72,12 +77,13 @@ fn session(i: u64) -> String {
 /// GetEnvInfo), token 1 (Custom: GetEnvs only), the environment and a session; account 2
 /// owns exactly 10 tokens and account 3 exactly 1,000, for the page timings.
 async fn seed(db_url: &str, n: u64) -> anyhow::Result<()> {
-    let pool = domain::platform::connect(db_url).await?;
+    let db = domain::platform::connect(db_url).await?;
+    let pool = db.pool;
     let now = 1_800_000_000_i64;
     let mut tx = pool.begin().await?;
     let accounts = (n / 100).max(3);
     for a in 1..=accounts {
-        sqlx::query("insert into accounts (id, email, password_hash, created_at, updated_at) values (?, ?, ?, ?, ?)")
+        sqlx::query("insert into accounts (id, email, password_hash, created_at, updated_at) values ($1, $2, $3, $4, $5)")
             .bind(a as i64)
             .bind(format!("user{a}@bench.example"))
             .bind(PASSWORD_HASH)
@@ -88,7 +94,7 @@ async fn seed(db_url: &str, n: u64) -> anyhow::Result<()> {
     }
     for a in 1..=3u64 {
         sqlx::query(
-            "insert into sessions (account_id, digest, expires_at, last_used_at, created_at, updated_at) values (?, ?, ?, ?, ?, ?)",
+            "insert into sessions (account_id, digest, expires_at, last_used_at, created_at, updated_at) values ($1, $2, $3, $4, $5, $6)",
         )
         .bind(a as i64)
         .bind(Sha256::digest(session(a).as_bytes()).to_vec())
@@ -99,7 +105,7 @@ async fn seed(db_url: &str, n: u64) -> anyhow::Result<()> {
         .execute(&mut *tx)
         .await?;
     }
-    sqlx::query("insert into environments (account_id, name, display_name, status, created_at, updated_at) values (1, ?, ?, 1, ?, ?)")
+    sqlx::query("insert into environments (account_id, name, display_name, status, created_at, updated_at) values (1, $1, $2, 1, $3, $4)")
         .bind(ENV)
         .bind(ENV)
         .bind(now)
@@ -119,7 +125,7 @@ async fn seed(db_url: &str, n: u64) -> anyhow::Result<()> {
         let owner = owner.min(accounts);
         let secret = token(i);
         sqlx::query(
-            "insert into tokens (account_id, description, digest, hint, api_set, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)",
+            "insert into tokens (account_id, description, digest, hint, api_set, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(owner as i64)
         .bind(format!("bench token {i}"))
@@ -135,7 +141,7 @@ async fn seed(db_url: &str, n: u64) -> anyhow::Result<()> {
         (1, "environment.control.GetEnvInfo"),
         (2, "environment.control.GetEnvs"),
     ] {
-        sqlx::query("insert into token_methods (token_id, method_id, created_at, updated_at) values (?, ?, ?, ?)")
+        sqlx::query("insert into token_methods (token_id, method_id, created_at, updated_at) values ($1, $2, $3, $4)")
             .bind(token_id)
             .bind(method)
             .bind(now)
@@ -144,9 +150,11 @@ async fn seed(db_url: &str, n: u64) -> anyhow::Result<()> {
             .await?;
     }
     tx.commit().await?;
-    sqlx::query("pragma wal_checkpoint(truncate)")
-        .execute(&pool)
-        .await?;
+    let settle = match db.backend {
+        Backend::Sqlite => "pragma wal_checkpoint(truncate)",
+        Backend::Postgres => "analyze",
+    };
+    sqlx::query(settle).execute(&pool).await?;
     pool.close().await;
     Ok(())
 }
@@ -164,14 +172,30 @@ impl Drop for Server {
     }
 }
 
-async fn start(bin: &Path, dir: &Path, port: u16) -> anyhow::Result<Server> {
+/// A new, empty database named after `n` beside the `--postgres` one.
+async fn fresh_postgres(admin: &str, n: u64) -> anyhow::Result<String> {
+    use sqlx::Connection;
+    let name = format!("patio_bench_{n}");
+    let mut conn = sqlx::PgConnection::connect(admin)
+        .await
+        .context("connect to --postgres")?;
+    sqlx::query(&format!("drop database if exists {name}"))
+        .execute(&mut conn)
+        .await?;
+    sqlx::query(&format!("create database {name}"))
+        .execute(&mut conn)
+        .await?;
+    let (server, _) = admin
+        .rsplit_once('/')
+        .context("--postgres must end in a database name")?;
+    Ok(format!("{server}/{name}"))
+}
+
+async fn start(bin: &Path, dir: &Path, url: &str, port: u16) -> anyhow::Result<Server> {
     let started = Instant::now();
     let child = Command::new(bin)
         .args(["--bind", &format!("127.0.0.1:{port}")])
-        .args([
-            "--database-url",
-            &format!("sqlite://{}/patio.db", dir.display()),
-        ])
+        .args(["--database-url", url])
         .args(["--data-dir", &dir.display().to_string()])
         .args(["--log", "warn"])
         .stdout(Stdio::null())
@@ -315,9 +339,13 @@ async fn main() -> anyhow::Result<()> {
         let dir = work.join(n.to_string());
         std::fs::create_dir_all(&dir)?;
         let t = Instant::now();
-        seed(&format!("sqlite://{}/patio.db", dir.display()), n).await?;
+        let url = match &o.postgres {
+            Some(admin) => fresh_postgres(admin, n).await?,
+            None => format!("sqlite://{}/patio.db", dir.display()),
+        };
+        seed(&url, n).await?;
         eprintln!("seeded {n} tokens in {:.1} s", t.elapsed().as_secs_f64());
-        let server = start(&o.server, &dir, 3400 + k as u16).await?;
+        let server = start(&o.server, &dir, &url, 3400 + k as u16).await?;
         let base = server.base.clone();
         let with_token = |i: u64| {
             format!(
@@ -361,6 +389,14 @@ async fn main() -> anyhow::Result<()> {
         drop(server);
         let _ = std::fs::remove_dir_all(&dir);
     }
+    println!(
+        "database: {}",
+        if o.postgres.is_some() {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        }
+    );
     println!("| tokens | what | requests/s | p50 ms | p99 ms | result / note |");
     println!("| ---: | --- | ---: | ---: | ---: | --- |");
     for row in rows {

@@ -239,15 +239,11 @@ mod service {
             if batch.is_empty() {
                 return Ok(());
             }
-            let mut tx = self
-                .db
-                .begin_with("begin immediate")
-                .await
-                .context("begin")?;
+            let mut tx = self.begin_write().await?;
             for d in batch {
                 sqlx::query(
                     "insert into audit_events (account_id, action, outcome, target, actor, ip, created_at, updated_at)
-                     values (?, ?, 'denied', ?, ?, ?, ?, ?)",
+                     values ($1, $2, 'denied', $3, $4, $5, $6, $7)",
                 )
                 .bind(d.account_id)
                 .bind(d.action)
@@ -276,7 +272,7 @@ mod service {
             let now = self.now().timestamp();
             sqlx::query(
                 "insert into audit_events (account_id, action, outcome, target, actor, ip, created_at, updated_at)
-                 values (?, ?, ?, ?, ?, ?, ?, ?)",
+                 values ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(account_id)
             .bind(action)
@@ -300,7 +296,7 @@ mod service {
         ) -> Result<Vec<AuditEvent>, DomainError> {
             let rows = sqlx::query(
                 "select created_at, action, outcome, target, actor, ip from audit_events
-                 where account_id = ? order by id desc limit ?",
+                 where account_id = $1 order by id desc limit $2",
             )
             .bind(account_id)
             .bind(limit)

@@ -10,8 +10,13 @@ use std::time::Duration;
 use anyhow::Context;
 use chrono::{DateTime, TimeZone, Utc};
 use sha2::{Digest, Sha256};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::any::AnyPoolOptions;
+use sqlx::postgres::PgConnection;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
+use sqlx::AnyPool;
+use sqlx::{ConnectOptions, Connection};
+
+use crate::DomainError;
 
 /// Where time comes from; tests move it forward by hand.
 #[derive(Clone, Default)]
@@ -48,9 +53,44 @@ pub struct PlatformSettings {
     pub open_signup: bool,
 }
 
+/// Which database engine a URL names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// One file, one server: the embedded default.
+    Sqlite,
+    /// Shared by several server replicas.
+    Postgres,
+}
+
+impl Backend {
+    pub fn of(url: &str) -> anyhow::Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres)
+        } else {
+            anyhow::bail!("the database URL must start with sqlite: or postgres://")
+        }
+    }
+}
+
+/// An open database: the pool every query runs on, and what is behind it.
+#[derive(Clone)]
+pub struct Database {
+    pub pool: AnyPool,
+    pub backend: Backend,
+    /// For the connection that listens to other replicas' changes (PostgreSQL). It may
+    /// hold a password: never logged.
+    url: Arc<str>,
+}
+
+pub type Transaction = sqlx::Transaction<'static, sqlx::Any>;
+
 #[derive(Clone)]
 pub struct Platform {
-    pub db: SqlitePool,
+    pub db: AnyPool,
+    pub backend: Backend,
+    pub(crate) database_url: Arc<str>,
     pub clock: Clock,
     pub settings: Arc<PlatformSettings>,
     pub(crate) hashing: Arc<tokio::sync::Semaphore>,
@@ -60,15 +100,19 @@ pub struct Platform {
 }
 
 impl Platform {
-    pub fn new(db: SqlitePool, clock: Clock, settings: PlatformSettings) -> Self {
+    pub fn new(db: Database, clock: Clock, settings: PlatformSettings) -> Self {
         // argon2id takes 19 MiB a hash: bound how many run at once.
         let permits = std::thread::available_parallelism().map_or(2, |n| n.get()) * 2;
+        let trusted = db.backend == Backend::Sqlite;
         Self {
-            db,
+            db: db.pool,
+            backend: db.backend,
+            database_url: db.url,
             clock,
             settings: Arc::new(settings),
             hashing: Arc::new(tokio::sync::Semaphore::new(permits)),
-            token_cache: Arc::default(),
+            // Another replica's changes are only heard once listening (PostgreSQL).
+            token_cache: Arc::new(crate::tokens::TokenCache::new(trusted)),
             last_used: Arc::default(),
             denials: Arc::default(),
         }
@@ -76,6 +120,43 @@ impl Platform {
 
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// Whether this replica hears about token changes made elsewhere (always on SQLite,
+    /// where there is no elsewhere); only then does it use its token cache.
+    pub fn follows_token_changes(&self) -> bool {
+        self.token_cache.is_trusted()
+    }
+
+    /// How many verified tokens this replica holds in memory (0 while it does not trust
+    /// its cache).
+    pub fn cached_tokens(&self) -> usize {
+        if self.token_cache.is_trusted() {
+            self.token_cache.len()
+        } else {
+            0
+        }
+    }
+
+    /// A transaction for a change. Writers go one at a time, on SQLite by taking the
+    /// write lock up front (`begin immediate`), on PostgreSQL by a table lock every
+    /// writer takes first, so read-then-write changes never interleave or deadlock.
+    pub(crate) async fn begin_write(&self) -> Result<Transaction, DomainError> {
+        match self.backend {
+            Backend::Sqlite => Ok(self
+                .db
+                .begin_with("begin immediate")
+                .await
+                .context("begin")?),
+            Backend::Postgres => {
+                let mut tx = self.db.begin().await.context("begin")?;
+                sqlx::query("lock table write_lock in exclusive mode")
+                    .execute(&mut *tx)
+                    .await
+                    .context("take the write lock")?;
+                Ok(tx)
+            }
+        }
     }
 
     /// Writes what requests only noted (last uses, denied calls), in one batch each.
@@ -86,14 +167,27 @@ impl Platform {
     }
 }
 
-/// Opens (creating if needed) the SQLite database and brings its schema up to date.
-pub async fn connect(url: &str) -> anyhow::Result<SqlitePool> {
+/// Opens the database a URL names (SQLite, created if needed, or PostgreSQL) and brings
+/// its schema up to date.
+pub async fn connect(url: &str) -> anyhow::Result<Database> {
+    sqlx::any::install_default_drivers();
+    let backend = Backend::of(url)?;
+    let pool = match backend {
+        Backend::Sqlite => connect_sqlite(url).await?,
+        Backend::Postgres => connect_postgres(url).await?,
+    };
+    Ok(Database {
+        pool,
+        backend,
+        url: url.into(),
+    })
+}
+
+async fn connect_sqlite(url: &str) -> anyhow::Result<AnyPool> {
     let options = SqliteConnectOptions::from_str(url)
         .with_context(|| "parse the database URL")?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
-        // A revocation must survive power loss, not only a crash.
-        .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10));
     if let Some(dir) = options.get_filename().parent() {
@@ -102,15 +196,35 @@ pub async fn connect(url: &str) -> anyhow::Result<SqlitePool> {
                 .with_context(|| format!("create the database folder {}", dir.display()))?;
         }
     }
-    let pool = SqlitePoolOptions::new()
-        .max_connections(8)
-        .connect_with(options)
-        .await
-        .context("open the database")?;
+    // Create the file, switch it to WAL (which the file remembers) and migrate it.
+    let mut first = options.connect().await.context("open the database")?;
     sqlx::migrate!("../migrations/sqlite")
-        .run(&pool)
+        .run(&mut first)
         .await
         .context("run database migrations")?;
+    first
+        .close()
+        .await
+        .context("close the migration connection")?;
+    let pool = AnyPoolOptions::new()
+        .max_connections(8)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                // Per connection: a revocation must survive power loss, not only a
+                // crash; foreign keys cascade; writers wait for each other.
+                for pragma in [
+                    "pragma synchronous = full",
+                    "pragma foreign_keys = on",
+                    "pragma busy_timeout = 10000",
+                ] {
+                    sqlx::Executor::execute(&mut *conn, pragma).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await
+        .context("open the database")?;
     let journal: String = sqlx::query_scalar("pragma journal_mode")
         .fetch_one(&pool)
         .await
@@ -119,12 +233,30 @@ pub async fn connect(url: &str) -> anyhow::Result<SqlitePool> {
         .fetch_one(&pool)
         .await
         .context("read synchronous")?;
-    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
     anyhow::ensure!(
-        in_memory || (journal.eq_ignore_ascii_case("wal") && synchronous == 2),
+        journal.eq_ignore_ascii_case("wal") && synchronous == 2,
         "the database must run in WAL mode with synchronous=FULL (got {journal}, {synchronous})"
     );
     Ok(pool)
+}
+
+async fn connect_postgres(url: &str) -> anyhow::Result<AnyPool> {
+    let mut first = PgConnection::connect(url)
+        .await
+        .context("connect to PostgreSQL")?;
+    sqlx::migrate!("../migrations/postgres")
+        .run(&mut first)
+        .await
+        .context("run database migrations")?;
+    first
+        .close()
+        .await
+        .context("close the migration connection")?;
+    AnyPoolOptions::new()
+        .max_connections(16)
+        .connect(url)
+        .await
+        .context("connect to PostgreSQL")
 }
 
 /// SHA-256 of a secret: what is stored and looked up instead of the secret.

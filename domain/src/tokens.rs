@@ -708,6 +708,8 @@ mod tests {
 #[cfg(feature = "server")]
 mod cache;
 #[cfg(feature = "server")]
+mod changes;
+#[cfg(feature = "server")]
 mod service;
 #[cfg(feature = "server")]
 pub use cache::{LastUsedLog, TokenCache};

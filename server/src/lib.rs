@@ -158,6 +158,10 @@ pub async fn serve(
             }
         }
     });
+    let follower = tokio::spawn({
+        let platform = platform.clone();
+        async move { platform.follow_token_changes().await }
+    });
     // Small answers go out at once instead of waiting on delayed acknowledgements.
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
@@ -170,6 +174,7 @@ pub async fn serve(
     .await
     .context("serve");
     flusher.abort();
+    follower.abort();
     platform
         .flush_last_used()
         .await

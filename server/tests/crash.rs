@@ -360,7 +360,8 @@ async fn every_acknowledged_change_survives_kill_9() {
 async fn check_database(path: &Path) {
     let pool = domain::platform::connect(&format!("sqlite://{}", path.display()))
         .await
-        .unwrap();
+        .unwrap()
+        .pool;
     let integrity: String = sqlx::query_scalar("pragma integrity_check")
         .fetch_one(&pool)
         .await

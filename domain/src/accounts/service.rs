@@ -141,7 +141,7 @@ impl Platform {
         let hash = self.hash_password(password.expose()).await?;
         let now = self.now().timestamp();
         let inserted = sqlx::query(
-            "insert into accounts (email, password_hash, created_at, updated_at) values (?, ?, ?, ?) returning id",
+            "insert into accounts (email, password_hash, created_at, updated_at) values ($1, $2, $3, $4) returning id",
         )
         .bind(email.as_str())
         .bind(&hash)
@@ -172,14 +172,14 @@ impl Platform {
         let mut blocked_until: Option<i64> = None;
         if let Some(account_id) = account_id {
             let until = self
-                .window_full("account_id = ?", account_id, ACCOUNT_ATTEMPTS, since)
+                .window_full("account_id = $1", account_id, ACCOUNT_ATTEMPTS, since)
                 .await?;
             blocked_until = blocked_until.max(until);
         }
         if let Some(ip) = ip {
             let until = self
                 .window_full(
-                    "ip = ? and account_id is null",
+                    "ip = $1 and account_id is null",
                     ip.to_owned(),
                     ADDRESS_ATTEMPTS,
                     since,
@@ -199,10 +199,10 @@ impl Platform {
         since: i64,
     ) -> Result<Option<i64>, DomainError>
     where
-        K: 'static + Send + for<'q> sqlx::Encode<'q, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
+        K: 'static + Send + for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any>,
     {
         let sql = format!(
-            "select count(*), min(created_at) from auth_failures where {condition} and created_at > ?"
+            "select count(*), min(created_at) from auth_failures where {condition} and created_at > $2"
         );
         let row = sqlx::query(&sql)
             .bind(key)
@@ -222,7 +222,7 @@ impl Platform {
         ip: Option<&str>,
     ) -> Result<(), DomainError> {
         let now = self.now().timestamp();
-        sqlx::query("insert into auth_failures (account_id, ip, created_at, updated_at) values (?, ?, ?, ?)")
+        sqlx::query("insert into auth_failures (account_id, ip, created_at, updated_at) values ($1, $2, $3, $4)")
             .bind(account_id)
             .bind(ip)
             .bind(now)
@@ -234,7 +234,7 @@ impl Platform {
     }
 
     async fn clear_failures(&self, account_id: i64) -> Result<(), DomainError> {
-        sqlx::query("delete from auth_failures where account_id = ?")
+        sqlx::query("delete from auth_failures where account_id = $1")
             .bind(account_id)
             .execute(&self.db)
             .await
@@ -258,7 +258,7 @@ impl Platform {
         let email = Email::parse(login).ok();
         let row = match &email {
             Some(email) => {
-                sqlx::query("select id, email, password_hash from accounts where email = ?")
+                sqlx::query("select id, email, password_hash from accounts where email = $1")
                     .bind(email.as_str())
                     .fetch_optional(&self.db)
                     .await
@@ -302,7 +302,7 @@ impl Platform {
         self.clear_failures(id).await?;
         if needs_rehash(&stored) {
             let hash = self.hash_password(password).await?;
-            sqlx::query("update accounts set password_hash = ?, updated_at = ? where id = ?")
+            sqlx::query("update accounts set password_hash = $1, updated_at = $2 where id = $3")
                 .bind(&hash)
                 .bind(self.now().timestamp())
                 .bind(id)
@@ -333,7 +333,7 @@ impl Platform {
         let expires_at = now + SESSION_MAX;
         sqlx::query(
             "insert into sessions (account_id, digest, ip, user_agent, expires_at, last_used_at, created_at, updated_at)
-             values (?, ?, ?, ?, ?, ?, ?, ?)",
+             values ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(account.id)
         .bind(digest(&value))
@@ -361,7 +361,7 @@ impl Platform {
         let now = self.now().timestamp();
         let row = sqlx::query(
             "select s.id, s.account_id, a.email, s.last_used_at from sessions s join accounts a on a.id = s.account_id
-             where s.digest = ? and s.expires_at > ? and s.last_used_at > ?",
+             where s.digest = $1 and s.expires_at > $2 and s.last_used_at > $3",
         )
         .bind(digest(value))
         .bind(now)
@@ -373,7 +373,7 @@ impl Platform {
         let (session_id, last_used): (i64, i64) = (row.get(0), row.get(3));
         // Sliding idle expiry, written at most once a minute per session.
         if now - last_used >= 60 {
-            sqlx::query("update sessions set last_used_at = ?, updated_at = ? where id = ?")
+            sqlx::query("update sessions set last_used_at = $1, updated_at = $2 where id = $3")
                 .bind(now)
                 .bind(now)
                 .bind(session_id)
@@ -391,7 +391,7 @@ impl Platform {
     }
 
     pub async fn sign_out(&self, session_id: i64) -> Result<(), DomainError> {
-        sqlx::query("delete from sessions where id = ?")
+        sqlx::query("delete from sessions where id = $1")
             .bind(session_id)
             .execute(&self.db)
             .await
@@ -403,7 +403,7 @@ impl Platform {
         let now = self.now().timestamp();
         let rows = sqlx::query(
             "select id, created_at, last_used_at, ip, user_agent from sessions
-             where account_id = ? and expires_at > ? and last_used_at > ? order by id",
+             where account_id = $1 and expires_at > $2 and last_used_at > $3 order by id",
         )
         .bind(account_id)
         .bind(now)
@@ -430,14 +430,10 @@ impl Platform {
         account_id: i64,
         ids: &[i64],
     ) -> Result<u64, DomainError> {
-        let mut tx = self
-            .db
-            .begin_with("begin immediate")
-            .await
-            .context("begin")?;
+        let mut tx = self.begin_write().await?;
         let mut ended = 0;
         for id in ids {
-            let done = sqlx::query("delete from sessions where id = ? and account_id = ?")
+            let done = sqlx::query("delete from sessions where id = $1 and account_id = $2")
                 .bind(id)
                 .bind(account_id)
                 .execute(&mut *tx)
@@ -468,7 +464,7 @@ impl Platform {
             });
         }
         let hash: Option<String> =
-            sqlx::query_scalar("select password_hash from accounts where id = ?")
+            sqlx::query_scalar("select password_hash from accounts where id = $1")
                 .bind(account_id)
                 .fetch_optional(&self.db)
                 .await
@@ -502,19 +498,15 @@ impl Platform {
         self.confirm_password(account_id, old, origin).await?;
         let hash = self.hash_password(new.expose()).await?;
         let now = self.now().timestamp();
-        let mut tx = self
-            .db
-            .begin_with("begin immediate")
-            .await
-            .context("begin")?;
-        sqlx::query("update accounts set password_hash = ?, updated_at = ? where id = ?")
+        let mut tx = self.begin_write().await?;
+        sqlx::query("update accounts set password_hash = $1, updated_at = $2 where id = $3")
             .bind(&hash)
             .bind(now)
             .bind(account_id)
             .execute(&mut *tx)
             .await
             .context("update password")?;
-        sqlx::query("delete from sessions where account_id = ? and id is not ?")
+        sqlx::query("delete from sessions where account_id = $1 and id is distinct from $2")
             .bind(account_id)
             .bind(keep)
             .execute(&mut *tx)
@@ -528,7 +520,7 @@ impl Platform {
         &self,
         account_id: i64,
     ) -> Result<(AccountInfo, DateTime<Utc>), DomainError> {
-        let row = sqlx::query("select id, email, created_at from accounts where id = ?")
+        let row = sqlx::query("select id, email, created_at from accounts where id = $1")
             .bind(account_id)
             .fetch_optional(&self.db)
             .await
@@ -544,13 +536,15 @@ impl Platform {
     }
 }
 
-/// Is this the unique index `name` refusing a duplicate?
+/// Is this the unique index on `table.column` refusing a duplicate? PostgreSQL names
+/// the index (`table_column_key`); SQLite names the columns in its message instead.
 pub(crate) fn is_unique_violation(e: &dyn sqlx::error::DatabaseError, columns: &str) -> bool {
-    // SQLite names the columns of the violated unique index in its message; it has no
-    // constraint name to match on.
+    let index = format!("{}_key", columns.replace('.', "_"));
     e.is_unique_violation()
-        && e.constraint().is_none_or(|c| c == columns)
-        && e.message().contains(columns)
+        && match e.constraint() {
+            Some(name) => name == index,
+            None => e.message().contains(columns),
+        }
 }
 
 #[cfg(test)]

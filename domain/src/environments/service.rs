@@ -22,7 +22,7 @@ pub struct Upload {
 impl Platform {
     pub async fn environments(&self, account_id: i64) -> Result<Vec<Environment>, DomainError> {
         let names: Vec<String> =
-            sqlx::query_scalar("select name from environments where account_id = ? order by name")
+            sqlx::query_scalar("select name from environments where account_id = $1 order by name")
                 .bind(account_id)
                 .fetch_all(&self.db)
                 .await
@@ -51,7 +51,7 @@ impl Platform {
         let mut conn = self.db.acquire().await.context("acquire connection")?;
         let row = sqlx::query(
             "select id, name, display_name, status, app_id, created_at, updated_at from environments
-             where account_id = ? and name = ?",
+             where account_id = $1 and name = $2",
         )
         .bind(account_id)
         .bind(name)
@@ -61,7 +61,7 @@ impl Platform {
         .ok_or_else(|| DomainError::EnvNotExist(name.to_owned()))?;
         let id: i64 = row.get(0);
         let nodes = sqlx::query(
-            "select node_group, node_type, count from nodes where environment_id = ? order by id",
+            "select node_group, node_type, count from nodes where environment_id = $1 order by id",
         )
         .bind(id)
         .fetch_all(&mut *conn)
@@ -75,7 +75,7 @@ impl Platform {
         })
         .collect();
         let deployments = sqlx::query(
-            "select context, file_name, file_url, updated_at from deployments where environment_id = ? order by context",
+            "select context, file_name, file_url, updated_at from deployments where environment_id = $1 order by context",
         )
         .bind(id)
         .fetch_all(&mut *conn)
@@ -119,14 +119,10 @@ impl Platform {
             ));
         }
         let now = self.now().timestamp();
-        let mut tx = self
-            .db
-            .begin_with("begin immediate")
-            .await
-            .context("begin")?;
+        let mut tx = self.begin_write().await?;
         let inserted = sqlx::query_scalar::<_, i64>(
             "insert into environments (account_id, name, display_name, status, app_id, created_at, updated_at)
-             values (?, ?, ?, ?, ?, ?, ?) returning id",
+             values ($1, $2, $3, $4, $5, $6, $7) returning id",
         )
         .bind(caller.account.id)
         .bind(name.as_str())
@@ -149,7 +145,7 @@ impl Platform {
         for node in nodes {
             sqlx::query(
                 "insert into nodes (environment_id, node_group, node_type, count, created_at, updated_at)
-                 values (?, ?, ?, ?, ?, ?)",
+                 values ($1, $2, $3, $4, $5, $6)",
             )
             .bind(id)
             .bind(&node.node_group)
@@ -189,7 +185,7 @@ impl Platform {
             let next = env.status.apply(action)?;
             let now = self.now().timestamp();
             let done = sqlx::query(
-                "update environments set status = ?, updated_at = ? where id = ? and status = ?",
+                "update environments set status = $1, updated_at = $2 where id = $3 and status = $4",
             )
             .bind(next.code())
             .bind(now)
@@ -200,7 +196,7 @@ impl Platform {
             .context("update environment status")?;
             if done.rows_affected() == 1 {
                 if action == Action::Restart {
-                    sqlx::query("update nodes set restarted_at = ?, updated_at = ? where environment_id = ?")
+                    sqlx::query("update nodes set restarted_at = $1, updated_at = $2 where environment_id = $3")
                         .bind(now)
                         .bind(now)
                         .bind(id)
@@ -262,7 +258,7 @@ impl Platform {
             .await?;
         self.confirm_password(caller.account.id, password, &caller.origin)
             .await?;
-        sqlx::query("delete from environments where id = ?")
+        sqlx::query("delete from environments where id = $1")
             .bind(id)
             .execute(&self.db)
             .await
@@ -318,13 +314,14 @@ impl Platform {
         let own = format!("{}/files/", self.settings.public_url.trim_end_matches('/'));
         if let Some(rest) = file_url.strip_prefix(&own) {
             let public_id = rest.split('/').next().unwrap_or_default();
-            let found: Option<i64> =
-                sqlx::query_scalar("select id from uploads where public_id = ? and account_id = ?")
-                    .bind(public_id)
-                    .bind(caller.account.id)
-                    .fetch_optional(&self.db)
-                    .await
-                    .context("look up upload")?;
+            let found: Option<i64> = sqlx::query_scalar(
+                "select id from uploads where public_id = $1 and account_id = $2",
+            )
+            .bind(public_id)
+            .bind(caller.account.id)
+            .fetch_optional(&self.db)
+            .await
+            .context("look up upload")?;
             if found.is_none() {
                 return Err(DomainError::NotFound("no uploaded file at fileUrl".into()));
             }
@@ -341,7 +338,7 @@ impl Platform {
         let now = self.now().timestamp();
         sqlx::query(
             "insert into deployments (environment_id, context, file_name, file_url, created_at, updated_at)
-             values (?, ?, ?, ?, ?, ?)
+             values ($1, $2, $3, $4, $5, $6)
              on conflict (environment_id, context) do update set file_name = excluded.file_name,
                  file_url = excluded.file_url, updated_at = excluded.updated_at",
         )
@@ -437,7 +434,7 @@ impl Platform {
             .context("move upload in place")?;
         let now = self.now().timestamp();
         sqlx::query(
-            "insert into uploads (account_id, public_id, file_name, size, created_at, updated_at) values (?, ?, ?, ?, ?, ?)",
+            "insert into uploads (account_id, public_id, file_name, size, created_at, updated_at) values ($1, $2, $3, $4, $5, $6)",
         )
         .bind(caller.account.id)
         .bind(&public_id)

@@ -2,7 +2,7 @@
 //! change to any token empties at once, and a log of last uses written in batches.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock};
 
 use super::{Expiry, TokenGrant};
@@ -17,15 +17,38 @@ pub(crate) struct Cached {
 }
 
 /// Verified tokens by digest. A lookup that read the database before a change may not
-/// store its (stale) answer after it: `generation` tells them apart.
-#[derive(Default)]
+/// store its (stale) answer after it: `generation` tells them apart. While `trusted` is
+/// off (a replica not hearing about other replicas' changes) the cache is not used.
 pub struct TokenCache {
     entries: RwLock<HashMap<Vec<u8>, Cached>>,
     generation: AtomicU64,
+    trusted: AtomicBool,
 }
 
 impl TokenCache {
+    pub fn new(trusted: bool) -> Self {
+        Self {
+            entries: RwLock::default(),
+            generation: AtomicU64::default(),
+            trusted: AtomicBool::new(trusted),
+        }
+    }
+
+    pub(crate) fn set_trusted(&self, trusted: bool) {
+        if !trusted {
+            self.invalidate();
+        }
+        self.trusted.store(trusted, Ordering::Release);
+    }
+
+    pub fn is_trusted(&self) -> bool {
+        self.trusted.load(Ordering::Acquire)
+    }
+
     pub(crate) fn get(&self, digest: &[u8]) -> Option<Cached> {
+        if !self.is_trusted() {
+            return None;
+        }
         self.entries
             .read()
             .unwrap_or_else(|e| e.into_inner())
@@ -40,7 +63,7 @@ impl TokenCache {
     /// Stores a lookup's answer unless a change happened since `generation`.
     pub(crate) fn insert(&self, generation: u64, digest: Vec<u8>, entry: Cached) {
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
-        if self.generation.load(Ordering::Acquire) != generation {
+        if self.generation.load(Ordering::Acquire) != generation || !self.is_trusted() {
             return;
         }
         if entries.len() >= CAPACITY {

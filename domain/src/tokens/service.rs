@@ -2,7 +2,8 @@
 //! verified with one indexed lookup by that digest.
 
 use anyhow::Context;
-use sqlx::sqlite::{SqliteConnection, SqliteRow};
+use sqlx::any::AnyRow;
+use sqlx::AnyConnection;
 use sqlx::Row;
 
 use super::{
@@ -46,7 +47,7 @@ pub struct TokenGrant {
 const SUMMARY_COLUMNS: &str =
     "t.id, t.description, t.api_set, t.expires_at, t.created_at, t.updated_at,
      t.last_used_at, t.last_used_ip, t.hint,
-     (select group_concat(m.method_id, ',') from token_methods m where m.token_id = t.id),
+     (select string_agg(m.method_id, ',') from token_methods m where m.token_id = t.id),
      t.allowed_ips, t.last_used_agent";
 
 fn grant_of(api_set: &str, methods: Option<String>) -> Result<Grant, DomainError> {
@@ -61,7 +62,7 @@ fn grant_of(api_set: &str, methods: Option<String>) -> Result<Grant, DomainError
     Ok(Grant { set, custom })
 }
 
-fn summary(row: &SqliteRow) -> Result<TokenSummary, DomainError> {
+fn summary(row: &AnyRow) -> Result<TokenSummary, DomainError> {
     let last_used_at: Option<i64> = row.get(6);
     Ok(TokenSummary {
         id: row.get(0),
@@ -91,12 +92,12 @@ fn new_secret() -> Result<TokenSecret, DomainError> {
 /// One token as its owner sees it, read on `conn` (inside the change's transaction, so
 /// the answer shows exactly that change).
 async fn load_token(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     account_id: i64,
     id: i64,
 ) -> Result<TokenSummary, DomainError> {
     let row = sqlx::query(&format!(
-        "select {SUMMARY_COLUMNS} from tokens t where t.account_id = ? and t.id = ?"
+        "select {SUMMARY_COLUMNS} from tokens t where t.account_id = $1 and t.id = $2"
     ))
     .bind(account_id)
     .bind(id)
@@ -109,13 +110,13 @@ async fn load_token(
 
 /// The methods of a Custom token.
 async fn insert_methods(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     token_id: i64,
     methods: &[String],
     now: i64,
 ) -> Result<(), DomainError> {
     for method in methods {
-        sqlx::query("insert into token_methods (token_id, method_id, created_at, updated_at) values (?, ?, ?, ?)")
+        sqlx::query("insert into token_methods (token_id, method_id, created_at, updated_at) values ($1, $2, $3, $4)")
             .bind(token_id)
             .bind(method)
             .bind(now)
@@ -136,7 +137,7 @@ impl Platform {
         // The owner sees every use so far, not only the flushed ones.
         self.flush_last_used().await?;
         let rows = sqlx::query(&format!(
-            "select {SUMMARY_COLUMNS} from tokens t where t.account_id = ? order by t.id"
+            "select {SUMMARY_COLUMNS} from tokens t where t.account_id = $1 order by t.id"
         ))
         .bind(account_id)
         .fetch_all(&self.db)
@@ -179,14 +180,10 @@ impl Platform {
             .await?;
         let secret = new_secret()?;
         let now = self.now().timestamp();
-        let mut tx = self
-            .db
-            .begin_with("begin immediate")
-            .await
-            .context("begin")?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "insert into tokens (account_id, description, digest, hint, api_set, expires_at, allowed_ips, created_at, updated_at)
-             values (?, ?, ?, ?, ?, ?, ?, ?, ?) returning id",
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id",
         )
         .bind(caller.account.id)
         .bind(draft.description.as_str())
@@ -226,13 +223,9 @@ impl Platform {
         self.confirm_password(caller.account.id, password, &caller.origin)
             .await?;
         let now = self.now().timestamp();
-        let mut tx = self
-            .db
-            .begin_with("begin immediate")
-            .await
-            .context("begin")?;
+        let mut tx = self.begin_write().await?;
         let current = sqlx::query(
-            "select description, api_set, expires_at, allowed_ips from tokens where id = ? and account_id = ?",
+            "select description, api_set, expires_at, allowed_ips from tokens where id = $1 and account_id = $2",
         )
         .bind(id)
         .bind(caller.account.id)
@@ -255,7 +248,7 @@ impl Platform {
             .allowlist
             .map_or_else(|| current.get::<String, _>(3), |a| a.to_text());
         sqlx::query(
-            "update tokens set description = ?, api_set = ?, expires_at = ?, allowed_ips = ?, updated_at = ? where id = ?",
+            "update tokens set description = $1, api_set = $2, expires_at = $3, allowed_ips = $4, updated_at = $5 where id = $6",
         )
             .bind(&description)
             .bind(&api_set)
@@ -267,7 +260,7 @@ impl Platform {
             .await
             .context("update token")?;
         if let Some(grant) = &edit.grant {
-            sqlx::query("delete from token_methods where token_id = ?")
+            sqlx::query("delete from token_methods where token_id = $1")
                 .bind(id)
                 .execute(&mut *tx)
                 .await
@@ -275,8 +268,7 @@ impl Platform {
             insert_methods(&mut tx, id, &grant.custom, now).await?;
         }
         let token = load_token(&mut tx, caller.account.id, id).await?;
-        tx.commit().await.context("commit token edit")?;
-        self.token_cache.invalidate();
+        self.commit_token_change(tx, "commit token edit").await?;
         self.audit_token(caller, "token.edit", &format!("token {id}"))
             .await?;
         Ok(token)
@@ -294,14 +286,10 @@ impl Platform {
             .await?;
         let secret = new_secret()?;
         let now = self.now().timestamp();
-        let mut tx = self
-            .db
-            .begin_with("begin immediate")
-            .await
-            .context("begin")?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
-            "update tokens set digest = ?, hint = ?, expires_at = case when ? then ? else expires_at end, updated_at = ?
-             where id = ? and account_id = ?",
+            "update tokens set digest = $1, hint = $2, expires_at = case when $3 then $4 else expires_at end, updated_at = $5
+             where id = $6 and account_id = $7",
         )
         .bind(digest(secret.expose()))
         .bind(secret.hint())
@@ -319,8 +307,7 @@ impl Platform {
             )));
         }
         let token = load_token(&mut tx, caller.account.id, id).await?;
-        tx.commit().await.context("commit regeneration")?;
-        self.token_cache.invalidate();
+        self.commit_token_change(tx, "commit regeneration").await?;
         self.audit_token(
             caller,
             "token.regenerate",
@@ -342,13 +329,9 @@ impl Platform {
     ) -> Result<u64, DomainError> {
         self.confirm_password(caller.account.id, password, &caller.origin)
             .await?;
-        let mut tx = self
-            .db
-            .begin_with("begin immediate")
-            .await
-            .context("begin")?;
+        let mut tx = self.begin_write().await?;
         for id in ids {
-            let done = sqlx::query("delete from tokens where id = ? and account_id = ?")
+            let done = sqlx::query("delete from tokens where id = $1 and account_id = $2")
                 .bind(id)
                 .bind(caller.account.id)
                 .execute(&mut *tx)
@@ -360,8 +343,7 @@ impl Platform {
                 )));
             }
         }
-        tx.commit().await.context("commit token removal")?;
-        self.token_cache.invalidate();
+        self.commit_token_change(tx, "commit token removal").await?;
         for id in ids {
             self.audit_token(caller, "token.delete", &format!("token {id}"))
                 .await?;
@@ -385,9 +367,9 @@ impl Platform {
         let generation = self.token_cache.generation();
         let row = sqlx::query(
             "select t.id, t.account_id, a.email, t.hint, t.api_set, t.expires_at,
-                    (select group_concat(m.method_id, ',') from token_methods m where m.token_id = t.id),
+                    (select string_agg(m.method_id, ',') from token_methods m where m.token_id = t.id),
                     t.allowed_ips
-             from tokens t join accounts a on a.id = t.account_id where t.digest = ?",
+             from tokens t join accounts a on a.id = t.account_id where t.digest = $1",
         )
         .bind(&digest)
         .fetch_optional(&self.db)
@@ -442,15 +424,11 @@ impl Platform {
         if pending.last.is_empty() && pending.calls.is_empty() {
             return Ok(());
         }
-        let mut tx = self
-            .db
-            .begin_with("begin immediate")
-            .await
-            .context("begin")?;
+        let mut tx = self.begin_write().await?;
         for (token_id, last) in &pending.last {
             sqlx::query(
-                "update tokens set last_used_at = ?, last_used_ip = ?, last_used_agent = ?
-                 where id = ? and (last_used_at is null or last_used_at <= ?)",
+                "update tokens set last_used_at = $1, last_used_ip = $2, last_used_agent = $3
+                 where id = $4 and (last_used_at is null or last_used_at <= $5)",
             )
             .bind(last.at)
             .bind(&last.ip)
@@ -465,8 +443,8 @@ impl Platform {
             // A token removed since the call has no row to count against.
             sqlx::query(
                 "insert into token_usage (token_id, day, method_id, calls)
-                 select id, ?, ?, ? from tokens where id = ?
-                 on conflict (token_id, day, method_id) do update set calls = calls + excluded.calls",
+                 select id, $1, $2, $3 from tokens where id = $4
+                 on conflict (token_id, day, method_id) do update set calls = token_usage.calls + excluded.calls",
             )
             .bind(day)
             .bind(method)
@@ -477,7 +455,7 @@ impl Platform {
             .context("count token calls")?;
         }
         let oldest = super::day_number(self.now()) - super::USAGE_RETENTION_DAYS;
-        sqlx::query("delete from token_usage where day < ?")
+        sqlx::query("delete from token_usage where day < $1")
             .bind(oldest)
             .execute(&mut *tx)
             .await
@@ -492,7 +470,7 @@ impl Platform {
         let today = super::day_number(self.now());
         let first = today - super::USAGE_DAYS + 1;
         let rows = sqlx::query(
-            "select day, method_id, calls from token_usage where token_id = ? and day >= ? order by day",
+            "select day, method_id, calls from token_usage where token_id = $1 and day >= $2 order by day",
         )
         .bind(id)
         .bind(first)
@@ -556,7 +534,7 @@ impl Platform {
         let token = self.one_token(account_id, id).await?;
         let first = super::day_number(self.now()) - days + 1;
         let used: Vec<String> = sqlx::query_scalar(
-            "select distinct method_id from token_usage where token_id = ? and day >= ?",
+            "select distinct method_id from token_usage where token_id = $1 and day >= $2",
         )
         .bind(id)
         .bind(first)

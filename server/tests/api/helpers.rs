@@ -21,7 +21,11 @@ pub struct Account {
 pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let clock = Clock::default();
-    let server = server::spawn(Settings::in_dir(dir.path()), clock.clone())
+    let mut settings = Settings::in_dir(dir.path());
+    if let Some(url) = fresh_postgres().await {
+        settings.database_url = url;
+    }
+    let server = server::spawn(settings, clock.clone())
         .await
         .expect("start server");
     let client = reqwest::Client::builder()
@@ -34,6 +38,33 @@ pub async fn spawn_app() -> TestApp {
         client,
         dir,
     }
+}
+
+/// With `PATIO_TEST_POSTGRES` naming a PostgreSQL database (`scripts/test` starts one),
+/// a new empty database beside it for one test; otherwise `None` (SQLite).
+pub async fn fresh_postgres() -> Option<String> {
+    use sqlx::Connection;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let admin = std::env::var("PATIO_TEST_POSTGRES")
+        .ok()
+        .filter(|u| !u.is_empty())?;
+    let name = format!(
+        "patio_test_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("connect to PATIO_TEST_POSTGRES");
+    sqlx::query(&format!("create database {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create a test database");
+    let (server, _) = admin
+        .rsplit_once('/')
+        .expect("PATIO_TEST_POSTGRES ends in a database name");
+    Some(format!("{server}/{name}"))
 }
 
 /// `environment.control.StopEnv` → `/1.0/environment/control/rest/stopenv`.

@@ -7,6 +7,7 @@ mod accounts;
 mod concurrency;
 mod environments;
 mod permissions;
+mod replicas;
 mod robustness;
 mod security;
 mod tokens;

@@ -467,6 +467,9 @@ async fn the_database_file_holds_no_token_value() {
         )
         .await;
     keys.push(r["token"]["key"].as_str().unwrap().to_owned());
+    if app.server.platform.backend == domain::platform::Backend::Postgres {
+        return postgres_files_hold_none_of(&app, &keys).await;
+    }
     sqlx::query("pragma wal_checkpoint(full)")
         .execute(&app.server.platform.db)
         .await
@@ -504,6 +507,31 @@ async fn the_database_file_holds_no_token_value() {
         );
     }
     assert!(scanned > 0);
+}
+
+/// The same check on PostgreSQL: every file of the server's data folder (tables, WAL),
+/// after a checkpoint, searched with grep.
+async fn postgres_files_hold_none_of(app: &crate::helpers::TestApp, keys: &[String]) {
+    let db = &app.server.platform.db;
+    sqlx::query("checkpoint").execute(db).await.unwrap();
+    let data: String =
+        sqlx::query_scalar("select setting from pg_settings where name = 'data_directory'")
+            .fetch_one(db)
+            .await
+            .unwrap();
+    let mut grep = std::process::Command::new("grep");
+    grep.args(["-rlaF", "-e", PASSWORD]);
+    for key in keys {
+        grep.args(["-e", key, "-e", &key[10..]]);
+    }
+    let found = grep.arg(&data).output().expect("run grep");
+    assert_eq!(
+        found.status.code(),
+        Some(1),
+        "grep found a secret in {}: {}",
+        data,
+        String::from_utf8_lossy(&found.stdout)
+    );
 }
 
 #[tokio::test]

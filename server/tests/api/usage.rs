@@ -165,7 +165,7 @@ async fn counts_go_with_the_token_and_age_out() {
     let rows = |token_id: i64| {
         let db = app.server.platform.db.clone();
         async move {
-            sqlx::query_scalar::<_, i64>("select count(*) from token_usage where token_id = ?")
+            sqlx::query_scalar::<_, i64>("select count(*) from token_usage where token_id = $1")
                 .bind(token_id)
                 .fetch_one(&db)
                 .await
