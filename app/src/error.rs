@@ -44,6 +44,11 @@ impl AppError {
 
 impl From<DomainError> for AppError {
     fn from(e: DomainError) -> Self {
+        // A refusal answers with the HTTP status that says what kind it is, never 500.
+        #[cfg(feature = "ssr")]
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(http_status(e.code()));
+        }
         Self::Domain {
             code: e.code().number(),
             message: e.to_string(),
@@ -56,5 +61,21 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         Self::Transport(value)
+    }
+}
+
+/// The HTTP status of a server function's refusal.
+#[cfg(feature = "ssr")]
+pub fn http_status(code: ResultCode) -> http::StatusCode {
+    use http::StatusCode;
+    match code {
+        ResultCode::Ok => StatusCode::OK,
+        ResultCode::ErrorUnknown => StatusCode::INTERNAL_SERVER_ERROR,
+        ResultCode::InvalidParam => StatusCode::BAD_REQUEST,
+        ResultCode::NotFound | ResultCode::EnvNotExist => StatusCode::NOT_FOUND,
+        ResultCode::EnvAlreadyExists | ResultCode::NotAllowedForStatus => StatusCode::CONFLICT,
+        ResultCode::UserNotAuthenticated => StatusCode::UNAUTHORIZED,
+        ResultCode::WrongPassword | ResultCode::PermissionDenied => StatusCode::FORBIDDEN,
+        ResultCode::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
     }
 }

@@ -4,7 +4,11 @@ pub mod api;
 pub mod components;
 pub mod error;
 pub mod format;
+pub mod locale;
 pub mod pages;
+pub mod text;
+
+include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
 #[cfg(feature = "ssr")]
 pub mod auth;
@@ -30,7 +34,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     use leptos_meta::MetaTags;
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        // `lang` comes from the page's language (the i18n provider sets it).
+        <html>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -50,6 +55,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
+        <locale::LanguageProvider>
         <Stylesheet id="patio" href="/pkg/patio.css"/>
         <Title formatter=|page: String| if page.is_empty() { "Patio".to_string() } else { format!("{page} · Patio") }/>
         <Router>
@@ -64,5 +70,6 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/docs/api/:id") view=MethodDocsPage/>
             </Routes>
         </Router>
+        </locale::LanguageProvider>
     }
 }

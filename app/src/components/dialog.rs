@@ -22,11 +22,12 @@ pub fn Dialog(
         }
     });
     let heading = move || title.get();
+    let i18n = crate::locale::use_i18n();
     view! {
         <dialog node_ref=node class="dialog" aria-label=heading on:close=move |_| open.set(false)>
             <div class="dialog-head">
                 <h2>{heading}</h2>
-                <button type="button" class="icon" aria-label="Close" on:click=move |_| open.set(false)>"×"</button>
+                <button type="button" class="icon" aria-label=move || crate::i18n::td_string!(i18n.get(), common.close) on:click=move |_| open.set(false)>"×"</button>
             </div>
             // Nothing of the content stays in the page while the dialog is closed.
             {move || open.get().then(|| children())}

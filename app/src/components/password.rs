@@ -5,6 +5,8 @@ use leptos::prelude::*;
 use crate::components::dialog::Dialog;
 use crate::components::topbar::ErrorNote;
 use crate::error::AppError;
+use crate::i18n::td_string;
+use crate::locale::use_i18n;
 
 /// Asks for the password, then calls `on_confirm` with it. The dialog stays open with
 /// the error shown until the change succeeds or the person cancels.
@@ -18,6 +20,7 @@ pub fn PasswordDialog(
     on_confirm: Callback<String>,
 ) -> impl IntoView {
     let password = RwSignal::new(String::new());
+    let i18n = use_i18n();
     // The password never outlives the dialog.
     Effect::new(move |_| {
         if !open.get() {
@@ -32,7 +35,7 @@ pub fn PasswordDialog(
             }>
                 <p>{move || detail.get()}</p>
                 <label>
-                    <span>"Password"</span>
+                    <span>{move || td_string!(i18n.get(), common.password)}</span>
                     <input
                         type="password"
                         autocomplete="current-password"
@@ -44,8 +47,8 @@ pub fn PasswordDialog(
                 </label>
                 <ErrorNote error=error/>
                 <div class="dialog-actions">
-                    <button type="button" class="button" on:click=move |_| open.set(false)>"Cancel"</button>
-                    <button type="submit" class="button primary" disabled=move || pending.get()>"Confirm"</button>
+                    <button type="button" class="button" on:click=move |_| open.set(false)>{move || td_string!(i18n.get(), common.cancel)}</button>
+                    <button type="submit" class="button primary" disabled=move || pending.get()>{move || td_string!(i18n.get(), common.confirm)}</button>
                 </div>
             </form>
         </Dialog>

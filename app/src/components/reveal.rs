@@ -5,6 +5,8 @@ use leptos::prelude::*;
 
 use crate::components::dialog::Dialog;
 use crate::format;
+use crate::i18n::td_string;
+use crate::locale::use_i18n;
 
 /// A file name from the token's description: letters, digits and dashes.
 pub fn download_name(description: &str) -> String {
@@ -33,6 +35,7 @@ pub fn download_name(description: &str) -> String {
 pub fn RevealDialog(revealed: RwSignal<Option<RevealedToken>>) -> impl IntoView {
     let open = RwSignal::new(false);
     let copied = RwSignal::new(false);
+    let i18n = use_i18n();
     Effect::new(move |_| {
         let want = revealed.with(Option::is_some);
         if open.get_untracked() != want {
@@ -64,17 +67,17 @@ pub fn RevealDialog(revealed: RwSignal<Option<RevealedToken>>) -> impl IntoView 
         let _ = key;
     };
     view! {
-        <Dialog open=open title="Your new access token">
+        <Dialog open=open title=Signal::derive(move || td_string!(i18n.get(), reveal.title).to_string())>
             {move || revealed.get().map(|r| {
                 let file = download_name(&r.token.description);
                 let href = format::data_url("text/plain", &r.key);
                 view! {
                     <div class="stack reveal">
                         <p class="warning" role="note">
-                            "Save this value now. It is shown only this once and cannot be shown again."
+                            {move || td_string!(i18n.get(), reveal.warning)}
                         </p>
                         <p class="muted">{r.token.description.clone()}</p>
-                        <input class="token-value" readonly aria-label="Token value" value=r.key.clone()
+                        <input class="token-value" readonly aria-label=move || td_string!(i18n.get(), reveal.value) value=r.key.clone()
                             on:focus=move |ev| {
                                 #[cfg(feature = "hydrate")]
                                 {
@@ -87,14 +90,14 @@ pub fn RevealDialog(revealed: RwSignal<Option<RevealedToken>>) -> impl IntoView 
                                 let _ = ev;
                             }/>
                         <div class="dialog-actions">
-                            <a class="button" href=href download=file>"Download"</a>
+                            <a class="button" href=href download=file>{move || td_string!(i18n.get(), reveal.download)}</a>
                             <button type="button" class="button primary" on:click=copy>
-                                {move || if copied.get() { "Copied" } else { "Copy" }}
+                                {move || if copied.get() { td_string!(i18n.get(), reveal.copied) } else { td_string!(i18n.get(), reveal.copy) }}
                             </button>
                         </div>
-                        <p class="muted" aria-live="polite">{move || copied.get().then_some("Copied to the clipboard.")}</p>
+                        <p class="muted" aria-live="polite">{move || copied.get().then(|| td_string!(i18n.get(), reveal.copied_note))}</p>
                         <div class="dialog-actions">
-                            <button type="button" class="button" on:click=move |_| open.set(false)>"Done"</button>
+                            <button type="button" class="button" on:click=move |_| open.set(false)>{move || td_string!(i18n.get(), reveal.done)}</button>
                         </div>
                     </div>
                 }

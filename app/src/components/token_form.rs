@@ -8,6 +8,9 @@ use leptos::prelude::*;
 
 use crate::components::dialog::Dialog;
 use crate::format;
+use crate::i18n::td_string;
+use crate::locale::use_i18n;
+use crate::text::method_summary;
 
 /// What the form was opened for.
 #[derive(Clone, Debug, PartialEq)]
@@ -47,6 +50,7 @@ pub fn TokenFormDialog(
     let checked = RwSignal::new(Vec::<String>::new());
     let allowed_ips = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
+    let i18n = use_i18n();
 
     // Fill the fields whenever the form opens.
     Effect::new(move |_| {
@@ -81,9 +85,9 @@ pub fn TokenFormDialog(
 
     let title = Signal::derive(move || {
         match mode.get() {
-            Some(FormMode::Edit(_)) => "Edit Access Token",
-            Some(FormMode::Copy(_)) => "Copy Access Token",
-            _ => "Generate Access Token",
+            Some(FormMode::Edit(_)) => td_string!(i18n.get(), form.edit_title),
+            Some(FormMode::Copy(_)) => td_string!(i18n.get(), form.copy_title),
+            _ => td_string!(i18n.get(), form.generate_title),
         }
         .to_string()
     });
@@ -91,13 +95,11 @@ pub fn TokenFormDialog(
         ev.prevent_default();
         let set = api_set.get_untracked();
         if description.with_untracked(|d| d.trim().is_empty()) {
-            problem.set(Some("Describe what the token is for.".into()));
+            problem.set(Some(td_string!(i18n.get(), form.need_description).into()));
             return;
         }
         if set == ApiSet::Custom && checked.with_untracked(Vec::is_empty) {
-            problem.set(Some(
-                "Check at least one API method for a Custom set.".into(),
-            ));
+            problem.set(Some(td_string!(i18n.get(), form.need_method).into()));
             return;
         }
         problem.set(None);
@@ -123,19 +125,19 @@ pub fn TokenFormDialog(
         <Dialog open=open title=title>
             <form class="stack token-form" on:submit=submit novalidate>
                 <label>
-                    <span>"Description"</span>
+                    <span>{move || td_string!(i18n.get(), form.description)}</span>
                     <input
                         required
                         maxlength="255"
                         autofocus
-                        placeholder="e.g. CI deploys to my-project"
+                        placeholder=move || td_string!(i18n.get(), form.description_placeholder)
                         prop:value=move || description.get()
                         on:input=move |ev| description.set(event_target_value(&ev))
                     />
                 </label>
                 <div class="field">
                     <label>
-                        <span>"Expires At"</span>
+                        <span>{move || td_string!(i18n.get(), form.expires_at)}</span>
                         <input
                             placeholder="dd-mm-yyyy"
                             inputmode="numeric"
@@ -143,8 +145,8 @@ pub fn TokenFormDialog(
                             on:input=move |ev| expires.set(event_target_value(&ev))
                         />
                     </label>
-                    <div class="presets" role="group" aria-label="Expiry presets">
-                        <input type="date" aria-label="Pick a date"
+                    <div class="presets" role="group" aria-label=move || td_string!(i18n.get(), form.presets)>
+                        <input type="date" aria-label=move || td_string!(i18n.get(), form.pick_date)
                             prop:value=move || format::form_date_to_iso(&expires.get())
                             on:change=move |ev| {
                                 let iso = event_target_value(&ev);
@@ -153,30 +155,30 @@ pub fn TokenFormDialog(
                                     expires.set(format!("{d}-{m}-{y}"));
                                 }
                             }/>
-                        <button type="button" class="chip" on:click=move |_| expires.set(preset(7))>"7 days"</button>
-                        <button type="button" class="chip" on:click=move |_| expires.set(preset(30))>"30 days"</button>
-                        <button type="button" class="chip" on:click=move |_| expires.set(preset(90))>"90 days"</button>
-                        <button type="button" class="chip" on:click=move |_| expires.set(String::new())>"No expiry"</button>
+                        <button type="button" class="chip" on:click=move |_| expires.set(preset(7))>{move || td_string!(i18n.get(), common.days_7)}</button>
+                        <button type="button" class="chip" on:click=move |_| expires.set(preset(30))>{move || td_string!(i18n.get(), common.days_30)}</button>
+                        <button type="button" class="chip" on:click=move |_| expires.set(preset(90))>{move || td_string!(i18n.get(), common.days_90)}</button>
+                        <button type="button" class="chip" on:click=move |_| expires.set(String::new())>{move || td_string!(i18n.get(), form.no_expiry)}</button>
                     </div>
                     <small class="muted">
                         {move || if expires.with(|e| e.trim().is_empty()) {
-                            "The token never expires.".to_string()
+                            td_string!(i18n.get(), form.never_expires)
                         } else {
-                            "Valid through the end of that day, UTC.".to_string()
+                            td_string!(i18n.get(), form.valid_through)
                         }}
                     </small>
                 </div>
                 <label>
-                    <span>"Allowed IPs"</span>
+                    <span>{move || td_string!(i18n.get(), form.allowed_ips)}</span>
                     <input
-                        placeholder="Any address, or e.g. 203.0.113.0/24, 2001:db8::/32"
+                        placeholder=move || td_string!(i18n.get(), form.allowed_placeholder)
                         prop:value=move || allowed_ips.get()
                         on:input=move |ev| allowed_ips.set(event_target_value(&ev))
                     />
-                    <small class="muted">"Calls from other addresses are refused and logged."</small>
+                    <small class="muted">{move || td_string!(i18n.get(), form.allowed_hint)}</small>
                 </label>
                 <div class="field">
-                    <label for="token-api">"API"</label>
+                    <label for="token-api">{move || td_string!(i18n.get(), form.api)}</label>
                     <select id="token-api" on:change=move |ev| {
                         if let Some(set) = ApiSet::parse(&event_target_value(&ev)) {
                             api_set.set(set);
@@ -191,7 +193,7 @@ pub fn TokenFormDialog(
                     ApiSet::Custom => view! { <MethodPicker checked=checked/> }.into_any(),
                     set => view! {
                         <div class="granted">
-                            <p class="muted">{format!("{} grants {} methods:", set.name(), set.methods().len())}</p>
+                            <p class="muted">{move || td_string!(i18n.get(), form.grants, set = set.name(), n = set.methods().len()).to_string()}</p>
                             <ul>
                                 {set.methods().into_iter().map(|id| view! {
                                     <li><code>{id}</code></li>
@@ -205,15 +207,15 @@ pub fn TokenFormDialog(
                     {move || match mode.get() {
                         Some(FormMode::Edit(t)) => Some(view! {
                             <button type="button" class="link" on:click=move |_| on_regenerate.run(t.clone())>
-                                "Regenerate"
+                                {move || td_string!(i18n.get(), form.regenerate)}
                             </button>
                         }),
                         _ => None,
                     }}
                     <span class="spacer"></span>
-                    <button type="button" class="button" on:click=move |_| open.set(false)>"Cancel"</button>
+                    <button type="button" class="button" on:click=move |_| open.set(false)>{move || td_string!(i18n.get(), common.cancel)}</button>
                     <button type="submit" class="button primary">
-                        {move || if matches!(mode.get(), Some(FormMode::Edit(_))) { "Save" } else { "Generate" }}
+                        {move || if matches!(mode.get(), Some(FormMode::Edit(_))) { td_string!(i18n.get(), form.save) } else { td_string!(i18n.get(), form.generate) }}
                     </button>
                 </div>
             </form>
@@ -227,6 +229,7 @@ pub fn TokenFormDialog(
 pub fn MethodPicker(checked: RwSignal<Vec<String>>) -> impl IntoView {
     let search = RwSignal::new(String::new());
     let only_checked = RwSignal::new(false);
+    let i18n = use_i18n();
     let total = catalogue::grantable().count();
     let mut services: Vec<&'static str> = catalogue::grantable().map(|m| m.service_id()).collect();
     services.dedup();
@@ -247,18 +250,18 @@ pub fn MethodPicker(checked: RwSignal<Vec<String>>) -> impl IntoView {
         <div class="picker">
             <div class="picker-tools">
                 <label class="search">
-                    <span class="sr-only">"Search"</span>
-                    <input type="search" placeholder="Search" aria-label="Search"
+                    <span class="sr-only">{move || td_string!(i18n.get(), form.search)}</span>
+                    <input type="search" placeholder=move || td_string!(i18n.get(), form.search) aria-label=move || td_string!(i18n.get(), form.search)
                         prop:value=move || search.get()
                         on:input=move |ev| search.set(event_target_value(&ev))/>
                 </label>
                 <label class="check">
                     <input type="checkbox" prop:checked=move || only_checked.get()
                         on:change=move |ev| only_checked.set(event_target_checked(&ev))/>
-                    <span>"Only Checked"</span>
+                    <span>{move || td_string!(i18n.get(), form.only_checked)}</span>
                 </label>
                 <span class="count" aria-live="polite">
-                    {move || format!("{} of {total} checked", checked.with(Vec::len))}
+                    {move || td_string!(i18n.get(), form.checked_count, n = checked.with(Vec::len), total).to_string()}
                 </span>
             </div>
             <div class="picker-list">
@@ -272,7 +275,7 @@ pub fn MethodPicker(checked: RwSignal<Vec<String>>) -> impl IntoView {
                         <fieldset class="group" class:hidden=move || in_group().is_empty()>
                             <legend>
                                 <label class="check">
-                                    <input type="checkbox" aria-label=format!("All of {service}")
+                                    <input type="checkbox" aria-label=move || td_string!(i18n.get(), form.all_of, service).to_string()
                                         prop:checked=all_on
                                         on:change=move |ev| {
                                             let on = event_target_checked(&ev);
@@ -286,15 +289,15 @@ pub fn MethodPicker(checked: RwSignal<Vec<String>>) -> impl IntoView {
                             {catalogue::grantable().filter(|m| m.service_id() == service).map(|m| {
                                 let id = m.id;
                                 view! {
-                                    <div class="method" class:hidden=move || !visible(m) title=m.summary>
+                                    <div class="method" class:hidden=move || !visible(m) title=move || method_summary(i18n, id)>
                                         <label class="check">
                                             <input type="checkbox"
                                                 prop:checked=move || checked.with(|c| c.iter().any(|x| x == id))
                                                 on:change=move |ev| toggle(id, event_target_checked(&ev))/>
                                             <span>{id}</span>
                                         </label>
-                                        <span class="summary">{m.summary}</span>
-                                        <a class="docs-link" href=m.docs_path() target="_blank" rel="noopener">"API Docs"</a>
+                                        <span class="summary">{move || method_summary(i18n, id)}</span>
+                                        <a class="docs-link" href=m.docs_path() target="_blank" rel="noopener">{move || td_string!(i18n.get(), form.api_docs)}</a>
                                     </div>
                                 }
                             }).collect_view()}
@@ -302,7 +305,7 @@ pub fn MethodPicker(checked: RwSignal<Vec<String>>) -> impl IntoView {
                     }
                 }).collect_view()}
                 {move || (catalogue::grantable().filter(|m| visible(m)).count() == 0).then(|| view! {
-                    <p class="muted">"No method matches."</p>
+                    <p class="muted">{move || td_string!(i18n.get(), form.no_match)}</p>
                 })}
             </div>
         </div>

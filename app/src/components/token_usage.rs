@@ -8,6 +8,10 @@ use leptos::prelude::*;
 use crate::api::{load_token_usage, propose_tightening};
 use crate::components::dialog::Dialog;
 use crate::format;
+use crate::i18n::td_string;
+use crate::locale::use_i18n;
+
+type I18n = crate::locale::I18n;
 
 /// The detail panel of the one selected token.
 #[component]
@@ -17,6 +21,7 @@ pub fn UsagePanel(
     refresh: Signal<u64>,
     on_tighten: Callback<TokenSummary>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let usage = Resource::new(
         move || (token.with(|t| t.as_ref().map(|t| t.id)), refresh.get()),
         |(id, _)| async move {
@@ -28,22 +33,23 @@ pub fn UsagePanel(
     );
     move || {
         token.get().map(|t| {
-            let heading = format!("Usage of \"{}\"", t.description);
+            let name = t.description.clone();
+            let heading = move || td_string!(i18n.get(), usage.heading, name = name.clone()).to_string();
             let for_tighten = t.clone();
             view! {
                 <section class="panel detail" aria-label=heading.clone()>
                     <div class="detail-head">
                         <h2>{heading.clone()}</h2>
                         <button type="button" class="button" on:click=move |_| on_tighten.run(for_tighten.clone())>
-                            "Tighten…"
+                            {move || td_string!(i18n.get(), usage.tighten)}
                         </button>
                     </div>
-                    <Transition fallback=|| view! { <p class="muted">"Loading usage…"</p> }>
+                    <Transition fallback=move || view! { <p class="muted">{move || td_string!(i18n.get(), usage.loading)}</p> }>
                         {move || Suspend::new(async move {
                             match usage.await {
-                                Err(e) => view! { <p class="error" role="alert">{e.message()}</p> }.into_any(),
+                                Err(e) => view! { <p class="error" role="alert">{crate::text::error(i18n, &e)}</p> }.into_any(),
                                 Ok(None) => ().into_any(),
-                                Ok(Some(u)) => usage_view(u).into_any(),
+                                Ok(Some(u)) => usage_view(i18n, u).into_any(),
                             }
                         })}
                     </Transition>
@@ -53,28 +59,31 @@ pub fn UsagePanel(
     }
 }
 
-fn usage_view(u: TokenUsage) -> impl IntoView {
+fn usage_view(i18n: I18n, u: TokenUsage) -> impl IntoView {
     let total = u.total();
     let last = u.last_used.clone();
     let facts = view! {
         <dl class="facts">
-            <dt>"Last used"</dt>
-            <dd>{last.as_ref().map_or_else(|| "never".to_string(), |l| format::date_time(l.at))}</dd>
-            <dt>"From"</dt>
+            <dt>{move || td_string!(i18n.get(), usage.last_used)}</dt>
+            <dd>{match last.as_ref() {
+                Some(l) => format::date_time(l.at).into_any(),
+                None => (move || td_string!(i18n.get(), tokens.never)).into_any(),
+            }}</dd>
+            <dt>{move || td_string!(i18n.get(), usage.from)}</dt>
             <dd>{last.as_ref().and_then(|l| l.ip.clone()).unwrap_or_else(|| "—".into())}</dd>
-            <dt>"Client"</dt>
+            <dt>{move || td_string!(i18n.get(), usage.client)}</dt>
             <dd class="agent">{last.as_ref().and_then(|l| l.user_agent.clone()).unwrap_or_else(|| "—".into())}</dd>
-            <dt>{format!("Calls, {USAGE_DAYS} days")}</dt>
+            <dt>{move || td_string!(i18n.get(), usage.calls, n = USAGE_DAYS).to_string()}</dt>
             <dd>{total}</dd>
         </dl>
     };
     let methods = if u.methods.is_empty() {
-        view! { <p class="muted">{format!("No calls in the last {USAGE_DAYS} days.")}</p> }
+        view! { <p class="muted">{move || td_string!(i18n.get(), usage.no_calls, n = USAGE_DAYS).to_string()}</p> }
             .into_any()
     } else {
         view! {
-            <table class="table compact" aria-label="Methods called">
-                <thead><tr><th>"Method called"</th><th class="num">"Calls"</th><th>"Last day"</th></tr></thead>
+            <table class="table compact" aria-label=move || td_string!(i18n.get(), usage.methods_called)>
+                <thead><tr><th>{move || td_string!(i18n.get(), usage.method)}</th><th class="num">{move || td_string!(i18n.get(), usage.count)}</th><th>{move || td_string!(i18n.get(), usage.last_day)}</th></tr></thead>
                 <tbody>
                     {u.methods.into_iter().map(|m| {
                         let docs = catalogue::method(&m.method).map(|c| c.docs_path());
@@ -97,23 +106,21 @@ fn usage_view(u: TokenUsage) -> impl IntoView {
     view! {
         <div class="usage">
             {facts}
-            {chart(&u.days)}
+            {chart(i18n, &u.days)}
         </div>
         {methods}
     }
 }
 
 /// Calls per day as bars, oldest on the left; each bar names its day and count.
-fn chart(days: &[DayCalls]) -> impl IntoView {
+fn chart(i18n: I18n, days: &[DayCalls]) -> impl IntoView {
     const WIDTH: f64 = 300.0;
     const HEIGHT: f64 = 80.0;
     let max = days.iter().map(|d| d.calls).max().unwrap_or(0);
     let slot = WIDTH / days.len().max(1) as f64;
     let total: u64 = days.iter().map(|d| d.calls).sum();
-    let label = format!(
-        "Calls per day over the last {} days: {total} in all, at most {max} in a day",
-        days.len()
-    );
+    let count = days.len();
+    let label = move || td_string!(i18n.get(), usage.chart, days = count, total, max).to_string();
     let bars = days
         .iter()
         .enumerate()
@@ -123,12 +130,9 @@ fn chart(days: &[DayCalls]) -> impl IntoView {
             } else {
                 (d.calls as f64 / max as f64 * (HEIGHT - 2.0)).max(2.0)
             };
-            let title = format!(
-                "{}: {} call{}",
-                d.day.format("%d-%m-%Y"),
-                d.calls,
-                if d.calls == 1 { "" } else { "s" }
-            );
+            let (day, n) = (d.day.format("%d-%m-%Y").to_string(), d.calls);
+            let title =
+                move || td_string!(i18n.get(), usage.day_calls, day = day.clone(), n).to_string();
             view! {
                 <rect class:zero=d.calls == 0
                     x=format!("{:.1}", i as f64 * slot + 1.0) y=format!("{:.1}", HEIGHT - height)
@@ -146,8 +150,8 @@ fn chart(days: &[DayCalls]) -> impl IntoView {
             </svg>
             <figcaption class="muted small">
                 <span>{first}</span>
-                <span>{format!("max {max}/day")}</span>
-                <span>"today"</span>
+                <span>{move || td_string!(i18n.get(), usage.max_per_day, n = max).to_string()}</span>
+                <span>{move || td_string!(i18n.get(), usage.today)}</span>
             </figcaption>
         </figure>
     }
@@ -165,6 +169,7 @@ pub fn TightenDialog(
     on_apply: Callback<(TokenSummary, Vec<String>)>,
 ) -> impl IntoView {
     let days = RwSignal::new(30i64);
+    let i18n = use_i18n();
     let proposal = Resource::new(
         move || {
             (
@@ -183,7 +188,7 @@ pub fn TightenDialog(
     let title = Signal::derive(move || {
         token.with(|t| {
             t.as_ref()
-                .map(|t| format!("Tighten \"{}\"", t.description))
+                .map(|t| td_string!(i18n.get(), tighten.title, name = &t.description).to_string())
                 .unwrap_or_default()
         })
     });
@@ -191,7 +196,7 @@ pub fn TightenDialog(
         <Dialog open=open title=title>
             <div class="stack">
                 <label class="inline-label" for="tighten-window">
-                    <span>"Keep the methods called in the last"</span>
+                    <span>{move || td_string!(i18n.get(), tighten.window)}</span>
                     <select id="tighten-window"
                         on:change=move |ev| {
                             if let Ok(n) = event_target_value(&ev).parse() {
@@ -199,16 +204,16 @@ pub fn TightenDialog(
                             }
                         }>
                         {WINDOWS.map(|n| view! {
-                            <option value=n.to_string() selected=move || days.get() == n>{format!("{n} days")}</option>
+                            <option value=n.to_string() selected=move || days.get() == n>{move || td_string!(i18n.get(), common.days_n, n).to_string()}</option>
                         })}
                     </select>
                 </label>
-                <Transition fallback=|| view! { <p class="muted">"Working out the proposal…"</p> }>
+                <Transition fallback=move || view! { <p class="muted">{move || td_string!(i18n.get(), tighten.loading)}</p> }>
                     {move || Suspend::new(async move {
                         match proposal.await {
-                            Err(e) => view! { <p class="error" role="alert">{e.message()}</p> }.into_any(),
+                            Err(e) => view! { <p class="error" role="alert">{crate::text::error(i18n, &e)}</p> }.into_any(),
                             Ok(None) => ().into_any(),
-                            Ok(Some(p)) => proposal_view(p, token, on_apply, open).into_any(),
+                            Ok(Some(p)) => proposal_view(i18n, p, token, on_apply, open).into_any(),
                         }
                     })}
                 </Transition>
@@ -218,6 +223,7 @@ pub fn TightenDialog(
 }
 
 fn proposal_view(
+    i18n: I18n,
     p: Tightening,
     token: RwSignal<Option<TokenSummary>>,
     on_apply: Callback<(TokenSummary, Vec<String>)>,
@@ -226,22 +232,20 @@ fn proposal_view(
     let held = p.current.methods().len();
     let removed = p.removed();
     let changes = p.changes();
-    let summary = if p.proposed.is_empty() {
-        format!(
-            "This token called nothing that needs a grant in the last {} days, so there is nothing to keep. If nobody uses it, remove it instead.",
-            p.days
-        )
-    } else if !changes {
-        "This token already holds only the methods it called: nothing to remove.".to_string()
-    } else {
-        format!(
-            "{} ({held} method{}) becomes Custom with {} method{}; {} would be removed.",
-            p.current.set.name(),
-            plural(held),
-            p.proposed.len(),
-            plural(p.proposed.len()),
-            removed.len()
-        )
+    let (set, kept, days, gone) = (
+        p.current.set.name(),
+        p.proposed.len(),
+        p.days,
+        removed.len(),
+    );
+    let summary = move || {
+        if kept == 0 {
+            td_string!(i18n.get(), tighten.nothing_used, n = days).to_string()
+        } else if !changes {
+            td_string!(i18n.get(), tighten.already_minimal).to_string()
+        } else {
+            td_string!(i18n.get(), tighten.summary, set, held, kept, removed = gone).to_string()
+        }
     };
     let keep = p.proposed.clone();
     let apply = move |_| {
@@ -252,25 +256,17 @@ fn proposal_view(
     };
     view! {
         <p>{summary}</p>
-        <ul class="diff" aria-label="Proposed changes">
+        <ul class="diff" aria-label=move || td_string!(i18n.get(), tighten.changes)>
             {p.proposed.iter().map(|m| view! {
-                <li class="keep"><span class="sign" aria-hidden="true">"="</span><span class="verdict">"Keep"</span><code>{m.clone()}</code></li>
+                <li class="keep"><span class="sign" aria-hidden="true">"="</span><span class="verdict">{move || td_string!(i18n.get(), tighten.keep)}</span><code>{m.clone()}</code></li>
             }).collect_view()}
             {removed.into_iter().map(|m| view! {
-                <li class="remove"><span class="sign" aria-hidden="true">"−"</span><span class="verdict">"Remove"</span><code>{m}</code></li>
+                <li class="remove"><span class="sign" aria-hidden="true">"−"</span><span class="verdict">{move || td_string!(i18n.get(), tighten.remove)}</span><code>{m}</code></li>
             }).collect_view()}
         </ul>
         <div class="dialog-actions">
-            <button type="button" class="button" on:click=move |_| open.set(false)>"Cancel"</button>
-            <button type="button" class="button primary" disabled=!changes on:click=apply>"Apply"</button>
+            <button type="button" class="button" on:click=move |_| open.set(false)>{move || td_string!(i18n.get(), common.cancel)}</button>
+            <button type="button" class="button primary" disabled=!changes on:click=apply>{move || td_string!(i18n.get(), common.apply)}</button>
         </div>
-    }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
     }
 }

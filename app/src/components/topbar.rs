@@ -4,17 +4,21 @@ use leptos::prelude::*;
 
 use crate::api::{current_account, SignOut};
 use crate::error::AppError;
+use crate::i18n::td_string;
+use crate::locale::use_i18n;
+use crate::locale::LanguageSwitcher;
 
 #[component]
 pub fn TopBar() -> impl IntoView {
     let account = Resource::new(|| (), |_| current_account());
     let sign_out = ServerAction::<SignOut>::new();
+    let i18n = use_i18n();
     view! {
         <header class="topbar">
             <a class="brand" href="/">"Patio"</a>
             <nav class="topnav">
-                <a href="/">"Environments"</a>
-                <a href="/docs/api">"API Docs"</a>
+                <a href="/">{move || td_string!(i18n.get(), nav.environments)}</a>
+                <a href="/docs/api">{move || td_string!(i18n.get(), nav.api_docs)}</a>
             </nav>
             <div class="spacer"></div>
             <Suspense fallback=|| ()>
@@ -23,12 +27,13 @@ pub fn TopBar() -> impl IntoView {
                         .get()
                         .and_then(|r| r.ok())
                         .flatten()
-                        .map(|a| view! { <span class="who" title="Signed in as">{a.email}</span> })
+                        .map(|a| view! { <span class="who" title=move || td_string!(i18n.get(), nav.signed_in_as)>{a.email}</span> })
                 }}
             </Suspense>
-            <a class="button" href="/settings/access-tokens">"Settings"</a>
+            <LanguageSwitcher/>
+            <a class="button" href="/settings/access-tokens">{move || td_string!(i18n.get(), nav.settings)}</a>
             <ActionForm action=sign_out attr:class="inline">
-                <button type="submit" class="button ghost">"Sign out"</button>
+                <button type="submit" class="button ghost">{move || td_string!(i18n.get(), nav.sign_out)}</button>
             </ActionForm>
         </header>
     }
@@ -37,9 +42,10 @@ pub fn TopBar() -> impl IntoView {
 /// An error shown where the person is looking, announced to screen readers.
 #[component]
 pub fn ErrorNote(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    let i18n = use_i18n();
     move || {
         error
             .get()
-            .map(|e| view! { <p class="error" role="alert">{e.message()}</p> })
+            .map(|e| view! { <p class="error" role="alert">{crate::text::error(i18n, &e)}</p> })
     }
 }

@@ -14,20 +14,23 @@ use crate::components::token_form::{FormMode, FormValues, TokenFormDialog};
 use crate::components::token_usage::{TightenDialog, UsagePanel};
 use crate::components::topbar::{ErrorNote, TopBar};
 use crate::format;
+use crate::i18n::td_string;
+use crate::locale::use_i18n;
 
 /// The tabs of Settings.
 #[component]
 pub fn SettingsTabs(current: &'static str) -> impl IntoView {
-    let tab = move |slug: &'static str, label: &'static str| {
+    let i18n = use_i18n();
+    let tab = move |slug: &'static str, label: fn(crate::locale::I18n) -> &'static str| {
         let active = slug == current;
         view! {
-            <a class="tab" class:active=active href=format!("/settings/{slug}") aria-current=active.then_some("page")>{label}</a>
+            <a class="tab" class:active=active href=format!("/settings/{slug}") aria-current=active.then_some("page")>{move || label(i18n)}</a>
         }
     };
     view! {
-        <nav class="tabs" aria-label="Settings">
-            {tab("access-tokens", "Access Tokens")}
-            {tab("security-log", "Security Log")}
+        <nav class="tabs" aria-label=move || td_string!(i18n.get(), settings.tabs)>
+            {tab("access-tokens", |i18n| td_string!(i18n.get(), settings.access_tokens))}
+            {tab("security-log", |i18n| td_string!(i18n.get(), settings.security_log))}
         </nav>
     }
 }
@@ -50,31 +53,45 @@ enum Pending {
 }
 
 impl Pending {
-    fn title(&self) -> String {
+    fn title(&self, i18n: crate::locale::I18n) -> String {
         match self {
-            Self::Save(v) if v.id.is_some() => "Confirm the changes".into(),
-            Self::Save(_) => "Confirm the new token".into(),
-            Self::Regenerate { .. } => "Confirm regeneration".into(),
-            Self::Remove(_) => "Confirm removal".into(),
-            Self::Tighten { .. } => "Confirm tightening".into(),
+            Self::Save(v) if v.id.is_some() => td_string!(i18n.get(), tokens.confirm_changes),
+            Self::Save(_) => td_string!(i18n.get(), tokens.confirm_new),
+            Self::Regenerate { .. } => td_string!(i18n.get(), tokens.confirm_regenerate),
+            Self::Remove(_) => td_string!(i18n.get(), tokens.confirm_removal),
+            Self::Tighten { .. } => td_string!(i18n.get(), tokens.confirm_tighten),
         }
+        .to_owned()
     }
 
-    fn detail(&self) -> String {
+    fn detail(&self, i18n: crate::locale::I18n) -> String {
         match self {
-            Self::Save(v) => format!("Enter your password to save \"{}\".", v.description.trim()),
-            Self::Regenerate { description, .. } => format!(
-                "Enter your password to give \"{description}\" a new value. The current value stops working at once."
-            ),
-            Self::Remove(tokens) => format!(
-                "Enter your password to remove {}.",
-                if tokens.len() == 1 { format!("\"{}\"", tokens[0].description) } else { format!("{} tokens", tokens.len()) }
-            ),
-            Self::Tighten { description, methods, .. } => format!(
-                "Enter your password to limit \"{description}\" to the {} method{} it called.",
-                methods.len(),
-                if methods.len() == 1 { "" } else { "s" }
-            ),
+            Self::Save(v) => {
+                td_string!(i18n.get(), tokens.save_detail, name = v.description.trim()).to_string()
+            }
+            Self::Regenerate { description, .. } => {
+                td_string!(i18n.get(), tokens.regenerate_detail, name = description).to_string()
+            }
+            Self::Remove(tokens) if tokens.len() == 1 => td_string!(
+                i18n.get(),
+                tokens.remove_one_detail,
+                name = &tokens[0].description
+            )
+            .to_string(),
+            Self::Remove(tokens) => {
+                td_string!(i18n.get(), tokens.remove_many_detail, n = tokens.len()).to_string()
+            }
+            Self::Tighten {
+                description,
+                methods,
+                ..
+            } => td_string!(
+                i18n.get(),
+                tokens.tighten_detail,
+                name = description,
+                n = methods.len()
+            )
+            .to_string(),
         }
     }
 }
@@ -125,6 +142,7 @@ pub fn AccessTokensPage() -> impl IntoView {
     let regenerate = ServerAction::<RegenerateToken>::new();
     let remove = ServerAction::<DeleteTokens>::new();
     let tighten = ServerAction::<TightenToken>::new();
+    let i18n = use_i18n();
     let refreshes = RwSignal::new(0u32);
     let tokens = Resource::new(
         move || {
@@ -224,7 +242,7 @@ pub fn AccessTokensPage() -> impl IntoView {
                     let edited = reveal.is_none();
                     revealed.set(reveal);
                     if edited {
-                        notice.set(Some("Token saved.".into()));
+                        notice.set(Some(td_string!(i18n.get(), tokens.saved).into()));
                     }
                 }
                 Err(e) => last_error.set(Some(e)),
@@ -249,9 +267,9 @@ pub fn AccessTokensPage() -> impl IntoView {
                     password_open.set(false);
                     selected.set(Vec::new());
                     notice.set(Some(if n == 1 {
-                        "Token removed.".into()
+                        td_string!(i18n.get(), tokens.removed_one).into()
                     } else {
-                        format!("{n} tokens removed.")
+                        td_string!(i18n.get(), tokens.removed_many, n).to_string()
                     }));
                 }
                 Err(e) => last_error.set(Some(e)),
@@ -264,11 +282,10 @@ pub fn AccessTokensPage() -> impl IntoView {
                 Ok(t) => {
                     password_open.set(false);
                     let n = t.grant.custom.len();
-                    notice.set(Some(format!(
-                        "\"{}\" now holds only the {n} method{} it called.",
-                        t.description,
-                        if n == 1 { "" } else { "s" }
-                    )));
+                    notice.set(Some(
+                        td_string!(i18n.get(), tokens.tightened, name = t.description, n)
+                            .to_string(),
+                    ));
                 }
                 Err(e) => last_error.set(Some(e)),
             }
@@ -399,68 +416,67 @@ pub fn AccessTokensPage() -> impl IntoView {
     };
 
     view! {
-        <Title text="Access Tokens"/>
+        <Title text=move || td_string!(i18n.get(), settings.access_tokens)/>
         <TopBar/>
         <main class="page">
             <div class="page-head">
-                <h1>"Settings"</h1>
+                <h1>{move || td_string!(i18n.get(), settings.title)}</h1>
             </div>
             <SettingsTabs current="access-tokens"/>
             <section class="panel">
                 <p class="muted intro">
-                    "Personal access tokens let scripts, plugins and co-workers call the API without your password. "
-                    "Give each one only the methods it needs and an expiry date."
+                    {move || td_string!(i18n.get(), tokens.intro)}
                 </p>
-                <div class="toolbar" role="toolbar" aria-label="Token actions">
-                    <button class="button primary" on:click=move |_| form.set(Some(FormMode::Generate))>"Generate"</button>
+                <div class="toolbar" role="toolbar" aria-label=move || td_string!(i18n.get(), tokens.actions)>
+                    <button class="button primary" on:click=move |_| form.set(Some(FormMode::Generate))>{move || td_string!(i18n.get(), tokens.generate)}</button>
                     <button class="button" disabled=move || one().is_none()
-                        on:click=move |_| if let Some(t) = one() { form.set(Some(FormMode::Edit(t))) }>"Edit"</button>
+                        on:click=move |_| if let Some(t) = one() { form.set(Some(FormMode::Edit(t))) }>{move || td_string!(i18n.get(), tokens.edit)}</button>
                     <button class="button" disabled=move || one().is_none()
-                        on:click=move |_| if let Some(t) = one() { form.set(Some(FormMode::Copy(t))) }>"Copy"</button>
+                        on:click=move |_| if let Some(t) = one() { form.set(Some(FormMode::Copy(t))) }>{move || td_string!(i18n.get(), tokens.copy)}</button>
                     <button class="button" disabled=move || chosen().is_empty()
-                        on:click=move |_| confirm_remove_open.set(true)>"Remove"</button>
+                        on:click=move |_| confirm_remove_open.set(true)>{move || td_string!(i18n.get(), tokens.remove)}</button>
                     <button class="button" on:click=move |_| {
                         notice.set(None);
                         refreshes.update(|n| *n += 1);
-                    }>"Refresh"</button>
+                    }>{move || td_string!(i18n.get(), tokens.refresh)}</button>
                     <span class="spacer"></span>
                     <span class="muted" aria-live="polite">
                         {move || match selected.with(Vec::len) {
                             0 => String::new(),
-                            1 => "1 selected".into(),
-                            n => format!("{n} selected"),
+                            1 => td_string!(i18n.get(), tokens.selected_one).into(),
+                            n => td_string!(i18n.get(), tokens.selected_many, n).to_string(),
                         }}
                     </span>
                 </div>
                 {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
-                <Transition fallback=|| view! { <p class="muted">"Loading tokens…"</p> }>
+                <Transition fallback=move || view! { <p class="muted">{move || td_string!(i18n.get(), tokens.loading)}</p> }>
                     {move || Suspend::new(async move {
                         match tokens.await {
-                            Err(e) => view! { <p class="error" role="alert">{e.message()}</p> }.into_any(),
+                            Err(e) => view! { <p class="error" role="alert">{crate::text::error(i18n, &e)}</p> }.into_any(),
                             Ok(rows) if rows.is_empty() => view! {
                                 <div class="empty">
-                                    <p>"No access tokens yet."</p>
-                                    <p class="muted">"Generate one to call the API from a script, an IDE plugin or CI."</p>
+                                    <p>{move || td_string!(i18n.get(), tokens.empty)}</p>
+                                    <p class="muted">{move || td_string!(i18n.get(), tokens.empty_hint)}</p>
                                 </div>
                             }.into_any(),
                             Ok(rows) => {
                                 let now = Utc::now();
                                 view! {
                                     <div class="table-wrap">
-                                        <table class="table tokens" aria-label="Access tokens" aria-multiselectable="true"
+                                        <table class="table tokens" aria-label=move || td_string!(i18n.get(), tokens.table) aria-multiselectable="true"
                                             tabindex="0" on:keydown=keydown>
                                             <thead>
                                                 <tr>
-                                                    <th>"Description"</th><th>"API"</th><th>"Expires"</th>
-                                                    <th class="wide">"Created"</th><th>"Last used"</th><th class="wide">"Hint"</th>
+                                                    <th>{move || td_string!(i18n.get(), tokens.col_description)}</th><th>{move || td_string!(i18n.get(), tokens.col_api)}</th><th>{move || td_string!(i18n.get(), tokens.col_expires)}</th>
+                                                    <th class="wide">{move || td_string!(i18n.get(), tokens.col_created)}</th><th>{move || td_string!(i18n.get(), tokens.col_last_used)}</th><th class="wide">{move || td_string!(i18n.get(), tokens.col_hint)}</th>
                                                 </tr>
                                             </thead>
                                             <tbody>
-                                                {rows.into_iter().enumerate().map(|(index, t)| token_row(index, t, now, selected, cursor, row_click, on_regenerate)).collect_view()}
+                                                {rows.into_iter().enumerate().map(|(index, t)| token_row(i18n, index, t, now, selected, cursor, row_click, on_regenerate)).collect_view()}
                                             </tbody>
                                         </table>
                                     </div>
-                                    <p class="muted hint-line">"Click selects a row; Ctrl-click adds or removes one; Shift-click selects a range. Arrow keys, Space and Enter work too."</p>
+                                    <p class="muted hint-line">{move || td_string!(i18n.get(), tokens.selection_help)}</p>
                                 }.into_any()
                             }
                         }
@@ -470,50 +486,50 @@ pub fn AccessTokensPage() -> impl IntoView {
             <UsagePanel token=Signal::derive(one) refresh=changes on_tighten=on_tighten/>
             <TightenDialog open=tighten_open token=tightening on_apply=on_apply/>
             <TokenFormDialog mode=form on_submit=on_submit on_regenerate=on_regenerate/>
-            <Dialog open=confirm_remove_open title="Remove access tokens">
+            <Dialog open=confirm_remove_open title=Signal::derive(move || td_string!(i18n.get(), tokens.remove_title).to_string())>
                 <div class="stack">
-                    <p>"These tokens will stop working at once and cannot be restored:"</p>
+                    <p>{move || td_string!(i18n.get(), tokens.remove_text)}</p>
                     <ul class="remove-list">
                         {move || chosen().into_iter().map(|t| view! {
                             <li><strong>{t.description.clone()}</strong> " " <code>{t.hint.clone()} "…"</code></li>
                         }).collect_view()}
                     </ul>
                     <div class="dialog-actions">
-                        <button type="button" class="button" on:click=move |_| confirm_remove_open.set(false)>"Cancel"</button>
+                        <button type="button" class="button" on:click=move |_| confirm_remove_open.set(false)>{move || td_string!(i18n.get(), common.cancel)}</button>
                         <button type="button" class="button danger" on:click=move |_| {
                             confirm_remove_open.set(false);
                             ask_password(Pending::Remove(chosen()));
-                        }>"Remove"</button>
+                        }>{move || td_string!(i18n.get(), tokens.remove)}</button>
                     </div>
                 </div>
             </Dialog>
             <PasswordDialog
                 open=password_open
-                title=Signal::derive(move || pending.get().map(|p| p.title()).unwrap_or_default())
-                detail=Signal::derive(move || pending.get().map(|p| p.detail()).unwrap_or_default())
+                title=Signal::derive(move || pending.get().map(|p| p.title(i18n)).unwrap_or_default())
+                detail=Signal::derive(move || pending.get().map(|p| p.detail(i18n)).unwrap_or_default())
                 pending=busy
                 error=Signal::derive(move || last_error.get())
                 on_confirm=confirm
             />
             <RevealDialog revealed=revealed/>
-            <Dialog open=renew_open title="Regenerate expired token">
+            <Dialog open=renew_open title=Signal::derive(move || td_string!(i18n.get(), tokens.renew_title).to_string())>
                 <form class="stack" on:submit=renew>
                     <p>
-                        {move || renewing.get().map(|t| format!("\"{}\" has expired. It gets a new value valid until:", t.description))}
+                        {move || renewing.get().map(|t| td_string!(i18n.get(), tokens.renew_text, name = t.description).to_string())}
                     </p>
                     <label>
-                        <span>"Expires At"</span>
+                        <span>{move || td_string!(i18n.get(), form.expires_at)}</span>
                         <input placeholder="dd-mm-yyyy" required
                             prop:value=move || renew_date.get()
                             on:input=move |ev| renew_date.set(event_target_value(&ev))/>
                     </label>
                     <div class="presets">
-                        <button type="button" class="chip" on:click=move |_| renew_date.set(format::date(Utc::now() + chrono::Duration::days(30)))>"30 days"</button>
-                        <button type="button" class="chip" on:click=move |_| renew_date.set(format::date(Utc::now() + chrono::Duration::days(90)))>"90 days"</button>
+                        <button type="button" class="chip" on:click=move |_| renew_date.set(format::date(Utc::now() + chrono::Duration::days(30)))>{move || td_string!(i18n.get(), common.days_30)}</button>
+                        <button type="button" class="chip" on:click=move |_| renew_date.set(format::date(Utc::now() + chrono::Duration::days(90)))>{move || td_string!(i18n.get(), common.days_90)}</button>
                     </div>
                     <div class="dialog-actions">
-                        <button type="button" class="button" on:click=move |_| renew_open.set(false)>"Cancel"</button>
-                        <button type="submit" class="button primary">"Continue"</button>
+                        <button type="button" class="button" on:click=move |_| renew_open.set(false)>{move || td_string!(i18n.get(), common.cancel)}</button>
+                        <button type="submit" class="button primary">{move || td_string!(i18n.get(), common.proceed)}</button>
                     </div>
                 </form>
             </Dialog>
@@ -522,7 +538,9 @@ pub fn AccessTokensPage() -> impl IntoView {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn token_row(
+    i18n: crate::locale::I18n,
     index: usize,
     t: TokenSummary,
     now: chrono::DateTime<Utc>,
@@ -535,16 +553,17 @@ fn token_row(
     let expired = t.is_expired(now);
     let soon = t.expires_soon(now);
     let expires = match t.expires_at {
-        None => view! { <span class="muted">"never"</span> }.into_any(),
+        None => view! { <span class="muted">{move || td_string!(i18n.get(), tokens.never)}</span> }
+            .into_any(),
         Some(_) if expired => {
             let token = t.clone();
             view! {
-                <span class="badge expired">"expired"</span>
+                <span class="badge expired">{move || td_string!(i18n.get(), tokens.expired)}</span>
                 " "
                 <button type="button" class="link small" on:click=move |ev| {
                     ev.stop_propagation();
                     on_regenerate.run(token.clone());
-                }>"Regenerate"</button>
+                }>{move || td_string!(i18n.get(), tokens.regenerate)}</button>
             }
             .into_any()
         }
@@ -553,10 +572,10 @@ fn token_row(
             {soon.map(|days| view! {
                 " "
                 <span class="badge soon">
-                    {match days {
-                        0 => "expires today".to_string(),
-                        1 => "in 1 day".to_string(),
-                        n => format!("in {n} days"),
+                    {move || match days {
+                        0 => td_string!(i18n.get(), tokens.expires_today).to_string(),
+                        1 => td_string!(i18n.get(), tokens.in_one_day).to_string(),
+                        n => td_string!(i18n.get(), tokens.in_days, n).to_string(),
                     }}
                 </span>
             })}
@@ -564,10 +583,10 @@ fn token_row(
         .into_any(),
     };
     let last_used = match &t.last_used {
-        None => view! { <span class="muted">"never"</span> }.into_any(),
+        None => view! { <span class="muted">{move || td_string!(i18n.get(), tokens.never)}</span> }.into_any(),
         Some(u) => view! {
             <span>{format::date_time(u.at)}</span>
-            <span class="muted small">{u.ip.clone().map(|ip| format!(" from {ip}"))}</span>
+            <span class="muted small">{u.ip.clone().map(|ip| move || format!(" {}", td_string!(i18n.get(), tokens.from_ip, ip = ip.clone())))}</span>
         }
         .into_any(),
     };
@@ -585,7 +604,7 @@ fn token_row(
             <td class="strong">
                 {t.description.clone()}
                 {(!t.allowlist.is_empty()).then(|| view! {
-                    <span class="badge limited" title=t.allowlist.entries().join(", ")>"IP-limited"</span>
+                    <span class="badge limited" title=t.allowlist.entries().join(", ")>{move || td_string!(i18n.get(), tokens.ip_limited)}</span>
                 })}
             </td>
             <td>{t.grant.set.name()}</td>

@@ -12,14 +12,8 @@ use crate::api::{
 use crate::components::dialog::Dialog;
 use crate::components::topbar::{ErrorNote, TopBar};
 use crate::format;
-
-pub fn status_label(status: Status) -> &'static str {
-    match status {
-        Status::Running => "Running",
-        Status::Stopped => "Stopped",
-        Status::Sleeping => "Sleeping",
-    }
-}
+use crate::i18n::td_string;
+use crate::locale::use_i18n;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -27,6 +21,7 @@ pub fn HomePage() -> impl IntoView {
     let change = ServerAction::<ChangeEnvironment>::new();
     let delete = ServerAction::<DeleteEnvironment>::new();
     let tick = RwSignal::new(0u32);
+    let i18n = use_i18n();
     let envs = Resource::new(
         move || {
             (
@@ -59,41 +54,44 @@ pub fn HomePage() -> impl IntoView {
     let create_error = move || create.value().get().and_then(|r| r.err());
     let change_error = move || change.value().get().and_then(|r| r.err());
     view! {
-        <Title text="Environments"/>
+        <Title text=move || td_string!(i18n.get(), home.title)/>
         <TopBar/>
         <main class="page">
             <Suspense fallback=|| ()>
                 {move || alerts.get().and_then(Result::ok).and_then(|(soon, expired)| {
-                    let mut parts = Vec::new();
-                    match soon {
-                        0 => {}
-                        1 => parts.push("1 access token expires within 7 days".to_string()),
-                        n => parts.push(format!("{n} access tokens expire within 7 days")),
-                    }
-                    match expired {
-                        0 => {}
-                        1 => parts.push("1 has expired".to_string()),
-                        n => parts.push(format!("{n} have expired")),
-                    }
-                    (!parts.is_empty()).then(|| view! {
+                    let sentence = move || {
+                        let mut parts = Vec::new();
+                        match soon {
+                            0 => {}
+                            1 => parts.push(td_string!(i18n.get(), home.soon_one).to_string()),
+                            n => parts.push(td_string!(i18n.get(), home.soon_many, n).to_string()),
+                        }
+                        match expired {
+                            0 => {}
+                            1 => parts.push(td_string!(i18n.get(), home.expired_one).to_string()),
+                            n => parts.push(td_string!(i18n.get(), home.expired_many, n).to_string()),
+                        }
+                        format!("{}.", parts.join("; "))
+                    };
+                    (soon + expired > 0).then(|| view! {
                         <div class="banner" role="status">
-                            <span>{format!("{}.", parts.join("; "))}</span>
-                            <a href="/settings/access-tokens">"Review access tokens"</a>
+                            <span>{sentence}</span>
+                            <a href="/settings/access-tokens">{move || td_string!(i18n.get(), home.review)}</a>
                         </div>
                     })
                 })}
             </Suspense>
             <div class="page-head">
-                <h1>"Environments"</h1>
+                <h1>{move || td_string!(i18n.get(), home.title)}</h1>
             </div>
             <section class="panel">
                 <ActionForm action=create attr:class="row-form">
                     <label>
-                        <span>"Name"</span>
+                        <span>{move || td_string!(i18n.get(), home.name)}</span>
                         <input name="name" placeholder="my-project" required pattern="[a-zA-Z][a-zA-Z0-9\\-]{1,39}"/>
                     </label>
                     <label>
-                        <span>"Stack"</span>
+                        <span>{move || td_string!(i18n.get(), home.stack)}</span>
                         <select name="node_type">
                             <option value="nginx">"NGINX"</option>
                             <option value="tomcat">"Apache Tomcat"</option>
@@ -102,47 +100,47 @@ pub fn HomePage() -> impl IntoView {
                         </select>
                     </label>
                     <button type="submit" class="button primary" disabled=move || create.pending().get()>
-                        "Create environment"
+                        {move || td_string!(i18n.get(), home.create)}
                     </button>
                 </ActionForm>
                 <ErrorNote error=Signal::derive(create_error)/>
             </section>
             <ErrorNote error=Signal::derive(change_error)/>
-            <Transition fallback=|| view! { <p class="muted">"Loading environments…"</p> }>
+            <Transition fallback=move || view! { <p class="muted">{move || td_string!(i18n.get(), home.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match envs.await {
-                        Err(e) => view! { <p class="error" role="alert">{e.message()}</p> }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{crate::text::error(i18n, &e)}</p> }.into_any(),
                         Ok(list) if list.is_empty() => view! {
                             <div class="empty">
-                                <p>"No environments yet."</p>
-                                <p class="muted">"Create one above, or through the API with a token."</p>
+                                <p>{move || td_string!(i18n.get(), home.empty)}</p>
+                                <p class="muted">{move || td_string!(i18n.get(), home.empty_hint)}</p>
                             </div>
                         }.into_any(),
                         Ok(list) => view! {
-                            <table class="table" aria-label="Environments">
+                            <table class="table" aria-label=move || td_string!(i18n.get(), home.title)>
                                 <thead>
-                                    <tr><th>"Name"</th><th>"Status"</th><th>"Nodes"</th><th>"Created"</th><th class="actions">"Actions"</th></tr>
+                                    <tr><th>{move || td_string!(i18n.get(), home.col_name)}</th><th>{move || td_string!(i18n.get(), home.col_status)}</th><th>{move || td_string!(i18n.get(), home.col_nodes)}</th><th>{move || td_string!(i18n.get(), home.col_created)}</th><th class="actions">{move || td_string!(i18n.get(), home.col_actions)}</th></tr>
                                 </thead>
                                 <tbody>
-                                    {list.into_iter().map(|env| env_row(env, change, deleting, delete_open)).collect_view()}
+                                    {list.into_iter().map(|env| env_row(i18n, env, change, deleting, delete_open)).collect_view()}
                                 </tbody>
                             </table>
                         }.into_any(),
                     }
                 })}
             </Transition>
-            <Dialog open=delete_open title=Signal::derive(move || format!("Delete {}", deleting.get().unwrap_or_default()))>
+            <Dialog open=delete_open title=Signal::derive(move || td_string!(i18n.get(), home.delete_title, name = deleting.get().unwrap_or_default()).to_string())>
                 <ActionForm action=delete attr:class="stack">
-                    <p>"The environment, its nodes and its deployments are deleted for good."</p>
+                    <p>{move || td_string!(i18n.get(), home.delete_text)}</p>
                     <input type="hidden" name="name" value=move || deleting.get().unwrap_or_default()/>
                     <label>
-                        <span>"Password"</span>
+                        <span>{move || td_string!(i18n.get(), common.password)}</span>
                         <input type="password" name="password" autocomplete="current-password" required autofocus/>
                     </label>
                     <ErrorNote error=Signal::derive(move || delete.value().get().and_then(|r| r.err()))/>
                     <div class="dialog-actions">
-                        <button type="button" class="button" on:click=move |_| delete_open.set(false)>"Cancel"</button>
-                        <button type="submit" class="button danger" disabled=move || delete.pending().get()>"Delete"</button>
+                        <button type="button" class="button" on:click=move |_| delete_open.set(false)>{move || td_string!(i18n.get(), common.cancel)}</button>
+                        <button type="submit" class="button danger" disabled=move || delete.pending().get()>{move || td_string!(i18n.get(), common.delete)}</button>
                     </div>
                 </ActionForm>
             </Dialog>
@@ -151,6 +149,7 @@ pub fn HomePage() -> impl IntoView {
 }
 
 fn env_row(
+    i18n: crate::locale::I18n,
     env: Environment,
     change: ServerAction<ChangeEnvironment>,
     deleting: RwSignal<Option<String>>,
@@ -178,18 +177,18 @@ fn env_row(
         <tr>
             <td class="strong">{env.name.clone()}</td>
             <td>
-                <span class=format!("badge {}", status.name())>{status_label(status)}</span>
+                <span class=format!("badge {}", status.name())>{move || crate::text::status(i18n, status)}</span>
             </td>
             <td class="muted">{nodes}</td>
             <td class="muted">{format::date(env.created_at)}</td>
             <td class="actions">
-                {(status != Status::Running).then(|| view! { <button class="button small" on:click=act(Action::Start)>"Start"</button> })}
-                {(status != Status::Stopped).then(|| view! { <button class="button small" on:click=act(Action::Stop)>"Stop"</button> })}
-                {(status == Status::Running).then(|| view! { <button class="button small" on:click=act(Action::Sleep)>"Sleep"</button> })}
+                {(status != Status::Running).then(|| view! { <button class="button small" on:click=act(Action::Start)>{move || td_string!(i18n.get(), home.start)}</button> })}
+                {(status != Status::Stopped).then(|| view! { <button class="button small" on:click=act(Action::Stop)>{move || td_string!(i18n.get(), home.stop)}</button> })}
+                {(status == Status::Running).then(|| view! { <button class="button small" on:click=act(Action::Sleep)>{move || td_string!(i18n.get(), home.sleep)}</button> })}
                 <button class="button small danger-text" on:click=move |_| {
                     deleting.set(Some(name_for_delete.clone()));
                     delete_open.set(true);
-                }>"Delete"</button>
+                }>{move || td_string!(i18n.get(), common.delete)}</button>
             </td>
         </tr>
     }

@@ -1,0 +1,258 @@
+//! The dashboard's language: English or Bahasa Indonesia. The server renders a page in
+//! the language of the switcher's cookie, else `?lang=`, else the best of the browser's
+//! `Accept-Language`, else English; the browser then keeps what the server chose (the
+//! `<html lang>` attribute), so nothing flashes in another language.
+//!
+//! The translations themselves are leptos_i18n's (compiled from `locales/`, read with
+//! `td_string!`); the current language is a signal of our own, because the crate's
+//! context provider runs an effect on the server that can outlive the request and panic
+//! when a browser abandons a page mid-render.
+
+use leptos::prelude::*;
+use leptos_i18n::Locale as _;
+use leptos_meta::Html;
+
+use crate::i18n::{td_string, Locale};
+
+/// The page's language, shared by every component.
+#[derive(Clone, Copy)]
+pub struct I18n(RwSignal<Locale>);
+
+impl I18n {
+    /// The current language; inside a view this re-renders the text when it changes.
+    pub fn get(self) -> Locale {
+        self.0.get()
+    }
+
+    pub fn set(self, locale: Locale) {
+        self.0.set(locale);
+    }
+}
+
+pub fn use_i18n() -> I18n {
+    use_context::<I18n>().unwrap_or_else(|| I18n(RwSignal::new(Locale::default())))
+}
+
+/// Decides the page's language, provides it to `children` and puts it on `<html lang>`.
+#[component]
+pub fn LanguageProvider(children: Children) -> impl IntoView {
+    let lang = RwSignal::new(initial());
+    provide_context(I18n(lang));
+    view! {
+        <Html attr:lang=move || lang.get().as_str()/>
+        {children()}
+    }
+}
+
+/// On the server, from the request; in the browser, the language the server rendered.
+fn initial() -> Locale {
+    #[cfg(feature = "ssr")]
+    {
+        from_request().map_or_else(Locale::default, |tags| Locale::find_locale(&tags))
+    }
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        document()
+            .document_element()
+            .map(|html| html.get_attribute("lang").unwrap_or_default())
+            .and_then(|lang| lang.parse().ok())
+            .unwrap_or_default()
+    }
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    {
+        Locale::default()
+    }
+}
+
+/// Remembers the switcher's choice for a year.
+pub const COOKIE: &str = "patio_lang";
+
+/// The language tags to try, best first: the cookie, then `lang` from the query string,
+/// then `Accept-Language` in order of its q-values (ties keep their order).
+pub fn preferred(
+    cookie_header: Option<&str>,
+    query: Option<&str>,
+    accept_language: Option<&str>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(tag) = cookie_header
+        .into_iter()
+        .flat_map(|h| h.split(';'))
+        .find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == COOKIE).then(|| value.trim().to_owned())
+        })
+    {
+        out.push(tag);
+    }
+    if let Some(tag) = query
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .find_map(|pair| pair.strip_prefix("lang="))
+    {
+        out.push(tag.to_owned());
+    }
+    let mut weighted: Vec<(f32, String)> = accept_language
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|item| {
+            let mut parts = item.split(';');
+            let tag = parts.next()?.trim();
+            let q = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())?;
+            (!tag.is_empty() && tag != "*" && q > 0.0).then(|| (q, tag.to_owned()))
+        })
+        .collect();
+    weighted.sort_by(|a, b| b.0.total_cmp(&a.0));
+    out.extend(weighted.into_iter().map(|(_, tag)| tag));
+    // Only plain tags: letters, digits and hyphens.
+    out.retain(|t| {
+        !t.is_empty() && t.len() <= 35 && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    });
+    out
+}
+
+/// The language tags a request prefers, best first (server side only).
+#[cfg(feature = "ssr")]
+fn from_request() -> Option<Vec<String>> {
+    use http::header::{ACCEPT_LANGUAGE, COOKIE as COOKIE_HEADER};
+    let parts = use_context::<http::request::Parts>()?;
+    let header = |name| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v: &http::HeaderValue| v.to_str().ok())
+    };
+    let tags = preferred(
+        header(COOKIE_HEADER),
+        parts.uri.query(),
+        header(ACCEPT_LANGUAGE),
+    );
+    Some(tags)
+}
+
+/// The languages the switcher offers, with their names in their own language.
+pub fn name(locale: Locale) -> &'static str {
+    match locale {
+        Locale::en => "English",
+        Locale::id => "Bahasa Indonesia",
+    }
+}
+
+/// The language switcher: changes the page at once and remembers the choice.
+#[component]
+pub fn LanguageSwitcher() -> impl IntoView {
+    let i18n = use_i18n();
+    let change = move |ev: leptos::ev::Event| {
+        let Ok(locale) = event_target_value(&ev).parse::<Locale>() else {
+            return;
+        };
+        remember(locale);
+        i18n.set(locale);
+    };
+    view! {
+        <label class="language">
+            <span class="sr-only">{move || td_string!(i18n.get(), language.label)}</span>
+            <select aria-label=move || td_string!(i18n.get(), language.label) on:change=change>
+                {Locale::get_all().iter().map(|&l| view! {
+                    <option value=l.as_str() selected=move || i18n.get() == l>{name(l)}</option>
+                }).collect_view()}
+            </select>
+        </label>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn remember(locale: Locale) {
+    use wasm_bindgen::JsCast;
+    if let Ok(doc) = document().dyn_into::<web_sys::HtmlDocument>() {
+        let _ = doc.set_cookie(&format!(
+            "{COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            locale.as_str()
+        ));
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn remember(_: Locale) {}
+
+#[cfg(test)]
+mod tests {
+    use super::preferred;
+
+    #[test]
+    fn the_cookie_wins_then_the_query_then_accept_language() {
+        assert_eq!(
+            preferred(Some("a=1; patio_lang=id"), Some("lang=en"), Some("fr")),
+            ["id", "en", "fr"]
+        );
+        assert_eq!(
+            preferred(None, Some("x=1&lang=id"), Some("en")),
+            ["id", "en"]
+        );
+        assert_eq!(preferred(None, None, None), Vec::<String>::new());
+    }
+
+    #[test]
+    fn accept_language_is_ordered_by_quality() {
+        assert_eq!(
+            preferred(None, None, Some("en;q=0.5, id-ID, fr;q=0.8, de;q=0")),
+            ["id-ID", "fr", "en"]
+        );
+    }
+
+    /// Every key of one language, with the `{{ variables }}` its text uses.
+    fn keys(
+        value: &serde_json::Value,
+        prefix: &str,
+        out: &mut std::collections::BTreeMap<String, Vec<String>>,
+    ) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    keys(v, &format!("{prefix}{k}."), out);
+                }
+            }
+            serde_json::Value::String(text) => {
+                let mut vars: Vec<String> = text
+                    .split("{{")
+                    .skip(1)
+                    .filter_map(|rest| rest.split_once("}}"))
+                    .map(|(name, _)| name.trim().to_owned())
+                    .collect();
+                vars.sort();
+                assert!(!text.trim().is_empty(), "{prefix} is empty");
+                out.insert(prefix.trim_end_matches('.').to_owned(), vars);
+            }
+            other => panic!("{prefix} is not text: {other}"),
+        }
+    }
+
+    #[test]
+    fn both_languages_have_the_same_keys_and_variables() {
+        let parse = |text: &str| {
+            let mut out = std::collections::BTreeMap::new();
+            keys(&serde_json::from_str(text).unwrap(), "", &mut out);
+            out
+        };
+        let en = parse(include_str!("../locales/en.json"));
+        let id = parse(include_str!("../locales/id.json"));
+        let only_en: Vec<_> = en.keys().filter(|k| !id.contains_key(*k)).collect();
+        let only_id: Vec<_> = id.keys().filter(|k| !en.contains_key(*k)).collect();
+        assert!(only_en.is_empty(), "missing in id.json: {only_en:?}");
+        assert!(only_id.is_empty(), "missing in en.json: {only_id:?}");
+        for (key, vars) in &en {
+            assert_eq!(vars, &id[key], "{key} uses other variables in id.json");
+        }
+        assert!(en.len() > 200, "{} keys", en.len());
+    }
+
+    #[test]
+    fn odd_values_are_dropped() {
+        assert_eq!(
+            preferred(Some("patio_lang=<script>"), Some("lang="), Some("*, en")),
+            ["en"]
+        );
+    }
+}
