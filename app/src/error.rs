@@ -44,10 +44,24 @@ impl AppError {
 
 impl From<DomainError> for AppError {
     fn from(e: DomainError) -> Self {
-        // A refusal answers with the HTTP status that says what kind it is, never 500.
+        // A refusal answers with the HTTP status that says what kind it is, never 500;
+        // a plain HTML form post keeps the redirect back to its page that Leptos gives it.
         #[cfg(feature = "ssr")]
-        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            response.set_status(http_status(e.code()));
+        {
+            use leptos::prelude::use_context;
+            let redirected = use_context::<http::request::Parts>().is_some_and(|parts| {
+                let html = parts
+                    .headers
+                    .get(http::header::ACCEPT)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.contains("text/html"));
+                html && parts.headers.contains_key(http::header::REFERER)
+            });
+            if let (false, Some(response)) =
+                (redirected, use_context::<leptos_axum::ResponseOptions>())
+            {
+                response.set_status(http_status(e.code()));
+            }
         }
         Self::Domain {
             code: e.code().number(),

@@ -218,3 +218,40 @@ async fn behind_https_cookies_are_secure_and_hsts_is_sent() {
     }
     server.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn dashboard_refusals_are_client_errors_and_plain_forms_go_back() {
+    let app = spawn_app().await;
+    app.sign_up("ann@example.com").await;
+    let sign_in = |accept: &'static str, referer: Option<&'static str>| {
+        let mut request = app
+            .client
+            .post(app.server.url("/api/sign_in"))
+            .header("sec-fetch-site", "same-origin")
+            .header("accept", accept)
+            .form(&[
+                ("email", "ann@example.com"),
+                ("password", "not the password"),
+            ]);
+        if let Some(referer) = referer {
+            request = request.header("referer", referer);
+        }
+        request.send()
+    };
+    // The dashboard's own calls: the status says what kind of refusal it is.
+    let r = sign_in("application/json", None).await.unwrap();
+    assert_eq!(r.status(), 403);
+    // A form posted without scripts goes back to its page, as Leptos answers it.
+    let r = sign_in("text/html", Some("http://127.0.0.1/signin"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 302);
+    let location = r.headers()["location"].to_str().unwrap();
+    assert!(
+        location.starts_with("http://127.0.0.1/signin?"),
+        "{location}"
+    );
+    // Without a page to go back to, it is still a client error, not a server one.
+    let r = sign_in("text/html", None).await.unwrap();
+    assert_eq!(r.status(), 403);
+}
