@@ -206,6 +206,7 @@ pub async fn save_token(form: TokenForm) -> Result<Option<RevealedToken>, AppErr
                 grant: Some(grant),
                 expires_at: Some(expires_at),
                 allowlist: Some(allowlist),
+                narrow_only: false,
             };
             platform
                 .edit_token(&caller, &form.password, id, edit)

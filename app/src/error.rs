@@ -49,7 +49,13 @@ impl From<DomainError> for AppError {
         #[cfg(feature = "ssr")]
         {
             use leptos::prelude::use_context;
-            let redirected = use_context::<http::request::Parts>().is_some_and(|parts| {
+            // Only a server function's own answer: a page that loads data while it renders
+            // keeps its status.
+            let parts = use_context::<http::request::Parts>();
+            let called = parts
+                .as_ref()
+                .is_some_and(|p| p.uri.path().starts_with("/api/"));
+            let redirected = parts.is_some_and(|parts| {
                 let html = parts
                     .headers
                     .get(http::header::ACCEPT)
@@ -57,9 +63,11 @@ impl From<DomainError> for AppError {
                     .is_some_and(|v| v.contains("text/html"));
                 html && parts.headers.contains_key(http::header::REFERER)
             });
-            if let (false, Some(response)) =
-                (redirected, use_context::<leptos_axum::ResponseOptions>())
-            {
+            if let (true, false, Some(response)) = (
+                called,
+                redirected,
+                use_context::<leptos_axum::ResponseOptions>(),
+            ) {
                 response.set_status(http_status(e.code()));
             }
         }

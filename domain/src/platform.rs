@@ -97,6 +97,8 @@ pub struct Platform {
     pub(crate) token_cache: Arc<crate::tokens::TokenCache>,
     pub(crate) last_used: Arc<crate::tokens::LastUsedLog>,
     pub(crate) denials: Arc<crate::audit::DenialLog>,
+    /// Token changes of this replica waiting to hear their own notification.
+    pub(crate) echoes: Arc<crate::tokens::Echoes>,
 }
 
 impl Platform {
@@ -113,6 +115,7 @@ impl Platform {
             hashing: Arc::new(tokio::sync::Semaphore::new(permits)),
             // Another replica's changes are only heard once listening (PostgreSQL).
             token_cache: Arc::new(crate::tokens::TokenCache::new(trusted)),
+            echoes: Arc::default(),
             last_used: Arc::default(),
             denials: Arc::default(),
         }
@@ -150,6 +153,11 @@ impl Platform {
                 .context("begin")?),
             Backend::Postgres => {
                 let mut tx = self.db.begin().await.context("begin")?;
+                // Like SQLite's busy timeout: a stuck writer cannot hold every other up.
+                sqlx::query("set local lock_timeout = '10s'")
+                    .execute(&mut *tx)
+                    .await
+                    .context("set the lock timeout")?;
                 sqlx::query("lock table write_lock in exclusive mode")
                     .execute(&mut *tx)
                     .await

@@ -714,6 +714,8 @@ mod service;
 #[cfg(feature = "server")]
 pub use cache::{LastUsedLog, TokenCache};
 #[cfg(feature = "server")]
+pub use changes::Echoes;
+#[cfg(feature = "server")]
 pub use service::*;
 
 /// One network of an allowlist: an address and a prefix length (`203.0.113.0/24`,

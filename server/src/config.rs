@@ -16,8 +16,14 @@ pub struct Settings {
     /// Address to listen on.
     #[arg(long, env = "PATIO_BIND", default_value = "127.0.0.1:3000")]
     pub bind: SocketAddr,
-    /// Database URL; SQLite by default.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/patio.db")]
+    /// Database URL; SQLite by default. It may hold a password: `--help` never shows
+    /// the value the environment gives.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        hide_env_values = true,
+        default_value = "sqlite://data/patio.db"
+    )]
     pub database_url: String,
     /// Folder for uploaded files.
     #[arg(long, env = "PATIO_DATA_DIR", default_value = "data")]

@@ -14,7 +14,12 @@ const CAPACITY: usize = 100_000;
 pub(crate) struct Cached {
     pub grant: TokenGrant,
     pub expires_at: Option<Expiry>,
+    pub stored: std::time::Instant,
 }
+
+/// How long a verified token is trusted without reading it again: the bound on how long
+/// a change could go unnoticed should a replica miss a notification.
+const MAX_AGE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Verified tokens by digest. A lookup that read the database before a change may not
 /// store its (stale) answer after it: `generation` tells them apart. While `trusted` is
@@ -53,6 +58,7 @@ impl TokenCache {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get(digest)
+            .filter(|entry| entry.stored.elapsed() < MAX_AGE)
             .cloned()
     }
 
@@ -109,6 +115,8 @@ pub struct LastUsedLog {
     pending: Mutex<PendingUses>,
     /// One flush at a time, so a reader that flushes first sees every earlier use.
     pub(crate) flushing: tokio::sync::Mutex<()>,
+    /// The day old counts were last dropped.
+    pub(crate) purged_day: std::sync::atomic::AtomicI64,
 }
 
 impl LastUsedLog {
@@ -148,6 +156,25 @@ impl LastUsedLog {
                     },
                 );
             }
+        }
+    }
+
+    /// Puts back uses a failed flush could not write, beside those noted since.
+    pub(crate) fn restore(&self, failed: PendingUses) {
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        for (key, calls) in failed.calls {
+            *pending.calls.entry(key).or_default() += calls;
+        }
+        for (token_id, last) in failed.last {
+            pending
+                .last
+                .entry(token_id)
+                .and_modify(|newer| {
+                    if newer.at < last.at {
+                        *newer = last.clone();
+                    }
+                })
+                .or_insert(last);
         }
     }
 

@@ -31,6 +31,8 @@ pub struct TokenEdit {
     pub grant: Option<Grant>,
     pub expires_at: Option<Option<Expiry>>,
     pub allowlist: Option<Allowlist>,
+    /// The new grant may only drop methods the token holds at the moment of the change.
+    pub narrow_only: bool,
 }
 
 /// A verified token: whose it is and what it may call.
@@ -233,6 +235,22 @@ impl Platform {
         .await
         .context("read token for edit")?
         .ok_or_else(|| DomainError::NotFound(format!("no token {id} on this account")))?;
+        if let (true, Some(grant)) = (edit.narrow_only, &edit.grant) {
+            let methods: Option<String> = sqlx::query_scalar(
+                "select string_agg(method_id, ',') from token_methods where token_id = $1",
+            )
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await
+            .context("read token methods")?;
+            let held = grant_of(&current.get::<String, _>(1), methods)?.methods();
+            if let Some(extra) = grant.custom.iter().find(|m| !held.contains(m)) {
+                return Err(DomainError::param(
+                    "apiList",
+                    format!("{extra} is not held by this token; tightening only removes methods"),
+                ));
+            }
+        }
         let description = edit
             .description
             .map_or_else(|| current.get::<String, _>(0), |d| d.as_str().to_owned());
@@ -391,6 +409,7 @@ impl Platform {
             super::cache::Cached {
                 grant: grant.clone(),
                 expires_at,
+                stored: std::time::Instant::now(),
             },
         );
         if !super::is_live(expires_at, now) {
@@ -424,8 +443,20 @@ impl Platform {
         if pending.last.is_empty() && pending.calls.is_empty() {
             return Ok(());
         }
+        let written = self.write_uses(&pending).await;
+        if written.is_err() {
+            // Kept for the next flush rather than lost.
+            self.last_used.restore(pending);
+        }
+        written
+    }
+
+    async fn write_uses(&self, pending: &super::cache::PendingUses) -> Result<(), DomainError> {
         let mut tx = self.begin_write().await?;
-        for (token_id, last) in &pending.last {
+        let mut last: Vec<_> = pending.last.iter().collect();
+        // One order on every replica: row locks are taken in the same sequence.
+        last.sort_by_key(|(id, _)| **id);
+        for (token_id, last) in last {
             sqlx::query(
                 "update tokens set last_used_at = $1, last_used_ip = $2, last_used_agent = $3
                  where id = $4 and (last_used_at is null or last_used_at <= $5)",
@@ -454,12 +485,20 @@ impl Platform {
             .await
             .context("count token calls")?;
         }
-        let oldest = super::day_number(self.now()) - super::USAGE_RETENTION_DAYS;
-        sqlx::query("delete from token_usage where day < $1")
-            .bind(oldest)
-            .execute(&mut *tx)
-            .await
-            .context("drop old token calls")?;
+        // Old counts go once a day, not on every flush.
+        let today = super::day_number(self.now());
+        if self
+            .last_used
+            .purged_day
+            .swap(today, std::sync::atomic::Ordering::AcqRel)
+            != today
+        {
+            sqlx::query("delete from token_usage where day < $1")
+                .bind(today - super::USAGE_RETENTION_DAYS)
+                .execute(&mut *tx)
+                .await
+                .context("drop old token calls")?;
+        }
         tx.commit().await.context("commit token uses")?;
         Ok(())
     }
@@ -544,8 +583,8 @@ impl Platform {
         Ok(Tightening::new(id, days, token.grant, &used))
     }
 
-    /// Narrows a token to a Custom set of `keep`, every one of which it must hold now:
-    /// a proposal made before another edit can never widen what the token may do.
+    /// Narrows a token to a Custom set of `keep`, every one of which it must hold when the
+    /// change is made: a proposal made before another edit can never widen the token.
     pub async fn tighten_token(
         &self,
         caller: &Caller,
@@ -553,16 +592,9 @@ impl Platform {
         id: i64,
         keep: Vec<String>,
     ) -> Result<TokenSummary, DomainError> {
-        let token = self.one_token(caller.account.id, id).await?;
-        let held = token.grant.methods();
-        if let Some(extra) = keep.iter().find(|m| !held.contains(m)) {
-            return Err(DomainError::param(
-                "apiList",
-                format!("{extra} is not held by this token; tightening only removes methods"),
-            ));
-        }
         let edit = TokenEdit {
             grant: Some(Grant::custom(keep)?),
+            narrow_only: true,
             ..TokenEdit::default()
         };
         self.edit_token(caller, password, id, edit).await

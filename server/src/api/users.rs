@@ -115,6 +115,7 @@ pub async fn call(
                     .optional("allowedIps")?
                     .map(Allowlist::parse)
                     .transpose()?,
+                narrow_only: false,
             };
             let token = platform.edit_token(&caller, password, id, edit).await?;
             Ok(fields(json!({ "token": views::token(&token) })))

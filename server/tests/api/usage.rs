@@ -252,6 +252,38 @@ async fn tighten_proposes_the_methods_used_and_applies_only_with_the_password() 
     assert_eq!(status, 400);
     assert_eq!(body["Domain"]["code"], 3, "{body}");
 
+    // A proposal made before another edit took a method away cannot put it back.
+    let narrowed = app
+        .call_as(
+            &ann.session,
+            "users.authentication.EditToken",
+            &[
+                ("password", PASSWORD),
+                ("id", &id.to_string()),
+                (
+                    "apiList",
+                    "environment.control.GetEnvInfo,environment.control.StartEnv",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(code(&narrowed), 0, "{narrowed}");
+    let (status, body) = tighten(recent["proposed"].clone(), PASSWORD).await;
+    assert_eq!(status, 400, "StopEnv was taken away meanwhile: {body}");
+    assert_eq!(app.call_with_agent(&token, "a", STOP, "shop").await, 8202);
+    // Put back what it had, then apply the proposal for real.
+    let restored = app
+        .call_as(
+            &ann.session,
+            "users.authentication.EditToken",
+            &[
+                ("password", PASSWORD),
+                ("id", &id.to_string()),
+                ("tokenTemplate", "ide-plugins"),
+            ],
+        )
+        .await;
+    assert_eq!(code(&restored), 0, "{restored}");
     let (status, body) = tighten(recent["proposed"].clone(), PASSWORD).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["grant"]["set"], "Custom");
