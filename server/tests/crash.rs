@@ -67,6 +67,15 @@ struct Ledger {
     acknowledged: u64,
 }
 
+impl Ledger {
+    /// The current value of a live token, marked uncertain until its change is answered.
+    fn start_change(&mut self, id: i64) -> Option<String> {
+        let value = self.live.get(&id)?.1.clone();
+        self.uncertain.entry(id).or_default().push(value.clone());
+        Some(value)
+    }
+}
+
 async fn post(
     client: &reqwest::Client,
     base: &str,
@@ -102,15 +111,9 @@ async fn client_loop(
             .nth(((worker * 7 + n) % 5) as usize);
         match (n % 4, pick) {
             (0, Some(id)) => {
-                let value = ledger.lock().unwrap().live.get(&id).map(|t| t.1.clone());
-                let Some(value) = value else { continue };
-                ledger
-                    .lock()
-                    .unwrap()
-                    .uncertain
-                    .entry(id)
-                    .or_default()
-                    .push(value.clone());
+                let Some(value) = ledger.lock().unwrap().start_change(id) else {
+                    continue;
+                };
                 let ids = id.to_string();
                 let reply = post(
                     &client,
@@ -129,15 +132,9 @@ async fn client_loop(
                 }
             }
             (1, Some(id)) => {
-                let value = ledger.lock().unwrap().live.get(&id).map(|t| t.1.clone());
-                let Some(value) = value else { continue };
-                ledger
-                    .lock()
-                    .unwrap()
-                    .uncertain
-                    .entry(id)
-                    .or_default()
-                    .push(value.clone());
+                let Some(value) = ledger.lock().unwrap().start_change(id) else {
+                    continue;
+                };
                 let ids = id.to_string();
                 let reply = post(
                     &client,

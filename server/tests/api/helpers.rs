@@ -121,6 +121,18 @@ impl TestApp {
         self.call(method, &all).await
     }
 
+    /// A change confirmed with the account's password, as the token methods want it.
+    pub async fn confirmed(
+        &self,
+        account: &Account,
+        method: &str,
+        params: &[(&str, &str)],
+    ) -> Value {
+        let mut all = vec![("password", PASSWORD)];
+        all.extend_from_slice(params);
+        self.call_as(&account.session, method, &all).await
+    }
+
     pub async fn sign_up(&self, email: &str) -> Account {
         self.server
             .platform

@@ -98,11 +98,7 @@ async fn a_token_changed_through_one_replica_is_refused_by_the_other_at_once() {
         assert_eq!(b.platform.cached_tokens(), 1, "round {round}: B caches it");
 
         let r = app
-            .call_as(
-                &ann.session,
-                "users.authentication.RegenerateToken",
-                &[("password", PASSWORD), ("id", &id)],
-            )
+            .confirmed(&ann, "users.authentication.RegenerateToken", &[("id", &id)])
             .await;
         assert_eq!(code(&r), 0, "round {round}: {r}");
         let fresh = r["token"]["key"].as_str().unwrap().to_owned();
@@ -115,11 +111,7 @@ async fn a_token_changed_through_one_replica_is_refused_by_the_other_at_once() {
     assert_eq!(code(&app.call_on(&b, &value, INFO, &env).await), 0);
     assert_eq!(b.platform.cached_tokens(), 1);
     let r = app
-        .call_as(
-            &ann.session,
-            "users.authentication.DeleteTokens",
-            &[("password", PASSWORD), ("ids", &id)],
-        )
+        .confirmed(&ann, "users.authentication.DeleteTokens", &[("ids", &id)])
         .await;
     assert_eq!(code(&r), 0, "{r}");
     let gone = app.call_on(&b, &value, INFO, &env).await;
@@ -144,11 +136,10 @@ async fn an_edit_through_one_replica_narrows_the_token_on_the_other() {
     let r = app.call_on(&b, &value, INFO, &stop).await;
     assert_eq!(code(&r), 0, "{r}");
     let r = app
-        .call_as(
-            &ann.session,
+        .confirmed(
+            &ann,
             "users.authentication.EditToken",
             &[
-                ("password", PASSWORD),
                 ("id", &id.to_string()),
                 ("apiList", "environment.control.GetEnvs"),
             ],

@@ -7,39 +7,33 @@ use crate::helpers::{code, spawn_app, Account, TestApp, PASSWORD};
 
 impl TestApp {
     /// A dashboard server function, called the way the page calls it (same origin,
-    /// the session cookie); answers the HTTP status and the JSON body.
-    async fn dashboard(&self, account: &Account, endpoint: &str, body: Value) -> (u16, Value) {
-        let response = self
-            .client
+    /// the session cookie); the caller adds the body.
+    fn dashboard_post(&self, account: &Account, endpoint: &str) -> reqwest::RequestBuilder {
+        self.client
             .post(self.server.url(&format!("/api/{endpoint}")))
             .header("cookie", format!("patio_session={}", account.session))
             .header("sec-fetch-site", "same-origin")
-            .json(&body)
-            .send()
-            .await
-            .expect("send");
+    }
+
+    /// The HTTP status and the JSON body of a server function's answer.
+    async fn answer(request: reqwest::RequestBuilder) -> (u16, Value) {
+        let response = request.send().await.expect("send");
         let status = response.status().as_u16();
         (status, response.json().await.expect("json"))
     }
 
-    /// `id` posted as a form, as the plain (non-JSON) server functions take it.
+    async fn dashboard(&self, account: &Account, endpoint: &str, body: Value) -> (u16, Value) {
+        Self::answer(self.dashboard_post(account, endpoint).json(&body)).await
+    }
+
+    /// The plain (non-JSON) server functions take a form.
     async fn dashboard_form(
         &self,
         account: &Account,
         endpoint: &str,
         form: &[(&str, &str)],
     ) -> (u16, Value) {
-        let response = self
-            .client
-            .post(self.server.url(&format!("/api/{endpoint}")))
-            .header("cookie", format!("patio_session={}", account.session))
-            .header("sec-fetch-site", "same-origin")
-            .form(form)
-            .send()
-            .await
-            .expect("send");
-        let status = response.status().as_u16();
-        (status, response.json().await.expect("json"))
+        Self::answer(self.dashboard_post(account, endpoint).form(form)).await
     }
 
     async fn usage(&self, account: &Account, id: i64) -> Value {
@@ -254,16 +248,12 @@ async fn tighten_proposes_the_methods_used_and_applies_only_with_the_password() 
 
     // A proposal made before another edit took a method away cannot put it back.
     let narrowed = app
-        .call_as(
-            &ann.session,
+        .confirmed(
+            &ann,
             "users.authentication.EditToken",
             &[
-                ("password", PASSWORD),
                 ("id", &id.to_string()),
-                (
-                    "apiList",
-                    "environment.control.GetEnvInfo,environment.control.StartEnv",
-                ),
+                ("apiList", &format!("{INFO},{START}")),
             ],
         )
         .await;
@@ -273,14 +263,10 @@ async fn tighten_proposes_the_methods_used_and_applies_only_with_the_password() 
     assert_eq!(app.call_with_agent(&token, "a", STOP, "shop").await, 8202);
     // Put back what it had, then apply the proposal for real.
     let restored = app
-        .call_as(
-            &ann.session,
+        .confirmed(
+            &ann,
             "users.authentication.EditToken",
-            &[
-                ("password", PASSWORD),
-                ("id", &id.to_string()),
-                ("tokenTemplate", "ide-plugins"),
-            ],
+            &[("id", &id.to_string()), ("tokenTemplate", "ide-plugins")],
         )
         .await;
     assert_eq!(code(&restored), 0, "{restored}");
