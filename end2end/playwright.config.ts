@@ -35,7 +35,7 @@ export default defineConfig({
     trace: 'off',
   },
   webServer: {
-    command: `${bin} --bind 127.0.0.1:${port} --database-url sqlite://${data}/patio.db --data-dir ${data} --site-root ../target/site --log warn`,
+    command: `${bin} --bind 127.0.0.1:${port} --database-url sqlite://${data}/patio.db --data-dir ${data} --site-root ../target/site --log warn --signups-per-hour 1000`,
     url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,

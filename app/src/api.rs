@@ -30,13 +30,9 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
 #[server(endpoint = "sign_up")]
 pub async fn sign_up(email: String, password: String) -> Result<(), AppError> {
     let platform = platform()?;
-    if !platform.settings.open_signup {
-        return Err(domain::DomainError::InvalidParam(
-            "sign-up is closed on this server; ask its operator for an account".into(),
-        )
-        .into());
-    }
-    platform.sign_up(&email, password.clone()).await?;
+    platform
+        .sign_up(&email, password.clone(), &crate::auth::origin().await)
+        .await?;
     crate::auth::enter_dashboard(&platform, &email, &password).await
 }
 

@@ -1,7 +1,7 @@
 //! Server-side helpers for server functions: the platform handle, who is calling
 //! (from the session cookie) and the session cookie itself.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::ConnectInfo;
 use domain::accounts::Origin;
@@ -32,14 +32,29 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
+/// The client's address as the server resolved it (the TCP peer, or the client a
+/// trusted proxy names); set on every request before any handler runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
+
 /// The caller's address and user agent.
 pub async fn origin() -> Origin {
-    let addr = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await.ok();
+    let parts = use_context::<http::request::Parts>();
+    let resolved = parts
+        .as_ref()
+        .and_then(|p| p.extensions.get::<ClientIp>().map(|c| c.0));
+    let ip = match resolved {
+        Some(ip) => Some(ip),
+        None => leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+            .await
+            .ok()
+            .map(|ConnectInfo(a)| a.ip()),
+    };
     let headers = leptos_axum::extract::<HeaderMap>()
         .await
         .unwrap_or_default();
     Origin {
-        ip: addr.map(|ConnectInfo(a)| a.ip().to_string()),
+        ip: ip.map(|ip| ip.to_string()),
         user_agent: headers
             .get(USER_AGENT)
             .and_then(|v| v.to_str().ok())

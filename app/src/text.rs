@@ -42,6 +42,8 @@ pub fn method_summary(i18n: I18n, id: &str) -> &'static str {
         "environment.control.DeleteEnv" => td_string!(i18n.get(), method.delete_env),
         "environment.control.DeployApp" => td_string!(i18n.get(), method.deploy_app),
         "storage.uploader.Upload" => td_string!(i18n.get(), method.upload),
+        "storage.uploader.GetUploads" => td_string!(i18n.get(), method.get_uploads),
+        "storage.uploader.DeleteUploads" => td_string!(i18n.get(), method.delete_uploads),
         "marketplace.app.GetList" => td_string!(i18n.get(), method.get_list),
         "marketplace.app.GetAppInfo" => td_string!(i18n.get(), method.get_app_info),
         "marketplace.app.Install" => td_string!(i18n.get(), method.install),
@@ -130,6 +132,40 @@ pub fn error(i18n: I18n, e: &AppError) -> String {
         ResultCode::TooManyAttempts => td_string!(i18n.get(), errors.too_many),
         ResultCode::NotAllowedForStatus => td_string!(i18n.get(), errors.wrong_status),
         ResultCode::PermissionDenied => td_string!(i18n.get(), errors.denied),
+    }
+    .to_owned()
+}
+
+/// What the sign-in page says about a refusal: only its own sentences, chosen by the
+/// result code. Without scripts the page learns of a refusal from its own URL, which
+/// anyone can write, so nothing of the refusal's text is shown.
+pub fn signin_error(i18n: I18n, e: &AppError) -> String {
+    match e.code() {
+        None => td_string!(i18n.get(), errors.offline),
+        Some(ResultCode::WrongPassword | ResultCode::InvalidParam) => {
+            td_string!(i18n.get(), errors.signin_failed)
+        }
+        Some(ResultCode::TooManyAttempts) => td_string!(i18n.get(), errors.too_many),
+        Some(_) => td_string!(i18n.get(), errors.unknown),
+    }
+    .to_owned()
+}
+
+/// What the sign-up page says about a refusal, in its own sentences: the refusal's
+/// text only picks which one (it may come from the page's URL).
+pub fn signup_error(i18n: I18n, e: &AppError) -> String {
+    let message = e.message();
+    match e.code() {
+        None => td_string!(i18n.get(), errors.offline),
+        Some(ResultCode::InvalidParam) if message.contains("already registered") => {
+            td_string!(i18n.get(), signup.taken)
+        }
+        Some(ResultCode::InvalidParam) if message.contains("sign-up is closed") => {
+            td_string!(i18n.get(), signup.closed)
+        }
+        Some(ResultCode::InvalidParam) => td_string!(i18n.get(), signup.invalid),
+        Some(ResultCode::TooManyAttempts) => td_string!(i18n.get(), signup.too_many),
+        Some(_) => td_string!(i18n.get(), errors.unknown),
     }
     .to_owned()
 }

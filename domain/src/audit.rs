@@ -119,7 +119,7 @@ pub fn to_csv(events: &[AuditEvent]) -> String {
             text
         }
     }
-    let mut out = String::from("time_utc,action,outcome,target,actor,ip\r\n");
+    let mut out = String::from("time_utc,action,outcome,target,actor,ip,count\r\n");
     for e in events {
         let row = [
             e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
@@ -128,6 +128,7 @@ pub fn to_csv(events: &[AuditEvent]) -> String {
             e.target.clone().unwrap_or_default(),
             e.actor.clone(),
             e.ip.clone().unwrap_or_default(),
+            e.count.to_string(),
         ];
         out.push_str(&row.iter().map(|f| field(f)).collect::<Vec<_>>().join(","));
         out.push_str("\r\n");
@@ -144,6 +145,8 @@ pub struct AuditEvent {
     pub target: Option<String>,
     pub actor: String,
     pub ip: Option<String>,
+    /// How many calls the entry stands for: denied calls are counted by the minute.
+    pub count: i64,
 }
 
 #[cfg(feature = "server")]
@@ -151,6 +154,7 @@ pub use service::DenialLog;
 
 #[cfg(feature = "server")]
 mod service {
+    use std::collections::HashMap;
     use std::sync::Mutex;
 
     use anyhow::Context;
@@ -161,22 +165,29 @@ mod service {
     use crate::error::DomainError;
     use crate::platform::{from_unix, Caller, Platform};
 
-    /// Denied calls waiting to be written: a flood of them must not turn into a flood
-    /// of synchronous writes, so they are logged in batches, at most this many a batch.
+    /// Denied calls waiting to be written, counted by account, action, method, actor and
+    /// minute: a flood of refused calls becomes one row a minute with a count, and at
+    /// most this many distinct rows wait at once (the rest are counted as dropped).
     const DENIALS_MAX: usize = 10_000;
 
-    struct Denial {
-        action: &'static str,
+    #[derive(Clone, PartialEq, Eq, Hash)]
+    struct DenialKey {
         account_id: i64,
+        action: &'static str,
         method: &'static str,
         actor: String,
+        minute: i64,
+    }
+
+    struct DenialCount {
+        count: i64,
+        /// The address of the latest call in the minute.
         ip: Option<String>,
-        at: i64,
     }
 
     #[derive(Default)]
     pub struct DenialLog {
-        pending: Mutex<Vec<Denial>>,
+        pending: Mutex<HashMap<DenialKey, DenialCount>>,
         dropped: Mutex<u64>,
     }
 
@@ -192,12 +203,21 @@ mod service {
         }
 
         fn note_denial(&self, action: &'static str, caller: &Caller, method: &'static str) {
+            let now = self.now().timestamp();
+            let key = DenialKey {
+                account_id: caller.account.id,
+                action,
+                method,
+                actor: caller.actor.label(),
+                minute: now - now.rem_euclid(60),
+            };
             let mut pending = self
                 .denials
                 .pending
                 .lock()
                 .unwrap_or_else(|e| e.into_inner());
-            if pending.len() >= DENIALS_MAX {
+            if pending.len() >= DENIALS_MAX && !pending.contains_key(&key) {
+                drop(pending);
                 *self
                     .denials
                     .dropped
@@ -205,14 +225,11 @@ mod service {
                     .unwrap_or_else(|e| e.into_inner()) += 1;
                 return;
             }
-            pending.push(Denial {
-                action,
-                account_id: caller.account.id,
-                method,
-                actor: caller.actor.label(),
-                ip: caller.origin.ip.clone(),
-                at: self.now().timestamp(),
-            });
+            let entry = pending
+                .entry(key)
+                .or_insert(DenialCount { count: 0, ip: None });
+            entry.count += 1;
+            entry.ip.clone_from(&caller.origin.ip);
         }
 
         pub(crate) async fn flush_denials(&self) -> Result<(), DomainError> {
@@ -233,31 +250,73 @@ mod service {
             if dropped > 0 {
                 tracing::warn!(
                     dropped,
-                    "denied calls beyond the audit batch limit were not logged one by one"
+                    "denied calls beyond the audit batch limit were not logged"
                 );
             }
             if batch.is_empty() {
                 return Ok(());
             }
             let mut tx = self.begin_write().await?;
-            for d in batch {
-                sqlx::query(
-                    "insert into audit_events (account_id, action, outcome, target, actor, ip, created_at, updated_at)
-                     values ($1, $2, 'denied', $3, $4, $5, $6, $7)",
+            for (key, tally) in batch {
+                // The minute's row, if an earlier flush (or another replica) wrote it.
+                let updated = sqlx::query(
+                    "update audit_events set count = count + $1, ip = $2, updated_at = $3
+                     where account_id = $4 and action = $5 and outcome = 'denied' and target = $6
+                       and actor = $7 and created_at = $8",
                 )
-                .bind(d.account_id)
-                .bind(d.action)
-                .bind(d.method)
-                .bind(d.actor)
-                .bind(d.ip)
-                .bind(d.at)
-                .bind(d.at)
+                .bind(tally.count)
+                .bind(&tally.ip)
+                .bind(self.now().timestamp())
+                .bind(key.account_id)
+                .bind(key.action)
+                .bind(key.method)
+                .bind(&key.actor)
+                .bind(key.minute)
                 .execute(&mut *tx)
                 .await
-                .context("insert denied call")?;
+                .context("count denied calls")?;
+                if updated.rows_affected() > 0 {
+                    continue;
+                }
+                sqlx::query(
+                    "insert into audit_events (account_id, action, outcome, target, actor, ip, created_at, updated_at, count)
+                     values ($1, $2, 'denied', $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(key.account_id)
+                .bind(key.action)
+                .bind(key.method)
+                .bind(&key.actor)
+                .bind(&tally.ip)
+                .bind(key.minute)
+                .bind(key.minute)
+                .bind(tally.count)
+                .execute(&mut *tx)
+                .await
+                .context("insert denied calls")?;
             }
             tx.commit().await.context("commit denied calls")?;
             Ok(())
+        }
+
+        /// Deletes audit entries older than the retention period and attempts older
+        /// than any limit's window; runs at most once an hour.
+        pub(crate) async fn prune_old_entries(&self) -> Result<(), DomainError> {
+            let now = self.now().timestamp();
+            let hour = now / 3600;
+            if self
+                .pruned_hour
+                .swap(hour, std::sync::atomic::Ordering::AcqRel)
+                == hour
+            {
+                return Ok(());
+            }
+            let days = i64::from(self.settings.audit_retention_days);
+            sqlx::query("delete from audit_events where created_at < $1")
+                .bind(now - days * 86_400)
+                .execute(&self.db)
+                .await
+                .context("delete old audit entries")?;
+            self.prune_attempts().await
         }
 
         pub async fn audit(
@@ -295,7 +354,7 @@ mod service {
             limit: i64,
         ) -> Result<Vec<AuditEvent>, DomainError> {
             let rows = sqlx::query(
-                "select created_at, action, outcome, target, actor, ip from audit_events
+                "select created_at, action, outcome, target, actor, ip, count from audit_events
                  where account_id = $1 order by id desc limit $2",
             )
             .bind(account_id)
@@ -312,6 +371,7 @@ mod service {
                     target: r.get(3),
                     actor: r.get(4),
                     ip: r.get(5),
+                    count: r.get(6),
                 })
                 .collect())
         }
@@ -333,6 +393,7 @@ mod tests {
             target: Some(target.into()),
             actor: "token patio_abcd".into(),
             ip: Some("127.0.0.1".into()),
+            count: 1,
         }
     }
 
@@ -359,8 +420,8 @@ mod tests {
             event("token.edit", "ok", "=HYPERLINK()"),
         ]);
         let lines: Vec<&str> = csv.split("\r\n").collect();
-        assert_eq!(lines[0], "time_utc,action,outcome,target,actor,ip");
-        assert_eq!(lines[1], "2026-11-23 12:00:00,token.edit,ok,\"a \"\"quoted\"\", thing\",token patio_abcd,127.0.0.1");
+        assert_eq!(lines[0], "time_utc,action,outcome,target,actor,ip,count");
+        assert_eq!(lines[1], "2026-11-23 12:00:00,token.edit,ok,\"a \"\"quoted\"\", thing\",token patio_abcd,127.0.0.1,1");
         assert!(lines[2].contains(",'=HYPERLINK(),"));
     }
 }

@@ -408,13 +408,31 @@ static METHODS: &[Method] = &[
         id: "storage.uploader.Upload",
         access: Access::Grantable,
         summary: "Upload a file to deploy later.",
-        docs: "Stores a file (multipart part `file`) in the account's storage and returns a URL that `environment.control.DeployApp` accepts. Files above the server's size limit are refused.",
+        docs: "Stores a file (multipart part `file`) in the account's storage and returns a URL that `environment.control.DeployApp` accepts. Files above the server's size limit, or beyond what is left of the account's upload quota, are refused and nothing is kept. The credential comes before the file: in the URL, a header or an earlier part; the file is not read until it is accepted.",
         params: &[
             opt("fid", Text, "An id of the caller's choosing, echoed back."),
             Param { name: "file", kind: File, required: true, description: "The file, as a multipart part." },
         ],
         returns: "`file` (the URL), `name`, `size`, `fid`.",
         errors: &[R::InvalidParam],
+    },
+    Method {
+        id: "storage.uploader.GetUploads",
+        access: Access::Grantable,
+        summary: "List the account's uploaded files.",
+        docs: "Lists the files the account keeps in its storage, newest first, with how much of the account's upload quota they use.",
+        params: &[],
+        returns: "`uploads[]`: `id`, `name`, `size`, `file` (the URL), `createdAt`; `used` and `quota` in bytes.",
+        errors: &[],
+    },
+    Method {
+        id: "storage.uploader.DeleteUploads",
+        access: Access::Grantable,
+        summary: "Delete uploaded files.",
+        docs: "Deletes the listed uploads and their files, freeing their space in the quota. Ids that are not the account's are refused with 5 and nothing is deleted. Apps already deployed from a file keep running.",
+        params: &[p("ids", List, "Upload ids, separated by `,` or `;`.")],
+        returns: "`count`: how many were deleted.",
+        errors: &[R::InvalidParam, R::NotFound],
     },
     // marketplace.app
     Method {

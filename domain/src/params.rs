@@ -9,8 +9,6 @@ pub const VALUE_MAX: usize = 64 * 1024;
 #[derive(Default)]
 pub struct Params {
     values: Vec<(String, String)>,
-    /// A multipart file part: its file name and content.
-    pub file: Option<(String, Vec<u8>)>,
 }
 
 impl Params {
@@ -38,9 +36,6 @@ impl Params {
 
     pub fn extend(&mut self, other: Params) {
         self.values.extend(other.values);
-        if other.file.is_some() {
-            self.file = other.file;
-        }
     }
 
     /// The one value of `name`; a parameter given twice is refused.

@@ -51,6 +51,12 @@ pub struct PlatformSettings {
     pub public_url: String,
     /// Whether anyone may create an account from the sign-up page.
     pub open_signup: bool,
+    /// Sign-ups one address may make in an hour.
+    pub signups_per_hour: u32,
+    /// Audit entries older than this many days are deleted.
+    pub audit_retention_days: u32,
+    /// Bytes of uploads one account may keep.
+    pub upload_quota: u64,
 }
 
 /// Which database engine a URL names.
@@ -86,6 +92,9 @@ pub struct Database {
 
 pub type Transaction = sqlx::Transaction<'static, sqlx::Any>;
 
+/// Uploads received at the same time; more wait their turn.
+pub const UPLOADS_AT_ONCE: usize = 4;
+
 #[derive(Clone)]
 pub struct Platform {
     pub db: AnyPool,
@@ -99,6 +108,10 @@ pub struct Platform {
     pub(crate) denials: Arc<crate::audit::DenialLog>,
     /// Token changes of this replica waiting to hear their own notification.
     pub(crate) echoes: Arc<crate::tokens::Echoes>,
+    /// The hour old audit entries and attempts were last deleted in.
+    pub(crate) pruned_hour: Arc<std::sync::atomic::AtomicI64>,
+    /// Uploads being received at once are bounded.
+    pub(crate) uploading: Arc<tokio::sync::Semaphore>,
 }
 
 impl Platform {
@@ -118,6 +131,8 @@ impl Platform {
             echoes: Arc::default(),
             last_used: Arc::default(),
             denials: Arc::default(),
+            pruned_hour: Arc::default(),
+            uploading: Arc::new(tokio::sync::Semaphore::new(UPLOADS_AT_ONCE)),
         }
     }
 
@@ -171,7 +186,8 @@ impl Platform {
     pub async fn flush_pending(&self) -> Result<(), crate::DomainError> {
         let uses = self.flush_last_used().await;
         let denials = self.flush_denials().await;
-        uses.and(denials)
+        let pruned = self.prune_old_entries().await;
+        uses.and(denials).and(pruned)
     }
 }
 
@@ -204,8 +220,15 @@ async fn connect_sqlite(url: &str) -> anyhow::Result<AnyPool> {
                 .with_context(|| format!("create the database folder {}", dir.display()))?;
         }
     }
-    // Create the file, switch it to WAL (which the file remembers) and migrate it.
-    let mut first = options.connect().await.context("open the database")?;
+    // Create the file, switch it to WAL (which the file remembers) and migrate it, with
+    // foreign keys off on this one connection: migrations that rebuild a table (SQLite's
+    // way to change one) must not cascade the old table's removal.
+    let mut first = options
+        .clone()
+        .foreign_keys(false)
+        .connect()
+        .await
+        .context("open the database")?;
     sqlx::migrate!("../migrations/sqlite")
         .run(&mut first)
         .await

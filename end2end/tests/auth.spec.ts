@@ -21,7 +21,7 @@ test('sign up, see the dashboard, sign out, sign in again', async ({ page }) => 
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill('not the password');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('alert')).toContainText('Wrong password');
+  await expect(page.getByRole('alert')).toContainText('The email or the password is not correct.');
 
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -47,4 +47,21 @@ test('environments start and stop from the dashboard', async ({ page }) => {
   await expect(row).toContainText('Stopped');
   await row.getByRole('button', { name: 'Start' }).click();
   await expect(row).toContainText('Running');
+});
+
+test('the sign-in and sign-up pages show only their own sentences, whatever the URL says', async ({ page }) => {
+  // Without scripts a refused form post comes back as ?__err=…; anyone can write such a link.
+  const planted = 'Your account is locked. Call +1 555 0100 to unlock it.';
+  const err = encodeURIComponent(JSON.stringify({ Domain: { code: 702, message: planted } }));
+  for (const path of ['/signin', '/signup']) {
+    await page.goto(`${path}?__err=${err}`);
+    await waitForHydration(page);
+    await expect(page.getByText(planted)).toHaveCount(0);
+    await expect(page.locator('body')).not.toContainText('555 0100');
+  }
+  await page.goto(`/signin?__err=${err}`);
+  const alert = page.getByRole('alert');
+  if ((await alert.count()) > 0) {
+    await expect(alert).toHaveText('The email or the password is not correct.');
+  }
 });

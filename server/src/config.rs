@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, Args, ValueEnum};
 
+use crate::client::TrustedProxies;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     Text,
@@ -40,6 +42,19 @@ pub struct Settings {
     /// Largest file `storage.uploader.Upload` accepts, in bytes.
     #[arg(long, env = "PATIO_UPLOAD_LIMIT", default_value_t = 50 * 1024 * 1024)]
     pub upload_limit: usize,
+    /// Bytes of uploaded files one account may keep.
+    #[arg(long, env = "PATIO_UPLOAD_QUOTA", default_value_t = 500 * 1024 * 1024)]
+    pub upload_quota: u64,
+    /// Proxies (CIDR networks or addresses, separated by commas) whose
+    /// `X-Forwarded-For` / `Forwarded` headers name the client; none by default.
+    #[arg(long, env = "PATIO_TRUSTED_PROXIES", default_value = "", value_parser = TrustedProxies::parse, hide_default_value = true)]
+    pub trusted_proxies: TrustedProxies,
+    /// Sign-ups one address may make in an hour.
+    #[arg(long, env = "PATIO_SIGNUPS_PER_HOUR", default_value_t = 10)]
+    pub signups_per_hour: u32,
+    /// Days the Security Log keeps its entries.
+    #[arg(long, env = "PATIO_AUDIT_RETENTION_DAYS", default_value_t = 400, value_parser = clap::value_parser!(u32).range(1..))]
+    pub audit_retention_days: u32,
     /// Log filter, e.g. `info` or `server=debug,tower_http=debug`.
     #[arg(long, env = "PATIO_LOG", default_value = "info")]
     pub log: String,
@@ -59,6 +74,10 @@ impl Settings {
             public_url: None,
             open_signup: true,
             upload_limit: 50 * 1024 * 1024,
+            upload_quota: 500 * 1024 * 1024,
+            trusted_proxies: TrustedProxies::default(),
+            signups_per_hour: 10,
+            audit_retention_days: 400,
             log: "info".into(),
             log_format: LogFormat::Text,
         }

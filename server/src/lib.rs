@@ -3,6 +3,7 @@
 //! server here on port 0.
 
 pub mod api;
+pub mod client;
 pub mod config;
 pub mod openapi;
 pub mod security;
@@ -64,9 +65,15 @@ pub async fn platform(
             upload_limit: settings.upload_limit,
             public_url: settings.public_url(bound),
             open_signup: settings.open_signup,
+            signups_per_hour: settings.signups_per_hour,
+            audit_retention_days: settings.audit_retention_days,
+            upload_quota: settings.upload_quota,
         },
     ))
 }
+
+/// The largest body a page or server function accepts.
+const FORM_LIMIT: usize = 1024 * 1024;
 
 /// The whole application: pages, server functions, REST API, files, health.
 pub fn router(settings: &Settings, platform: Platform, bound: SocketAddr) -> Router {
@@ -101,13 +108,18 @@ pub fn router(settings: &Settings, platform: Platform, bound: SocketAddr) -> Rou
                 move || app::shell(options.clone())
             },
         )
-        .merge(api::router())
+        // The API reads bodies itself, each part bounded, files streamed to disk.
+        .merge(api::router().layer(DefaultBodyLimit::disable()))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
         .layer(middleware::from_fn_with_state(platform, page_gate))
         .layer(middleware::from_fn(security::same_origin))
         .layer(middleware::from_fn_with_state(https, security::headers))
-        .layer(DefaultBodyLimit::max(settings.upload_limit + 1024 * 1024))
+        .layer(DefaultBodyLimit::max(FORM_LIMIT))
+        .layer(middleware::from_fn_with_state(
+            settings.trusted_proxies.clone(),
+            client::resolve,
+        ))
         .layer(SetSensitiveRequestHeadersLayer::new([AUTHORIZATION, COOKIE]))
         .layer(
             // Only the method and path: query strings can carry credentials.

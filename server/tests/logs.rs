@@ -53,7 +53,11 @@ async fn no_secret_reaches_the_logs() {
     };
 
     app.platform
-        .sign_up("ann@example.com", PASSWORD.into())
+        .sign_up(
+            "ann@example.com",
+            PASSWORD.into(),
+            &domain::accounts::Origin::default(),
+        )
         .await
         .unwrap();
     let signin = call(

@@ -67,7 +67,7 @@ pub fn SecurityLogPage() -> impl IntoView {
                                                 <tr>
                                                     <td class="muted">{format::date_time(e.at)}</td>
                                                     <td>{move || text::audit_action(i18n, &action)}</td>
-                                                    <td><span class=format!("badge outcome-{}", e.outcome)>{move || text::audit_outcome(i18n, &outcome)}</span></td>
+                                                    <td><span class=format!("badge outcome-{}", e.outcome)>{move || text::audit_outcome(i18n, &outcome)}</span>{(e.count > 1).then(|| view! { <span class="muted">" × "{e.count}</span> })}</td>
                                                     <td><code>{e.target.clone().unwrap_or_default()}</code></td>
                                                     <td class="wide">{move || text::audit_actor(i18n, &actor)}</td>
                                                     <td class="wide muted">{e.ip.clone().unwrap_or_default()}</td>

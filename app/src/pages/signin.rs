@@ -4,7 +4,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::SignIn;
-use crate::components::topbar::ErrorNote;
 use crate::i18n::td_string;
 use crate::locale::use_i18n;
 use crate::locale::LanguageSwitcher;
@@ -29,7 +28,7 @@ pub fn SignInPage() -> impl IntoView {
                         <span>{move || td_string!(i18n.get(), common.password)}</span>
                         <input type="password" name="password" autocomplete="current-password" required/>
                     </label>
-                    <ErrorNote error=Signal::derive(error)/>
+                    {move || error().map(|e| view! { <p class="error" role="alert">{crate::text::signin_error(i18n, &e)}</p> })}
                     <button type="submit" class="button primary" disabled=move || action.pending().get()>
                         {move || td_string!(i18n.get(), signin.submit)}
                     </button>

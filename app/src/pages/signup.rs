@@ -4,7 +4,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{signup_open, SignUp};
-use crate::components::topbar::ErrorNote;
 use crate::i18n::td_string;
 use crate::locale::use_i18n;
 use crate::locale::LanguageSwitcher;
@@ -38,7 +37,7 @@ pub fn SignUpPage() -> impl IntoView {
                                         <input type="password" name="password" autocomplete="new-password" required minlength="8" maxlength="128"/>
                                         <small class="muted">{move || td_string!(i18n.get(), signup.password_hint)}</small>
                                     </label>
-                                    <ErrorNote error=Signal::derive(error)/>
+                                    {move || error().map(|e| view! { <p class="error" role="alert">{crate::text::signup_error(i18n, &e)}</p> })}
                                     <button type="submit" class="button primary" disabled=move || action.pending().get()>
                                         {move || td_string!(i18n.get(), signup.submit)}
                                     </button>

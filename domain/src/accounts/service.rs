@@ -13,10 +13,22 @@ use crate::audit::{Actor, Outcome};
 use crate::error::DomainError;
 use crate::platform::{digest, from_unix, random_base62, Platform};
 
-/// Password checks allowed per account (and sign-ins per address) in one window.
-pub const ACCOUNT_ATTEMPTS: i64 = 5;
+/// Attempt limits, each over a sliding `ATTEMPT_WINDOW`. A sign-in counts against the
+/// login tried from that address (`PAIR_ATTEMPTS`), against the address whatever the
+/// login (`ADDRESS_ATTEMPTS`), and against the login from everywhere
+/// (`LOGIN_ATTEMPTS`); the last only holds back addresses the account has never signed
+/// in from, so an attacker elsewhere cannot lock the owner out. Logins are keyed by the
+/// text tried, so an unknown email and an account answer alike.
+pub const PAIR_ATTEMPTS: i64 = 5;
 pub const ADDRESS_ATTEMPTS: i64 = 20;
+pub const LOGIN_ATTEMPTS: i64 = 10;
+/// Password confirmations behind a session, per account.
+pub const CONFIRM_ATTEMPTS: i64 = 5;
 pub const ATTEMPT_WINDOW: Duration = Duration::minutes(15);
+/// An address the account signed in from this recently is familiar to it.
+pub const FAMILIAR_FOR: Duration = Duration::days(90);
+/// Sign-ups from one address in `SIGNUP_WINDOW`, by default.
+pub const SIGNUP_WINDOW: Duration = Duration::hours(1);
 /// A session dies after this long unused, and after `SESSION_MAX` whatever happens.
 pub const SESSION_IDLE: Duration = Duration::hours(24);
 pub const SESSION_MAX: Duration = Duration::days(14);
@@ -79,6 +91,61 @@ pub struct SessionInfo {
     pub user_agent: Option<String>,
 }
 
+/// One password check or sign-up, as the limits count it.
+enum Attempt {
+    /// `login` is the digest of the lower-cased login text.
+    SignIn {
+        login: Vec<u8>,
+        ip: Option<String>,
+        familiar: bool,
+    },
+    Confirm {
+        account_id: i64,
+    },
+    SignUp {
+        ip: Option<String>,
+        per_hour: u32,
+    },
+}
+
+impl Attempt {
+    fn kind(&self) -> &'static str {
+        match self {
+            Self::SignIn { .. } => "signin",
+            Self::Confirm { .. } => "confirm",
+            Self::SignUp { .. } => "signup",
+        }
+    }
+
+    fn window(&self) -> Duration {
+        match self {
+            Self::SignUp { .. } => SIGNUP_WINDOW,
+            _ => ATTEMPT_WINDOW,
+        }
+    }
+}
+
+/// How long a reservation waits for checks still running before it gives up.
+const PENDING_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+/// A check pending longer than this was cut short and counts as a failure.
+const PENDING_STALE: Duration = Duration::minutes(1);
+
+enum Reservation {
+    Made(i64),
+    /// Refused: the limit is full of failures until then.
+    Full(i64),
+    /// The limit would be full if the checks still running failed.
+    Busy(i64),
+}
+
+/// What one limit counts by.
+enum Key {
+    Pair(Vec<u8>, Option<String>),
+    Text(String),
+    Bytes(Vec<u8>),
+    Id(i64),
+}
+
 /// Where a request came from, for the audit log and the rate limits.
 #[derive(Clone, Debug, Default)]
 pub struct Origin {
@@ -126,9 +193,26 @@ impl Platform {
         Ok(ok && known)
     }
 
-    pub async fn sign_up(&self, email: &str, password: String) -> Result<AccountInfo, DomainError> {
+    /// Creates an account from the sign-up page: only while sign-up is open, and at
+    /// most `signups_per_hour` from one address (each costs a password hash).
+    pub async fn sign_up(
+        &self,
+        email: &str,
+        password: String,
+        origin: &Origin,
+    ) -> Result<AccountInfo, DomainError> {
+        if !self.settings.open_signup {
+            return Err(DomainError::InvalidParam(
+                "sign-up is closed on this server; ask its operator for an account".into(),
+            ));
+        }
         let email = Email::parse(email)?;
         let password = NewPassword::parse(password, "password")?;
+        self.reserve_attempt(&Attempt::SignUp {
+            ip: origin.ip.clone(),
+            per_hour: self.settings.signups_per_hour,
+        })
+        .await?;
         self.create_account(&email, &password).await
     }
 
@@ -161,84 +245,190 @@ impl Platform {
         }
     }
 
-    /// Seconds until another attempt is allowed, if the limit is reached.
-    async fn attempts_blocked(
-        &self,
-        account_id: Option<i64>,
-        ip: Option<&str>,
-    ) -> Result<Option<u64>, DomainError> {
+    /// Reserves one attempt of `kind` before any password is hashed: inside one write
+    /// transaction, every limit is counted and, if none is full, a pending row is
+    /// written that stands for this attempt. A limit full of failures refuses at once;
+    /// one that would only be full with the checks still running waits for them to end
+    /// (a burst of right passwords goes through one after the other). So a burst of any
+    /// size evaluates at most as many passwords as the limits allow, on one server or
+    /// across replicas. The row is settled as a failure when the check fails and
+    /// removed when it succeeds.
+    async fn reserve_attempt(&self, attempt: &Attempt) -> Result<i64, DomainError> {
+        let started = std::time::Instant::now();
+        loop {
+            match self.try_reserve(attempt).await? {
+                Reservation::Made(id) => return Ok(id),
+                Reservation::Full(until) => {
+                    return Err(DomainError::TooManyAttempts {
+                        retry_after_secs: (until - self.now().timestamp()).max(1) as u64,
+                    })
+                }
+                Reservation::Busy(until) if started.elapsed() >= PENDING_WAIT => {
+                    return Err(DomainError::TooManyAttempts {
+                        retry_after_secs: (until - self.now().timestamp()).max(1) as u64,
+                    })
+                }
+                Reservation::Busy(_) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+            }
+        }
+    }
+
+    async fn try_reserve(&self, attempt: &Attempt) -> Result<Reservation, DomainError> {
         let now = self.now();
-        let since = (now - ATTEMPT_WINDOW).timestamp();
-        let mut blocked_until: Option<i64> = None;
-        if let Some(account_id) = account_id {
-            let until = self
-                .window_full("account_id = $1", account_id, ACCOUNT_ATTEMPTS, since)
-                .await?;
-            blocked_until = blocked_until.max(until);
+        let since = (now - attempt.window()).timestamp();
+        // A check still pending after this long was cut short (a crash): a failure.
+        let stale = (now - PENDING_STALE).timestamp();
+        let mut tx = self.begin_write().await?;
+        let mut limits: Vec<(&str, Key, i64)> = Vec::new();
+        match attempt {
+            Attempt::SignIn {
+                login,
+                ip,
+                familiar,
+            } => {
+                limits.push((
+                    "login = $2 and ip is not distinct from $3",
+                    Key::Pair(login.clone(), ip.clone()),
+                    PAIR_ATTEMPTS,
+                ));
+                if let Some(ip) = ip {
+                    limits.push(("ip = $2", Key::Text(ip.clone()), ADDRESS_ATTEMPTS));
+                }
+                if !familiar {
+                    limits.push(("login = $2", Key::Bytes(login.clone()), LOGIN_ATTEMPTS));
+                }
+            }
+            Attempt::Confirm { account_id } => {
+                limits.push(("account_id = $2", Key::Id(*account_id), CONFIRM_ATTEMPTS));
+            }
+            Attempt::SignUp {
+                ip: Some(ip),
+                per_hour,
+            } => {
+                limits.push(("ip = $2", Key::Text(ip.clone()), i64::from(*per_hour)));
+            }
+            Attempt::SignUp { ip: None, .. } => {}
         }
-        if let Some(ip) = ip {
-            let until = self
-                .window_full(
-                    "ip = $1 and account_id is null",
-                    ip.to_owned(),
-                    ADDRESS_ATTEMPTS,
-                    since,
-                )
-                .await?;
-            blocked_until = blocked_until.max(until);
+        let mut full_until: Option<i64> = None;
+        let mut busy_until: Option<i64> = None;
+        for (condition, key, limit) in limits {
+            let sql = format!(
+                "select count(*), min(created_at),
+                        coalesce(sum(case when settled = 0 and created_at > {stale} then 1 else 0 end), 0)
+                 from attempts where kind = $1 and {condition} and created_at > {since}"
+            );
+            let query = sqlx::query(&sql).bind(attempt.kind());
+            let query = match key {
+                Key::Pair(login, ip) => query.bind(login).bind(ip),
+                Key::Text(text) => query.bind(text),
+                Key::Bytes(bytes) => query.bind(bytes),
+                Key::Id(id) => query.bind(id),
+            };
+            let row = query.fetch_one(&mut *tx).await.context("count attempts")?;
+            let (count, first, pending): (i64, Option<i64>, i64) =
+                (row.get(0), row.get(1), row.get(2));
+            let until = first.unwrap_or(since) + attempt.window().num_seconds();
+            if count - pending >= limit {
+                full_until = full_until.max(Some(until));
+            } else if count >= limit {
+                busy_until = busy_until.max(Some(until));
+            }
         }
-        Ok(blocked_until.map(|until| (until - now.timestamp()).max(1) as u64))
+        if let Some(until) = full_until {
+            return Ok(Reservation::Full(until));
+        }
+        if let Some(until) = busy_until {
+            return Ok(Reservation::Busy(until));
+        }
+        let (login, account_id, ip) = match attempt {
+            Attempt::SignIn { login, ip, .. } => (Some(login.clone()), None, ip.clone()),
+            Attempt::Confirm { account_id } => (None, Some(*account_id), None),
+            Attempt::SignUp { ip, .. } => (None, None, ip.clone()),
+        };
+        // A sign-up counts as soon as it is made; a password check once it fails.
+        let settled = i64::from(matches!(attempt, Attempt::SignUp { .. }));
+        let id: i64 = sqlx::query_scalar(
+            "insert into attempts (kind, login, account_id, ip, settled, created_at, updated_at)
+             values ($1, $2, $3, $4, $5, $6, $7) returning id",
+        )
+        .bind(attempt.kind())
+        .bind(login)
+        .bind(account_id)
+        .bind(ip)
+        .bind(settled)
+        .bind(now.timestamp())
+        .bind(now.timestamp())
+        .fetch_one(&mut *tx)
+        .await
+        .context("reserve an attempt")?;
+        tx.commit().await.context("commit the attempt")?;
+        Ok(Reservation::Made(id))
     }
 
-    /// When the window of failures matching `condition` frees up, if it holds `limit`.
-    async fn window_full<K>(
-        &self,
-        condition: &str,
-        key: K,
-        limit: i64,
-        since: i64,
-    ) -> Result<Option<i64>, DomainError>
-    where
-        K: 'static + Send + for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any>,
-    {
-        let sql = format!(
-            "select count(*), min(created_at) from auth_failures where {condition} and created_at > $2"
-        );
-        let row = sqlx::query(&sql)
-            .bind(key)
-            .bind(since)
-            .fetch_one(&self.db)
-            .await
-            .context("count failed password checks")?;
-        let (count, first): (i64, Option<i64>) = (row.get(0), row.get(1));
-        Ok(first
-            .filter(|_| count >= limit)
-            .map(|f| f + ATTEMPT_WINDOW.num_seconds()))
-    }
-
-    async fn record_failure(
-        &self,
-        account_id: Option<i64>,
-        ip: Option<&str>,
-    ) -> Result<(), DomainError> {
-        let now = self.now().timestamp();
-        sqlx::query("insert into auth_failures (account_id, ip, created_at, updated_at) values ($1, $2, $3, $4)")
-            .bind(account_id)
-            .bind(ip)
-            .bind(now)
-            .bind(now)
+    /// Marks a reserved attempt as failed: it now counts against every limit.
+    async fn attempt_failed(&self, id: i64) -> Result<(), DomainError> {
+        sqlx::query("update attempts set settled = 1, updated_at = $1 where id = $2")
+            .bind(self.now().timestamp())
+            .bind(id)
             .execute(&self.db)
             .await
-            .context("record failed password check")?;
+            .context("settle an attempt")?;
         Ok(())
     }
 
-    async fn clear_failures(&self, account_id: i64) -> Result<(), DomainError> {
-        sqlx::query("delete from auth_failures where account_id = $1")
-            .bind(account_id)
+    /// Takes back a reserved attempt that succeeded, with the earlier failures of the
+    /// same login from the same address (the owner's own typos); failures from other
+    /// addresses stay counted.
+    async fn attempt_succeeded(&self, id: i64, attempt: &Attempt) -> Result<(), DomainError> {
+        let query = match attempt {
+            Attempt::SignIn { login, ip, .. } => sqlx::query(
+                "delete from attempts where id = $1 or (kind = 'signin' and login = $2 and ip is not distinct from $3)",
+            )
+            .bind(id)
+            .bind(login.clone())
+            .bind(ip.clone()),
+            Attempt::Confirm { account_id } => sqlx::query(
+                "delete from attempts where id = $1 or (kind = 'confirm' and account_id = $2)",
+            )
+            .bind(id)
+            .bind(*account_id),
+            // A sign-up that went through still counts: the limit is on accounts made.
+            Attempt::SignUp { .. } => return Ok(()),
+        };
+        query
             .execute(&self.db)
             .await
-            .context("clear failed password checks")?;
+            .context("take back an attempt")?;
+        Ok(())
+    }
+
+    /// Whether the account has signed in from this address lately.
+    async fn is_familiar(&self, account_id: i64, ip: Option<&str>) -> Result<bool, DomainError> {
+        let Some(ip) = ip else { return Ok(false) };
+        let since = (self.now() - FAMILIAR_FOR).timestamp();
+        let seen: Option<i64> = sqlx::query_scalar(
+            "select 1 from audit_events where account_id = $1 and action = 'signin' and outcome = 'ok'
+             and ip = $2 and created_at > $3 limit 1",
+        )
+        .bind(account_id)
+        .bind(ip)
+        .bind(since)
+        .fetch_optional(&self.db)
+        .await
+        .context("look for an earlier sign-in")?;
+        Ok(seen.is_some())
+    }
+
+    /// Forgets attempts older than any window, so the table stays small.
+    pub(crate) async fn prune_attempts(&self) -> Result<(), DomainError> {
+        let before = (self.now() - ATTEMPT_WINDOW.max(SIGNUP_WINDOW)).timestamp();
+        sqlx::query("delete from attempts where created_at <= $1")
+            .bind(before)
+            .execute(&self.db)
+            .await
+            .context("prune attempts")?;
         Ok(())
     }
 
@@ -249,12 +439,7 @@ impl Platform {
         password: &str,
         origin: &Origin,
     ) -> Result<NewSession, DomainError> {
-        let ip = origin.ip.as_deref();
-        if let Some(retry) = self.attempts_blocked(None, ip).await? {
-            return Err(DomainError::TooManyAttempts {
-                retry_after_secs: retry,
-            });
-        }
+        let ip = origin.ip.clone();
         let email = Email::parse(login).ok();
         let row = match &email {
             Some(email) => {
@@ -273,21 +458,38 @@ impl Platform {
                 r.get::<String, _>(2),
             )
         });
-        if let Some((id, ..)) = &account {
-            if let Some(retry) = self.attempts_blocked(Some(*id), None).await? {
-                return Err(DomainError::TooManyAttempts {
-                    retry_after_secs: retry,
-                });
-            }
-        }
+        let familiar = match &account {
+            Some((id, ..)) => self.is_familiar(*id, ip.as_deref()).await?,
+            None => false,
+        };
+        let attempt = Attempt::SignIn {
+            login: digest(&login.trim().to_lowercase()),
+            ip,
+            familiar,
+        };
         let account_id = account.as_ref().map(|a| a.0);
+        let reserved = match self.reserve_attempt(&attempt).await {
+            Ok(id) => id,
+            Err(e) => {
+                if matches!(e, DomainError::TooManyAttempts { .. }) {
+                    self.audit(
+                        account_id,
+                        "signin",
+                        Outcome::Denied,
+                        None,
+                        &Actor::Anonymous,
+                        origin,
+                    )
+                    .await?;
+                }
+                return Err(e);
+            }
+        };
         let ok = self
             .verify_password(password, account.as_ref().map(|a| a.2.clone()))
             .await?;
         let Some((id, email, stored)) = account.filter(|_| ok) else {
-            // Unknown emails count against the address, known ones against the account.
-            self.record_failure(account_id, if account_id.is_some() { None } else { ip })
-                .await?;
+            self.attempt_failed(reserved).await?;
             self.audit(
                 account_id,
                 "signin",
@@ -299,7 +501,7 @@ impl Platform {
             .await?;
             return Err(DomainError::WrongPassword);
         };
-        self.clear_failures(id).await?;
+        self.attempt_succeeded(reserved, &attempt).await?;
         if needs_rehash(&stored) {
             let hash = self.hash_password(password).await?;
             sqlx::query("update accounts set password_hash = $1, updated_at = $2 where id = $3")
@@ -451,18 +653,15 @@ impl Platform {
     }
 
     /// The confirmation every sensitive change asks for: the account's password,
-    /// with failed attempts counted and limited.
+    /// with attempts reserved before the check and failures limited.
     pub async fn confirm_password(
         &self,
         account_id: i64,
         password: &str,
         origin: &Origin,
     ) -> Result<(), DomainError> {
-        if let Some(retry) = self.attempts_blocked(Some(account_id), None).await? {
-            return Err(DomainError::TooManyAttempts {
-                retry_after_secs: retry,
-            });
-        }
+        let attempt = Attempt::Confirm { account_id };
+        let reserved = self.reserve_attempt(&attempt).await?;
         let hash: Option<String> =
             sqlx::query_scalar("select password_hash from accounts where id = $1")
                 .bind(account_id)
@@ -470,7 +669,7 @@ impl Platform {
                 .await
                 .context("read password hash")?;
         if password.is_empty() || !self.verify_password(password, hash).await? {
-            self.record_failure(Some(account_id), None).await?;
+            self.attempt_failed(reserved).await?;
             self.audit(
                 Some(account_id),
                 "password.confirm",
@@ -482,7 +681,7 @@ impl Platform {
             .await?;
             return Err(DomainError::WrongPassword);
         }
-        self.clear_failures(account_id).await
+        self.attempt_succeeded(reserved, &attempt).await
     }
 
     /// Sets a new password and signs out every session but `keep`.

@@ -10,9 +10,7 @@ mod storage;
 mod users;
 pub mod views;
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, FromRequest, Multipart, Path, Request, State};
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, USER_AGENT};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -21,12 +19,14 @@ use axum::{Json, Router};
 use domain::accounts::Origin;
 use domain::audit::Actor;
 use domain::catalogue::{self, Access, Method};
+use domain::environments::UploadSlot;
 use domain::tokens::looks_like_token;
 use domain::{Caller, DomainError, Platform};
 use serde_json::{json, Map, Value};
 
 pub use domain::params::Params;
 
+use crate::client::ClientIp;
 use crate::AppState;
 
 /// What a method answers beside `result: 0`.
@@ -41,7 +41,6 @@ pub fn router() -> Router<AppState> {
 async fn call(
     State(platform): State<Platform>,
     Path((group, service, name)): Path<(String, String, String)>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: Request,
 ) -> Response {
     if too_large(&request) {
@@ -49,7 +48,10 @@ async fn call(
     }
     let headers = request.headers().clone();
     let origin = Origin {
-        ip: Some(peer.ip().to_string()),
+        ip: request
+            .extensions()
+            .get::<ClientIp>()
+            .map(|ClientIp(ip)| ip.to_string()),
         user_agent: headers
             .get(USER_AGENT)
             .and_then(|v| v.to_str().ok())
@@ -58,9 +60,15 @@ async fn call(
     let outcome = async {
         let method = catalogue::method_at(&group, &service, &name)
             .ok_or_else(|| DomainError::NotFound(format!("no method {group}.{service}.{name}")))?;
-        let params = read_params(request, method).await?;
-        let caller = authenticate(&platform, method, &params, &headers, origin.clone()).await?;
-        dispatch(&platform, method, caller, &params, &origin).await
+        let (params, received) = read_params(&platform, request, method, &headers, &origin).await?;
+        let caller = match received.caller {
+            Some(caller) => Some(caller),
+            None => {
+                let credential = credential(&params, &headers)?;
+                authenticate(&platform, method, credential, origin.clone()).await?
+            }
+        };
+        dispatch(&platform, method, caller, &params, &origin, received.file).await
     }
     .await;
     let reveals = outcome
@@ -111,7 +119,16 @@ fn too_large(request: &Request) -> bool {
     form && length.is_some_and(|n| n > FORM_LIMIT)
 }
 
-async fn read_params(request: Request, method: &Method) -> Result<Params, DomainError> {
+/// Gathers the parameters from the query string and the body. A multipart body is
+/// read field by field; its file part only after the caller is authenticated, who then
+/// comes back with the received file.
+async fn read_params(
+    platform: &Platform,
+    request: Request,
+    method: &'static Method,
+    headers: &HeaderMap,
+    origin: &Origin,
+) -> Result<(Params, Received), DomainError> {
     let query = request.uri().query().unwrap_or_default().to_owned();
     let mut params = Params::from_urlencoded(&query)?;
     let content_type = request
@@ -120,11 +137,26 @@ async fn read_params(request: Request, method: &Method) -> Result<Params, Domain
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_ascii_lowercase();
+    let mut received = Received::default();
     if content_type.starts_with("multipart/form-data") {
         let multipart = Multipart::from_request(request, &())
             .await
             .map_err(|_| DomainError::InvalidParam("the multipart body is malformed".into()))?;
-        params::read_multipart(&mut params, multipart, method).await?;
+        let file = params::read_multipart(&mut params, multipart, method, |before| {
+            let credential = credential(before, headers);
+            let origin = origin.clone();
+            async move {
+                let found = authenticate(platform, method, credential?, origin).await?;
+                let found = found.ok_or(DomainError::NotAuthenticated)?;
+                let slot = platform.start_upload(&found).await?;
+                Ok((found, slot))
+            }
+        })
+        .await?;
+        if let Some((caller, name, slot)) = file {
+            received.caller = Some(caller);
+            received.file = Some((name, slot));
+        }
     } else if content_type.starts_with("application/x-www-form-urlencoded") {
         let body = axum::body::to_bytes(request.into_body(), FORM_LIMIT)
             .await
@@ -137,7 +169,15 @@ async fn read_params(request: Request, method: &Method) -> Result<Params, Domain
             .map_err(|_| DomainError::InvalidParam("the body is not UTF-8".into()))?;
         params.extend(Params::from_urlencoded(text)?);
     }
-    Ok(params)
+    Ok((params, received))
+}
+
+/// What a multipart body brought besides parameters: the caller, when a file part made
+/// the call authenticate before reading it, and the file.
+#[derive(Default)]
+pub struct Received {
+    caller: Option<Caller>,
+    file: Option<(String, UploadSlot)>,
 }
 
 /// The credential from `session` or `Authorization: Bearer`, never both.
@@ -174,11 +214,9 @@ fn credential(params: &Params, headers: &HeaderMap) -> Result<Option<String>, Do
 async fn authenticate(
     platform: &Platform,
     method: &Method,
-    params: &Params,
-    headers: &HeaderMap,
+    credential: Option<String>,
     origin: Origin,
 ) -> Result<Option<Caller>, DomainError> {
-    let credential = credential(params, headers)?;
     if method.access == Access::Public {
         return Ok(None);
     }
@@ -198,7 +236,10 @@ async fn authenticate(
             platform.audit_denied(&caller, method.id);
             return Err(DomainError::PermissionDenied(method.id.to_owned()));
         }
-        platform.touch_token(grant.token_id, &caller.origin, method.id);
+        // A token asking about itself is not a use of it, and costs no write.
+        if method.access != Access::Own {
+            platform.touch_token(grant.token_id, &caller.origin, method.id);
+        }
         Ok(Some(caller))
     } else {
         let (account, session_id) = platform.session(&value).await?;
@@ -218,12 +259,13 @@ async fn dispatch(
     caller: Option<Caller>,
     params: &Params,
     origin: &Origin,
+    file: Option<(String, UploadSlot)>,
 ) -> Reply {
     match (method.group(), caller) {
         ("users", caller) => users::call(platform, method, caller, params, origin).await,
         (_, None) => Err(DomainError::NotAuthenticated),
         ("environment", Some(caller)) => environment::call(platform, method, &caller, params).await,
-        ("storage", Some(caller)) => storage::call(platform, method, &caller, params).await,
+        ("storage", Some(caller)) => storage::call(platform, method, &caller, params, file).await,
         ("marketplace", Some(caller)) => marketplace::call(platform, method, &caller, params).await,
         _ => Err(DomainError::NotFound(format!("no method {}", method.id))),
     }

@@ -19,12 +19,18 @@ pub struct Account {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// A server with some settings changed.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let clock = Clock::default();
     let mut settings = Settings::in_dir(dir.path());
     if let Some(url) = fresh_postgres().await {
         settings.database_url = url;
     }
+    configure(&mut settings);
     let server = server::spawn(settings, clock.clone())
         .await
         .expect("start server");
@@ -101,6 +107,20 @@ impl TestApp {
         response.json().await.expect("json")
     }
 
+    /// A form POST that a proxy forwarded for `client` (`X-Forwarded-For`).
+    pub async fn call_from(&self, client: &str, method: &str, params: &[(&str, &str)]) -> Value {
+        let response = self
+            .client
+            .post(self.server.url(&path(method)))
+            .header("x-forwarded-for", client)
+            .form(params)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(response.status(), 200, "{method}");
+        response.json().await.expect("json")
+    }
+
     /// A call with the credential in `Authorization: Bearer`.
     pub async fn call_bearer(&self, method: &str, token: &str, params: &[(&str, &str)]) -> Value {
         let response = self
@@ -136,7 +156,7 @@ impl TestApp {
     pub async fn sign_up(&self, email: &str) -> Account {
         self.server
             .platform
-            .sign_up(email, PASSWORD.into())
+            .sign_up(email, PASSWORD.into(), &domain::accounts::Origin::default())
             .await
             .expect("sign up");
         self.sign_in(email).await

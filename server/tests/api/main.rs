@@ -4,6 +4,7 @@
 mod helpers;
 
 mod accounts;
+mod attacks;
 mod concurrency;
 mod environments;
 mod permissions;

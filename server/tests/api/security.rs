@@ -65,7 +65,11 @@ async fn the_reveal_and_the_session_are_never_cached() {
     let app = spawn_app().await;
     app.server
         .platform
-        .sign_up("ann@example.com", PASSWORD.into())
+        .sign_up(
+            "ann@example.com",
+            PASSWORD.into(),
+            &domain::accounts::Origin::default(),
+        )
         .await
         .unwrap();
     let signin = app
@@ -189,7 +193,11 @@ async fn behind_https_cookies_are_secure_and_hsts_is_sent() {
         .unwrap();
     server
         .platform
-        .sign_up("ann@example.com", PASSWORD.into())
+        .sign_up(
+            "ann@example.com",
+            PASSWORD.into(),
+            &domain::accounts::Origin::default(),
+        )
         .await
         .unwrap();
     let client = reqwest::Client::builder()
