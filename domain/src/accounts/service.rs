@@ -316,7 +316,7 @@ impl Platform {
         for (condition, key, limit) in limits {
             let sql = format!(
                 "select count(*), min(created_at),
-                        coalesce(sum(case when settled = 0 and created_at > {stale} then 1 else 0 end), 0)
+                        cast(coalesce(sum(case when settled = 0 and created_at > {stale} then 1 else 0 end), 0) as bigint)
                  from attempts where kind = $1 and {condition} and created_at > {since}"
             );
             let query = sqlx::query(&sql).bind(attempt.kind());

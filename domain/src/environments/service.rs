@@ -436,7 +436,7 @@ impl Platform {
     /// Bytes of uploads the account keeps.
     pub async fn uploaded_bytes(&self, account_id: i64) -> Result<u64, DomainError> {
         let used: Option<i64> =
-            sqlx::query_scalar("select sum(size) from uploads where account_id = $1")
+            sqlx::query_scalar("select cast(sum(size) as bigint) from uploads where account_id = $1")
                 .bind(account_id)
                 .fetch_one(&self.db)
                 .await
@@ -475,7 +475,7 @@ impl Platform {
         // into the same free space.
         let mut tx = self.begin_write().await?;
         let used: Option<i64> =
-            sqlx::query_scalar("select sum(size) from uploads where account_id = $1")
+            sqlx::query_scalar("select cast(sum(size) as bigint) from uploads where account_id = $1")
                 .bind(caller.account.id)
                 .fetch_one(&mut *tx)
                 .await
