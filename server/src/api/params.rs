@@ -17,7 +17,7 @@ pub async fn read_multipart(
         let is_file = method
             .params
             .iter()
-            .any(|p| p.name == name && p.kind == ParamKind::File);
+            .any(|p| p.name.eq_ignore_ascii_case(&name) && p.kind == ParamKind::File);
         if is_file {
             if params.file.is_some() {
                 return Err(DomainError::param(&name, "is given twice"));
