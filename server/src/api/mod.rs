@@ -76,12 +76,12 @@ async fn call(
     response
 }
 
-/// `{"result": 0, …}` or `{"result": code, "error": "…"}`.
+/// `{"result": 0, …}` (without null fields) or `{"result": code, "error": "…"}`.
 pub fn envelope(outcome: Reply) -> Value {
     match outcome {
         Ok(mut fields) => {
             fields.insert("result".into(), json!(0));
-            Value::Object(fields)
+            views::without_nulls(Value::Object(fields))
         }
         Err(e) => {
             let mut body = json!({ "result": e.code().number(), "error": e.to_string() });

@@ -216,3 +216,174 @@ async fn an_authorization_header_that_is_not_bearer_is_ignored() {
         .await;
     assert_eq!(code(&r), 701, "{r}");
 }
+
+/// Every `null` anywhere in `value`, as a path.
+fn nulls(value: &Value, at: &str, found: &mut Vec<String>) {
+    match value {
+        Value::Null => found.push(at.to_owned()),
+        Value::Object(map) => map
+            .iter()
+            .for_each(|(k, v)| nulls(v, &format!("{at}.{k}"), found)),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .for_each(|(i, v)| nulls(v, &format!("{at}[{i}]"), found)),
+        _ => {}
+    }
+}
+
+fn assert_no_nulls(value: &Value) {
+    let mut found = Vec::new();
+    nulls(value, "", &mut found);
+    assert!(found.is_empty(), "nulls at {found:?} in {value}");
+}
+
+#[tokio::test]
+async fn answers_leave_null_fields_out() {
+    let app = spawn_app().await;
+    let ann = app.sign_up("ann@example.com").await;
+    let s = ann.session.as_str();
+    app.create_token(&ann, &[("apiList", "environment.control.GetEnvs")])
+        .await;
+    assert_no_nulls(&app.create_env(s, "shop").await);
+    for method in [
+        "environment.control.GetEnvs",
+        "users.authentication.GetTokens",
+        "users.authentication.GetSessions",
+        "users.account.GetUserInfo",
+    ] {
+        let r = app.call_as(s, method, &[]).await;
+        assert_eq!(code(&r), 0, "{method}: {r}");
+        assert_no_nulls(&r);
+    }
+    let tokens = app.call_as(s, "users.authentication.GetTokens", &[]).await;
+    let token = &tokens["apiTokens"][0];
+    assert!(token.get("tokenTemplate").is_none() && token.get("expiresAt").is_none());
+}
+
+#[tokio::test]
+async fn environments_answer_with_the_platform_fields() {
+    let app = spawn_app().await;
+    let ann = app.sign_up("ann@example.com").await;
+    let s = ann.session.as_str();
+    // jelastic-client's body: nulls, the group inside docker, two nodes without groups.
+    let created = app
+        .call_as(
+            s,
+            "environment.control.CreateEnvironment",
+            &[
+                (
+                    "env",
+                    r#"{"displayName": null, "engine": null, "ishaenabled": false, "region": null, "shortdomain": "shop", "sslstate": false}"#,
+                ),
+                (
+                    "nodes",
+                    r#"[{"docker": {"image": "nginx:latest", "nodeGroup": null}, "count": 2, "displayName": null, "extip": false, "fixedCloudlets": 1, "flexibleCloudlets": 4, "nodeType": "docker"},
+                        {"docker": null, "count": 1, "displayName": null, "extip": false, "fixedCloudlets": null, "flexibleCloudlets": null, "nodeType": "postgresql"}]"#,
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(code(&created), 0, "{created}");
+    let response = &created["response"];
+    assert_eq!(response["result"], 0);
+    assert_eq!(response["env"], created["env"]);
+    let env = &response["env"];
+    assert_eq!(env["envName"], "shop");
+    assert_eq!(env["shortdomain"], "shop");
+    assert_eq!(env["displayName"], "shop");
+    assert_eq!(env["domain"], "shop.127.0.0.1");
+    assert_eq!(env["status"], 1);
+    assert_eq!(env["sslstate"], false);
+    assert_eq!(env["ishaenabled"], false);
+    assert!(env["hardwareNodeGroup"].is_string());
+    assert_eq!(env["extdomains"], serde_json::json!([]));
+    assert!(env["appid"].is_string());
+    let groups: Vec<_> = response["nodeGroups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(groups, ["cp", "sqldb"]);
+
+    let nodes = response["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 3, "one per container");
+    for n in nodes {
+        assert!(n["id"].is_i64(), "{n}");
+        assert!(n["intIP"].as_str().unwrap().starts_with("10."), "{n}");
+        assert!(n["url"].as_str().unwrap().contains("://"), "{n}");
+        for key in ["fixedCloudlets", "flexibleCloudlets", "diskLimit", "status"] {
+            assert!(n[key].is_i64(), "{key} in {n}");
+        }
+        for key in ["nodeGroup", "nodeType", "nodemission", "name", "type"] {
+            assert!(n[key].is_string(), "{key} in {n}");
+        }
+    }
+    assert_eq!(nodes[0]["ismaster"], true);
+    assert_eq!(nodes[1]["ismaster"], false);
+    assert_ne!(nodes[0]["id"], nodes[1]["id"]);
+    assert_ne!(nodes[0]["intIP"], nodes[1]["intIP"]);
+    assert_eq!(nodes[2]["nodeGroup"], "sqldb");
+
+    // The same ids and addresses on every call, and in GetEnvs.
+    let info = app
+        .call_as(s, "environment.control.GetEnvInfo", &[("envName", "shop")])
+        .await;
+    assert_eq!(&info["nodes"], &response["nodes"]);
+    let envs = app.call_as(s, "environment.control.GetEnvs", &[]).await;
+    assert_eq!(envs["infos"][0]["nodes"], response["nodes"]);
+    assert!(envs["infos"][0].get("result").is_none());
+}
+
+#[tokio::test]
+async fn a_stopped_environment_says_so_for_every_node() {
+    let app = spawn_app().await;
+    let ann = app.sign_up("ann@example.com").await;
+    let s = ann.session.as_str();
+    assert_eq!(code(&app.create_env(s, "shop").await), 0);
+    let r = app
+        .call_as(s, "environment.control.StopEnv", &[("envName", "shop")])
+        .await;
+    assert_eq!(code(&r), 0, "{r}");
+    let info = app
+        .call_as(s, "environment.control.GetEnvInfo", &[("envName", "shop")])
+        .await;
+    assert_eq!(info["env"]["status"], 2);
+    let nodes = info["nodes"].as_array().unwrap();
+    assert!(!nodes.is_empty());
+    assert!(nodes.iter().all(|n| n["status"] == 2), "{info}");
+}
+
+#[tokio::test]
+async fn py_jelastic_sends_one_node_group_as_an_object_in_the_query() {
+    let app = spawn_app().await;
+    let ann = app.sign_up("ann@example.com").await;
+    let query = format!(
+        "appid=cluster&env={}&nodes={}&session={}",
+        enc(r#"{"shortdomain": "pyj", "displayName": "by py-jelastic", "sslstate": false}"#),
+        enc(r#"{"nodeType": "docker", "count": 1, "docker": {"image": "nginx:latest"}}"#),
+        ann.session
+    );
+    let r = app
+        .get_raw("environment.control.CreateEnvironment", &query)
+        .await;
+    assert_eq!(code(&r), 0, "{r}");
+    assert_eq!(r["response"]["env"]["displayName"], "by py-jelastic");
+    assert_eq!(r["nodes"][0]["nodeGroup"], "cp");
+}
+
+#[tokio::test]
+async fn every_error_carries_error() {
+    let app = spawn_app().await;
+    let ann = app.sign_up("ann@example.com").await;
+    let r = app
+        .call_as(
+            &ann.session,
+            "environment.control.GetEnvInfo",
+            &[("envName", "nope")],
+        )
+        .await;
+    assert_eq!(code(&r), 11);
+    assert!(r["error"].as_str().is_some_and(|e| !e.is_empty()), "{r}");
+}
