@@ -13,7 +13,8 @@ pub enum ParamKind {
     Password,
     /// A JSON document in a string parameter.
     Json,
-    /// A list: a JSON array or values separated by `,` (and `;` for ids).
+    /// A list: a JSON array, values separated by `,` or `;`, the key repeated, or a
+    /// Python list's `repr` (`['a', 'b']`).
     List,
     /// `yyyy-MM-dd HH:mm:ss` or `yyyy-MM-dd`, UTC.
     DateTime,
@@ -237,10 +238,11 @@ static METHODS: &[Method] = &[
         id: "users.authentication.RegenerateToken",
         access: Access::SessionOnly,
         summary: "Give a token a new value; the old value stops working.",
-        docs: "Replaces the token's value and keeps everything else. The old value is refused from the moment this call answers. An expired token can be given a new `expiresAt` at the same time.",
+        docs: "Replaces the token's value and keeps everything else. The old value is refused from the moment this call answers. An expired token can be given a new `expiresAt` at the same time. The token is named by `id`, or by `ids` listing exactly one id (as py-jelastic sends it).",
         params: &[
             PASSWORD,
-            pk(Text, "id", "The token id."),
+            opt("id", Text, "The token id."),
+            opt("ids", List, "The token id, for clients that send it as a list of one."),
             opt("expiresAt", DateTime, "A new expiry, for a token that has expired."),
         ],
         returns: "`token` with the new `key`, shown this once.",
@@ -260,7 +262,7 @@ static METHODS: &[Method] = &[
         access: Access::SessionOnly,
         summary: "List the account's tokens.",
         docs: "Lists the account's tokens, or only those in `ids`. Token values are never listed; `hint` tells them apart.",
-        params: &[opt("ids", List, "Token ids to list; absent lists all.")],
+        params: &[opt("ids", List, "Token ids to list; absent or `*` lists all.")],
         returns: "`apiTokens[]`: `id`, `description`, `expiresAt`, `lastUsed`, `createdAt`, `tokenTemplate`, `apiListItems[]`, `hint`.",
         errors: &[R::InvalidParam],
     },
@@ -318,12 +320,12 @@ static METHODS: &[Method] = &[
         id: "environment.control.CreateEnvironment",
         access: Access::Grantable,
         summary: "Create an environment.",
-        docs: "Creates a running environment. `env` is a JSON object whose `shortdomain` is the name (2 to 40 lower-case letters, digits and hyphens, starting with a letter); `nodes` is a JSON array of node groups, each with `nodeType`, an optional `nodeGroup` (default `cp`) and `count` (1 to 16).",
+        docs: "Creates a running environment. `env` is a JSON object whose `shortdomain` is the name (2 to 40 lower-case letters, digits and hyphens, starting with a letter); `nodes` is a JSON array of node groups (or one group as an object), each with `nodeType`, an optional `nodeGroup` and `count` (1 to 16). Null fields count as absent; a group may be named in `docker.nodeGroup`, and a node with only `docker.image` is of type `docker`. Without a group name a node goes where the platform puts its type: databases in `sqldb` or `nosqldb`, memcached in `cache`, balancers in `bl`, anything else in `cp`. Cloudlets and disk limits are accepted and not metered.",
         params: &[
             pk(Json, "env", "`{\"shortdomain\": \"my-project\"}`, optionally with `displayName`."),
             pk(Json, "nodes", "`[{\"nodeType\": \"nginx\", \"nodeGroup\": \"cp\", \"count\": 1}]`."),
         ],
-        returns: "`env` and `nodes[]` of the new environment.",
+        returns: "What `GetEnvInfo` answers for the new environment, at the top level and again under `response`.",
         errors: &[R::InvalidParam, R::EnvAlreadyExists],
     },
     Method {
@@ -332,16 +334,16 @@ static METHODS: &[Method] = &[
         summary: "List the account's environments.",
         docs: "Lists every environment of the account with its status and node groups.",
         params: &[],
-        returns: "`infos[]`, each with `env` and `nodes[]`.",
+        returns: "`infos[]`, each what `GetEnvInfo` answers (without `result`).",
         errors: &[],
     },
     Method {
         id: "environment.control.GetEnvInfo",
         access: Access::Grantable,
         summary: "Get one environment's status, nodes and deployments.",
-        docs: "Returns the environment's status (1 running, 2 stopped, 4 sleeping), its node groups and what is deployed to it.",
+        docs: "Returns the environment's status (1 running, 2 stopped, 4 sleeping), its node groups, its nodes (one per container, with ids and internal addresses that stay the same between calls) and what is deployed to it.",
         params: &[ENV_NAME],
-        returns: "`env`, `nodes[]`, `deployments[]`.",
+        returns: "`env` (`envName`, `shortdomain`, `displayName`, `domain`, `status`, `sslstate`, `ishaenabled`, `hardwareNodeGroup`, `extdomains[]`, `appid`, `createdOn`), `envGroups[]`, `nodeGroups[]` (`name`, `nodeType`, `count`), `nodes[]` (`id`, `nodeGroup`, `nodeType`, `nodemission`, `name`, `intIP`, `url`, `status`, `ismaster`, `fixedCloudlets`, `flexibleCloudlets`, `diskLimit`), `deployments[]`.",
         errors: &[R::InvalidParam, R::EnvNotExist],
     },
     Method {
@@ -459,7 +461,7 @@ static METHODS: &[Method] = &[
         summary: "Install an app into a new environment.",
         docs: "Creates a running environment named `envName` with the app's node groups.",
         params: &[pk(Text, "id", "The app id."), ENV_NAME],
-        returns: "`env` and `nodes[]` of the new environment.",
+        returns: "What `GetEnvInfo` answers for the new environment, at the top level and again under `response`.",
         errors: &[R::InvalidParam, R::NotFound, R::EnvAlreadyExists],
     },
 ];

@@ -118,36 +118,52 @@ pub struct NodeGroup {
 }
 
 impl NodeGroup {
-    /// From the API's `nodes` JSON array.
+    /// From the API's `nodes`: a JSON array of node groups, or one group as an object.
+    /// Nulls count as absent; the group may sit in `docker.nodeGroup` (jelastic-client
+    /// puts it there), and a node with only a `docker.image` is of type `docker`.
     #[cfg(feature = "server")]
     pub fn parse_list(raw: &str) -> Result<Vec<Self>, DomainError> {
-        let value: serde_json::Value = serde_json::from_str(raw)
+        use serde_json::Value;
+        let value: Value = serde_json::from_str(raw)
             .map_err(|_| DomainError::param("nodes", "is not valid JSON"))?;
-        let items = value
-            .as_array()
-            .ok_or_else(|| DomainError::param("nodes", "must be a JSON array"))?;
+        let items = match value {
+            Value::Array(items) => items,
+            item @ Value::Object(_) => vec![item],
+            _ => {
+                return Err(DomainError::param(
+                    "nodes",
+                    "must be a JSON array of node groups",
+                ))
+            }
+        };
         if items.is_empty() || items.len() > 16 {
             return Err(DomainError::param("nodes", "must list 1 to 16 node groups"));
         }
         let mut groups: Vec<NodeGroup> = Vec::with_capacity(items.len());
-        for item in items {
-            let text = |key: &str| item.get(key).and_then(|v| v.as_str()).map(str::trim);
-            let node_type = text("nodeType").filter(|t| is_word(t)).ok_or_else(|| {
-                DomainError::param(
-                    "nodes",
-                    "each node group needs a nodeType of letters, digits, - or _",
-                )
-            })?;
-            let node_group = text("nodeGroup").unwrap_or("cp");
+        for item in &items {
+            let field = |key: &str| item.get(key).filter(|v| !v.is_null());
+            let docker = field("docker");
+            let docker_field = |key: &str| docker.and_then(|d| d.get(key)).filter(|v| !v.is_null());
+            let node_type = match text(field("nodeType")) {
+                None if docker_field("image").is_some() => "docker",
+                t => t.filter(|t| is_word(t)).ok_or_else(|| {
+                    DomainError::param(
+                        "nodes",
+                        "each node group needs a nodeType of letters, digits, - or _",
+                    )
+                })?,
+            };
+            let node_group = text(field("nodeGroup"))
+                .or_else(|| text(docker_field("nodeGroup")))
+                .unwrap_or_else(|| default_group(node_type));
             if !is_word(node_group) {
                 return Err(DomainError::param(
                     "nodes",
                     format!("\"{}\" is not a node group name", clip(node_group)),
                 ));
             }
-            let count = item
-                .get("count")
-                .map_or(Some(1), |c| c.as_i64())
+            let count = field("count")
+                .map_or(Some(1), Value::as_i64)
                 .filter(|c| (1..=16).contains(c));
             let count =
                 count.ok_or_else(|| DomainError::param("nodes", "count must be 1 to 16"))?;
@@ -165,6 +181,92 @@ impl NodeGroup {
         }
         Ok(groups)
     }
+}
+
+/// The node group a node type goes to when the request names none, as the platform
+/// places them: databases in `sqldb` / `nosqldb`, balancers in `bl`, and so on.
+pub fn default_group(node_type: &str) -> &'static str {
+    let t = node_type.to_ascii_lowercase();
+    let any = |words: &[&str]| words.iter().any(|w| t.contains(w));
+    if any(&["sql", "mariadb", "percona"]) {
+        "sqldb"
+    } else if any(&["mongo", "redis", "couch", "cassandra", "neo4j"]) {
+        "nosqldb"
+    } else if any(&["memcache"]) {
+        "cache"
+    } else if any(&["haproxy", "varnish", "traefik", "balancer"]) {
+        "bl"
+    } else if any(&["storage"]) {
+        "storage"
+    } else {
+        "cp"
+    }
+}
+
+/// What the platform reports for resources Patio does not meter: cloudlets and the
+/// disk limit (MB) of every node.
+pub const FIXED_CLOUDLETS: i64 = 1;
+pub const FLEXIBLE_CLOUDLETS: i64 = 4;
+pub const DISK_LIMIT_MB: i64 = 10_000;
+
+/// One container of a node group, as the platform API lists it: a group with count 2
+/// is two nodes. Ids and addresses come from the group's stored row, so they stay the
+/// same from one call to the next.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Node {
+    pub id: i64,
+    pub node_group: String,
+    pub node_type: String,
+    /// The first node of its group.
+    pub is_master: bool,
+    pub int_ip: String,
+    pub url: String,
+}
+
+impl Node {
+    /// The containers of the node group stored in row `row_id`, of an environment
+    /// reached at `domain` over `scheme`.
+    pub fn of_group(row_id: i64, group: &NodeGroup, scheme: &str, domain: &str) -> Vec<Node> {
+        (0..group.count)
+            .map(|i| {
+                let id = row_id * 100 + i + 1;
+                Node {
+                    id,
+                    node_group: group.node_group.clone(),
+                    node_type: group.node_type.clone(),
+                    is_master: i == 0,
+                    int_ip: internal_ip(id),
+                    url: format!("{scheme}://node{id}-{domain}"),
+                }
+            })
+            .collect()
+    }
+}
+
+/// A private address in 10.0.0.0/8 for a node id: distinct for the first 16 million
+/// ids, never a network or broadcast address.
+pub fn internal_ip(node_id: i64) -> String {
+    let n = node_id.rem_euclid(250 * 65_536);
+    let rest = n / 250;
+    format!("10.{}.{}.{}", rest / 256, rest % 256, n % 250 + 2)
+}
+
+/// The scheme and host of `public_url`, the environment domains' parent: an
+/// environment `shop` on `https://patio.example:8443` is `shop.patio.example`.
+pub fn platform_host(public_url: &str) -> (&str, &str) {
+    let (scheme, rest) = public_url.split_once("://").unwrap_or(("http", public_url));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    (scheme, if host.is_empty() { "localhost" } else { host })
+}
+
+#[cfg(feature = "server")]
+fn text(value: Option<&serde_json::Value>) -> Option<&str> {
+    value.and_then(serde_json::Value::as_str).map(str::trim)
 }
 
 #[cfg(feature = "server")]
@@ -186,13 +288,19 @@ pub struct Deployment {
 /// An environment as its owner sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Environment {
+    /// The stored row's id; the API's `appid` comes from it.
+    pub id: i64,
     pub name: String,
+    /// `<name>.<host of the public URL>`.
+    pub domain: String,
     pub display_name: String,
     pub status: Status,
     pub app_id: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub nodes: Vec<NodeGroup>,
+    /// The containers of `nodes`, one per count.
+    pub containers: Vec<Node>,
     pub deployments: Vec<Deployment>,
 }
 
@@ -250,8 +358,76 @@ mod tests {
             r#"[{"count":1}]"#,
             r#"[{"nodeType":"a","count":0}]"#,
             r#"[{"nodeType":"a"},{"nodeType":"b"}]"#,
+            r#"[{"nodeType":null,"docker":null}]"#,
+            "3",
         ] {
             assert!(NodeGroup::parse_list(bad).is_err(), "{bad}");
         }
+    }
+
+    #[cfg(feature = "server")]
+    #[test]
+    fn node_lists_take_what_client_libraries_send() {
+        // jelastic-client: nulls, the group inside docker, no top-level group.
+        let groups = NodeGroup::parse_list(
+            r#"[{"docker":{"image":"nginx:latest","nodeGroup":null},"count":1,"displayName":null,
+                 "extip":false,"fixedCloudlets":1,"flexibleCloudlets":4,"nodeType":"docker"},
+                {"nodeType":"postgresql","count":null,"docker":null},
+                {"nodeType":null,"docker":{"image":"redis","nodeGroup":"cache"}}]"#,
+        )
+        .unwrap();
+        let names: Vec<_> = groups
+            .iter()
+            .map(|g| (g.node_group.as_str(), g.node_type.as_str(), g.count))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("cp", "docker", 1),
+                ("sqldb", "postgresql", 1),
+                ("cache", "docker", 1)
+            ]
+        );
+        // py-jelastic: one group as an object.
+        let one = NodeGroup::parse_list(r#"{"nodeType": "mysql", "count": 2}"#).unwrap();
+        assert_eq!(one[0].node_group, "sqldb");
+        assert_eq!(one[0].count, 2);
+    }
+
+    #[test]
+    fn nodes_have_stable_distinct_ids_and_addresses() {
+        let group = NodeGroup {
+            node_group: "cp".into(),
+            node_type: "docker".into(),
+            count: 3,
+        };
+        let nodes = Node::of_group(7, &group, "http", "shop.example");
+        assert_eq!(
+            nodes.iter().map(|n| n.id).collect::<Vec<_>>(),
+            [701, 702, 703]
+        );
+        assert!(nodes[0].is_master && !nodes[1].is_master);
+        assert_eq!(nodes[1].url, "http://node702-shop.example");
+        assert_eq!(nodes, Node::of_group(7, &group, "http", "shop.example"));
+        let ips: std::collections::HashSet<_> = (1..100_000).map(internal_ip).collect();
+        assert_eq!(ips.len(), 99_999);
+        assert!(ips
+            .iter()
+            .all(|ip| ip.starts_with("10.") && !ip.ends_with(".0") && !ip.ends_with(".255")));
+    }
+
+    #[test]
+    fn the_platform_host_comes_from_the_public_url() {
+        assert_eq!(
+            platform_host("https://patio.example:8443/x"),
+            ("https", "patio.example")
+        );
+        assert_eq!(
+            platform_host("http://127.0.0.1:3000"),
+            ("http", "127.0.0.1")
+        );
+        assert_eq!(platform_host("http://[::1]:3000"), ("http", "::1"));
+        assert_eq!(default_group("mariadb"), "sqldb");
+        assert_eq!(default_group("nginx"), "cp");
     }
 }

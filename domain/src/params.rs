@@ -2,6 +2,7 @@
 //! with the typed accessors every method reads them through.
 
 use crate::error::DomainError;
+use crate::tokens::split_list;
 
 /// Longest value accepted for any text parameter.
 pub const VALUE_MAX: usize = 64 * 1024;
@@ -38,13 +39,33 @@ impl Params {
         self.values.extend(other.values);
     }
 
+    /// The values given for `name`, whose case does not matter (`envname` = `envName`).
+    fn all<'a, 'n>(&'a self, name: &'n str) -> impl Iterator<Item = &'a str> + use<'a, 'n> {
+        self.values
+            .iter()
+            .filter(move |(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
     /// The one value of `name`; a parameter given twice is refused.
     pub fn single(&self, name: &str) -> Result<Option<&str>, DomainError> {
-        let mut found = self.values.iter().filter(|(k, _)| k == name);
+        let mut found = self.all(name);
         match (found.next(), found.next()) {
             (Some(_), Some(_)) => Err(DomainError::param(name, "is given more than once")),
-            (first, _) => Ok(first.map(|(_, v)| v.as_str())),
+            (first, _) => Ok(first),
         }
+    }
+
+    /// A list parameter: each value a list as `split_list` reads it, and the key may be
+    /// repeated (`apiList=a&apiList=b`). `None` when the key is absent.
+    pub fn list(&self, name: &str) -> Result<Option<Vec<String>>, DomainError> {
+        let mut items = None::<Vec<String>>;
+        for value in self.all(name) {
+            items
+                .get_or_insert_with(Vec::new)
+                .extend(split_list(name, value)?);
+        }
+        Ok(items)
     }
 
     pub fn optional(&self, name: &str) -> Result<Option<&str>, DomainError> {
@@ -132,6 +153,30 @@ mod tests {
             Some("")
         );
         assert!(Params::from_urlencoded(&format!("a={}", "x".repeat(VALUE_MAX + 1))).is_err());
+    }
+
+    #[test]
+    fn names_match_without_regard_to_case() {
+        let p = Params::from_urlencoded("envname=a&SESSION=s&envName2=x").unwrap();
+        assert_eq!(p.single("envName").unwrap(), Some("a"));
+        assert_eq!(p.single("session").unwrap(), Some("s"));
+        assert!(Params::from_urlencoded("envName=a&envname=b")
+            .unwrap()
+            .single("envName")
+            .is_err());
+    }
+
+    #[test]
+    fn lists_come_as_arrays_comma_lists_or_repeated_keys() {
+        let p = Params::from_urlencoded(
+            "a=x&a=y,z&b=%5B%22p%22%2C%22q%22%5D&c=%5B%27r%27%2C+%27s%27%5D&D=%5B1%2C+2%5D",
+        )
+        .unwrap();
+        assert_eq!(p.list("a").unwrap().unwrap(), ["x", "y", "z"]);
+        assert_eq!(p.list("b").unwrap().unwrap(), ["p", "q"]);
+        assert_eq!(p.list("c").unwrap().unwrap(), ["r", "s"]);
+        assert_eq!(p.list("d").unwrap().unwrap(), ["1", "2"]);
+        assert_eq!(p.list("e").unwrap(), None);
     }
 
     #[test]

@@ -145,13 +145,14 @@ pub fn is_live(expires_at: Option<Expiry>, now: DateTime<Utc>) -> bool {
     expires_at.is_none_or(|e| now.timestamp() <= e.timestamp())
 }
 
-/// Splits a list parameter: a JSON array of strings, or values separated by `,`
-/// (and `;`). Blank entries are dropped.
+/// Splits a list parameter: a JSON array of strings or numbers, the same in Python's
+/// `repr` (`['a', 'b']`, as py-jelastic sends lists), or values separated by `,` (and
+/// `;`). Blank entries are dropped.
 pub fn split_list(name: &str, raw: &str) -> Result<Vec<String>, DomainError> {
     let text = raw.trim();
     let items: Vec<String> = if text.starts_with('[') {
         let parsed: Vec<serde_json_lite::Item> = serde_json_lite::parse_array(text)
-            .ok_or_else(|| DomainError::param(name, "is not a JSON array of strings"))?;
+            .ok_or_else(|| DomainError::param(name, "is not an array of strings or numbers"))?;
         parsed.into_iter().map(|i| i.0).collect()
     } else {
         text.split([',', ';']).map(str::to_owned).collect()
@@ -164,7 +165,7 @@ pub fn split_list(name: &str, raw: &str) -> Result<Vec<String>, DomainError> {
 }
 
 /// A JSON array of strings or numbers, read without pulling a JSON library into the
-/// browser build.
+/// browser build. Strings may also be quoted with `'`, as Python's `repr` writes them.
 mod serde_json_lite {
     pub struct Item(pub String);
 
@@ -178,14 +179,15 @@ mod serde_json_lite {
             }
             match chars.peek() {
                 None => break,
-                Some('"') => {
+                Some(&quote @ ('"' | '\'')) => {
                     chars.next();
                     let mut s = String::new();
                     loop {
                         match chars.next()? {
-                            '"' => break,
+                            c if c == quote => break,
                             '\\' => match chars.next()? {
                                 '"' => s.push('"'),
+                                '\'' => s.push('\''),
                                 '\\' => s.push('\\'),
                                 '/' => s.push('/'),
                                 _ => return None,
@@ -219,7 +221,11 @@ mod serde_json_lite {
 
 /// Numeric ids from an `ids` parameter.
 pub fn parse_ids(name: &str, raw: &str) -> Result<Vec<i64>, DomainError> {
-    let items = split_list(name, raw)?;
+    ids(name, split_list(name, raw)?)
+}
+
+/// Numeric ids from the items of a list parameter.
+pub fn ids(name: &str, items: Vec<String>) -> Result<Vec<i64>, DomainError> {
     if items.is_empty() {
         return Err(DomainError::param(name, "is required"));
     }
@@ -260,8 +266,19 @@ pub struct Grant {
 impl Grant {
     /// From the API's `tokenTemplate` and `apiList`: exactly one of them.
     pub fn parse(template: Option<&str>, api_list: Option<&str>) -> Result<Self, DomainError> {
+        let api_list = api_list
+            .map(|list| split_list("apiList", list))
+            .transpose()?;
+        Self::from_list(template, api_list)
+    }
+
+    /// The same, with `apiList` already split into its items.
+    pub fn from_list(
+        template: Option<&str>,
+        api_list: Option<Vec<String>>,
+    ) -> Result<Self, DomainError> {
         let template = template.map(str::trim).filter(|t| !t.is_empty());
-        let api_list = api_list.map(str::trim).filter(|t| !t.is_empty());
+        let api_list = api_list.filter(|l| !l.is_empty());
         match (template, api_list) {
             (Some(t), None) => match ApiSet::parse(t) {
                 Some(set) if set.is_predefined() => Ok(Self {
@@ -277,10 +294,8 @@ impl Grant {
                     format!("\"{}\" is not an API set", clip(t)),
                 )),
             },
-            (None, Some(list)) => Self::custom(split_list("apiList", list)?),
-            (Some(t), Some(list)) if ApiSet::parse(t) == Some(ApiSet::Custom) => {
-                Self::custom(split_list("apiList", list)?)
-            }
+            (None, Some(list)) => Self::custom(list),
+            (Some(t), Some(list)) if ApiSet::parse(t) == Some(ApiSet::Custom) => Self::custom(list),
             (Some(_), Some(_)) => Err(DomainError::InvalidParam(
                 "give tokenTemplate or apiList, not both".into(),
             )),
@@ -674,6 +689,12 @@ mod tests {
         );
         assert_eq!(split_list("ids", "[1, 2]").unwrap(), ["1", "2"]);
         assert!(split_list("ids", "[1, 2").is_err());
+        // py-jelastic sends a Python list as its repr().
+        assert_eq!(
+            split_list("apiList", "['a.b.C', \"d'e\", 'f\\'g']").unwrap(),
+            ["a.b.C", "d'e", "f'g"]
+        );
+        assert!(split_list("ids", "['a\", 'b']").is_err());
         assert_eq!(parse_ids("ids", "3,3,4").unwrap(), [3, 4]);
         assert!(parse_ids("ids", "").is_err());
         assert!(parse_ids("ids", "1,x").is_err());

@@ -57,9 +57,14 @@ fn operation(m: &Method, post: bool) -> Value {
         } else {
             "application/x-www-form-urlencoded"
         };
+        // OpenAPI 3.0 wants `required` left out rather than empty.
+        let mut body = json!({ "type": "object", "properties": properties });
+        if !required.is_empty() {
+            body["required"] = json!(required);
+        }
         op["requestBody"] = json!({
             "required": !required.is_empty(),
-            "content": { media: { "schema": { "type": "object", "properties": properties, "required": required } } }
+            "content": { media: { "schema": body } }
         });
     } else {
         let params: Vec<Value> = m

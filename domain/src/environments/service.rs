@@ -3,7 +3,7 @@
 use anyhow::Context;
 use sqlx::Row;
 
-use super::{Action, Deployment, EnvName, Environment, NodeGroup, Status};
+use super::{platform_host, Action, Deployment, EnvName, Environment, Node, NodeGroup, Status};
 use crate::accounts::is_unique_violation;
 use crate::audit::Outcome;
 use crate::error::DomainError;
@@ -60,20 +60,27 @@ impl Platform {
         .context("read environment")?
         .ok_or_else(|| DomainError::EnvNotExist(name.to_owned()))?;
         let id: i64 = row.get(0);
-        let nodes = sqlx::query(
-            "select node_group, node_type, count from nodes where environment_id = $1 order by id",
+        let rows = sqlx::query(
+            "select id, node_group, node_type, count from nodes where environment_id = $1 order by id",
         )
         .bind(id)
         .fetch_all(&mut *conn)
         .await
-        .context("read nodes")?
-        .into_iter()
-        .map(|r| NodeGroup {
-            node_group: r.get(0),
-            node_type: r.get(1),
-            count: r.get(2),
-        })
-        .collect();
+        .context("read nodes")?;
+        let name: String = row.get(1);
+        let (scheme, host) = platform_host(&self.settings.public_url);
+        let domain = format!("{name}.{host}");
+        let mut nodes = Vec::with_capacity(rows.len());
+        let mut containers = Vec::new();
+        for r in rows {
+            let group = NodeGroup {
+                node_group: r.get(1),
+                node_type: r.get(2),
+                count: r.get(3),
+            };
+            containers.extend(Node::of_group(r.get(0), &group, scheme, &domain));
+            nodes.push(group);
+        }
         let deployments = sqlx::query(
             "select context, file_name, file_url, updated_at from deployments where environment_id = $1 order by context",
         )
@@ -88,13 +95,16 @@ impl Platform {
         Ok((
             id,
             Environment {
-                name: row.get(1),
+                id,
+                name,
+                domain,
                 display_name: row.get(2),
                 status,
                 app_id: row.get(4),
                 created_at: from_unix(row.get(5)),
                 updated_at: from_unix(row.get(6)),
                 nodes,
+                containers,
                 deployments,
             },
         ))

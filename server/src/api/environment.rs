@@ -27,13 +27,18 @@ pub async fn call(platform: &Platform, method: &Method, caller: &Caller, params:
             let created = platform
                 .create_environment(caller, &name, display, &nodes, None)
                 .await?;
-            Ok(fields(views::environment(&created)))
+            // jelastic-client reads the new environment under `response`.
+            let mut answer = views::environment(&created);
+            let mut inner = answer.clone();
+            inner["result"] = json!(0);
+            answer["response"] = inner;
+            Ok(fields(answer))
         }
         "GetEnvs" => {
             let envs = platform.environments(account).await?;
-            Ok(fields(
-                json!({ "infos": envs.iter().map(views::environment).collect::<Vec<_>>() }),
-            ))
+            Ok(fields(json!({
+                "infos": envs.iter().map(views::environment).collect::<Vec<_>>(),
+            })))
         }
         "GetEnvInfo" => {
             let env = platform.environment(account, &env_name()?).await?;

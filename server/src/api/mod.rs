@@ -84,12 +84,12 @@ async fn call(
     response
 }
 
-/// `{"result": 0, …}` or `{"result": code, "error": "…"}`.
+/// `{"result": 0, …}` (without null fields) or `{"result": code, "error": "…"}`.
 pub fn envelope(outcome: Reply) -> Value {
     match outcome {
         Ok(mut fields) => {
             fields.insert("result".into(), json!(0));
-            Value::Object(fields)
+            views::without_nulls(Value::Object(fields))
         }
         Err(e) => {
             let mut body = json!({ "result": e.code().number(), "error": e.to_string() });
@@ -180,33 +180,29 @@ pub struct Received {
     file: Option<(String, UploadSlot)>,
 }
 
-/// The credential from `session` or `Authorization: Bearer`, never both.
+/// The credential from `session` or `Authorization: Bearer`; both may carry it if they
+/// agree. Any other `Authorization` (a proxy's `Basic …`) is not a credential.
 fn credential(params: &Params, headers: &HeaderMap) -> Result<Option<String>, DomainError> {
-    let from_param = params.single("session")?;
-    let mut bearer = headers.get_all(AUTHORIZATION).iter();
+    let from_param = params.single("session")?.filter(|s| !s.is_empty());
+    let mut bearer = headers.get_all(AUTHORIZATION).iter().filter_map(|value| {
+        let (scheme, token) = value.to_str().ok()?.trim().split_once(' ')?;
+        scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_owned())
+    });
     let from_header = match (bearer.next(), bearer.next()) {
-        (None, _) => None,
         (Some(_), Some(_)) => {
             return Err(DomainError::InvalidParam(
-                "Authorization is given twice".into(),
+                "Authorization: Bearer is given twice".into(),
             ))
         }
-        (Some(value), None) => {
-            let value = value.to_str().map_err(|_| DomainError::NotAuthenticated)?;
-            let token = value
-                .strip_prefix("Bearer ")
-                .or_else(|| value.strip_prefix("bearer "))
-                .ok_or_else(|| {
-                    DomainError::InvalidParam("Authorization must be Bearer <token>".into())
-                })?;
-            Some(token.trim().to_owned())
-        }
+        (first, _) => first,
     };
     match (from_param, from_header) {
-        (Some(_), Some(_)) => Err(DomainError::InvalidParam(
-            "pass the credential once: in session or in the Authorization header".into(),
+        (Some(p), Some(h)) if p != h => Err(DomainError::InvalidParam(
+            "session and the Authorization header carry different credentials".into(),
         )),
-        (Some(p), None) => Ok(Some(p.to_owned())),
+        (Some(p), _) => Ok(Some(p.to_owned())),
         (None, h) => Ok(h),
     }
 }

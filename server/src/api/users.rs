@@ -1,9 +1,7 @@
 //! `users.authentication` and `users.account`.
 
 use domain::catalogue::{self, ApiSet, Method};
-use domain::tokens::{
-    parse_expiry, parse_ids, Allowlist, Description, Grant, TokenDraft, TokenEdit,
-};
+use domain::tokens::{self, parse_expiry, Allowlist, Description, Grant, TokenDraft, TokenEdit};
 use domain::{Caller, DomainError, Platform};
 use serde_json::json;
 
@@ -69,7 +67,7 @@ pub async fn call(
             })))
         }
         "SignoutSessions" => {
-            let ids = parse_ids("ids", params.required("ids")?)?;
+            let ids = required_ids(params)?;
             let count = platform.sign_out_sessions(account, &ids).await?;
             Ok(fields(json!({ "count": count })))
         }
@@ -77,9 +75,9 @@ pub async fn call(
             let password = params.password("password")?;
             let draft = TokenDraft {
                 description: Description::parse(params.required("description")?)?,
-                grant: Grant::parse(
+                grant: Grant::from_list(
                     params.optional("tokenTemplate")?,
-                    params.optional("apiList")?,
+                    params.list("apiList")?,
                 )?,
                 allowlist: Allowlist::parse(params.optional("allowedIps")?.unwrap_or_default())?,
                 expires_at: parse_expiry(
@@ -96,14 +94,14 @@ pub async fn call(
             let password = params.password("password")?;
             let id = params.id("id")?;
             let template = params.optional("tokenTemplate")?;
-            let api_list = params.optional("apiList")?;
+            let api_list = params.list("apiList")?;
             let edit = TokenEdit {
                 description: params
                     .optional("description")?
                     .map(Description::parse)
                     .transpose()?,
                 grant: if template.is_some() || api_list.is_some() {
-                    Some(Grant::parse(template, api_list)?)
+                    Some(Grant::from_list(template, api_list)?)
                 } else {
                     None
                 },
@@ -122,7 +120,7 @@ pub async fn call(
         }
         "RegenerateToken" => {
             let password = params.password("password")?;
-            let id = params.id("id")?;
+            let id = one_id(params)?;
             let expires_at = params
                 .optional("expiresAt")?
                 .map(|e| parse_expiry(e, platform.now()))
@@ -136,14 +134,15 @@ pub async fn call(
         }
         "DeleteTokens" => {
             let password = params.password("password")?;
-            let ids = parse_ids("ids", params.required("ids")?)?;
+            let ids = required_ids(params)?;
             let count = platform.delete_tokens(&caller, password, &ids).await?;
             Ok(fields(json!({ "count": count })))
         }
         "GetTokens" => {
-            let ids = match params.optional("ids")?.filter(|s| !s.trim().is_empty()) {
-                Some(raw) => Some(parse_ids("ids", raw)?),
-                None => None,
+            // No ids, or `*` as the platform writes it, lists every token.
+            let ids = match params.list("ids")?.unwrap_or_default() {
+                items if items.is_empty() || items == ["*"] => None,
+                items => Some(tokens::ids("ids", items)?),
             };
             let tokens = platform.tokens(account, ids.as_deref()).await?;
             Ok(fields(
@@ -180,5 +179,20 @@ pub async fn call(
             Ok(fields(json!({})))
         }
         _ => Err(DomainError::NotFound(format!("no method {}", method.id))),
+    }
+}
+
+fn required_ids(params: &Params) -> Result<Vec<i64>, DomainError> {
+    tokens::ids("ids", params.list("ids")?.unwrap_or_default())
+}
+
+/// RegenerateToken's `id`; py-jelastic sends it as `ids`, which then names one token.
+fn one_id(params: &Params) -> Result<i64, DomainError> {
+    match (params.single("id")?, params.list("ids")?) {
+        (None, Some(items)) => match tokens::ids("ids", items)?.as_slice() {
+            [id] => Ok(*id),
+            _ => Err(DomainError::param("ids", "must name one token")),
+        },
+        _ => params.id("id"),
     }
 }

@@ -5,6 +5,7 @@ mod helpers;
 
 mod accounts;
 mod attacks;
+mod clients;
 mod concurrency;
 mod environments;
 mod permissions;
@@ -12,4 +13,5 @@ mod replicas;
 mod robustness;
 mod security;
 mod tokens;
+mod upgrade;
 mod usage;

@@ -76,7 +76,7 @@ async fn the_value_has_the_contract_format_and_is_shown_only_once() {
 }
 
 #[tokio::test]
-async fn bearer_header_works_and_two_credentials_are_refused() {
+async fn bearer_header_works_and_two_different_credentials_are_refused() {
     let app = spawn_app().await;
     let ann = app.sign_up("ann@example.com").await;
     let (_, token) = app
@@ -90,7 +90,7 @@ async fn bearer_header_works_and_two_credentials_are_refused() {
         .call_bearer(
             "environment.control.GetEnvs",
             &token,
-            &[("session", &token)],
+            &[("session", &ann.session)],
         )
         .await;
     assert_eq!(code(&r), 3, "{r}");
