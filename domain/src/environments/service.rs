@@ -445,12 +445,13 @@ impl Platform {
 
     /// Bytes of uploads the account keeps.
     pub async fn uploaded_bytes(&self, account_id: i64) -> Result<u64, DomainError> {
-        let used: Option<i64> =
-            sqlx::query_scalar("select cast(sum(size) as bigint) from uploads where account_id = $1")
-                .bind(account_id)
-                .fetch_one(&self.db)
-                .await
-                .context("sum uploads")?;
+        let used: Option<i64> = sqlx::query_scalar(
+            "select cast(sum(size) as bigint) from uploads where account_id = $1",
+        )
+        .bind(account_id)
+        .fetch_one(&self.db)
+        .await
+        .context("sum uploads")?;
         Ok(used.unwrap_or(0).max(0) as u64)
     }
 
@@ -484,12 +485,13 @@ impl Platform {
         // Counted again under the write lock: two uploads at once cannot both squeeze
         // into the same free space.
         let mut tx = self.begin_write().await?;
-        let used: Option<i64> =
-            sqlx::query_scalar("select cast(sum(size) as bigint) from uploads where account_id = $1")
-                .bind(caller.account.id)
-                .fetch_one(&mut *tx)
-                .await
-                .context("sum uploads")?;
+        let used: Option<i64> = sqlx::query_scalar(
+            "select cast(sum(size) as bigint) from uploads where account_id = $1",
+        )
+        .bind(caller.account.id)
+        .fetch_one(&mut *tx)
+        .await
+        .context("sum uploads")?;
         let used = used.unwrap_or(0).max(0) as u64;
         if used + slot.size > self.settings.upload_quota {
             return Err(DomainError::param(

@@ -326,11 +326,12 @@ async fn a_flood_of_denied_calls_is_a_row_a_minute() {
     }
     app.server.platform.flush_pending().await.unwrap();
     let db = &app.server.platform.db;
-    let (rows, calls): (i64, Option<i64>) =
-        sqlx::query_as("select count(*), cast(sum(count) as bigint) from audit_events where action = 'api.call'")
-            .fetch_one(db)
-            .await
-            .unwrap();
+    let (rows, calls): (i64, Option<i64>) = sqlx::query_as(
+        "select count(*), cast(sum(count) as bigint) from audit_events where action = 'api.call'",
+    )
+    .fetch_one(db)
+    .await
+    .unwrap();
     assert_eq!(calls, Some(3000));
     assert!(rows <= 3, "3,000 denied calls took {rows} rows");
 
