@@ -25,7 +25,7 @@ test('the whole token life: generate, use, refresh, regenerate, remove', async (
   await form.getByRole('searchbox', { name: 'Search' }).fill('stopenv');
   await expect(form.getByRole('checkbox', { name: 'environment.control.StartEnv', exact: true })).toBeHidden();
   await form.getByRole('checkbox', { name: 'environment.control.StopEnv', exact: true }).check();
-  await expect(form.getByText('1 of 14 checked')).toBeVisible();
+  await expect(form.getByText('1 of 16 checked')).toBeVisible();
   await form.getByRole('searchbox', { name: 'Search' }).fill('');
   await form.getByLabel('Only Checked').check();
   await expect(form.getByRole('checkbox', { name: /^environment\.control\./ })).toHaveCount(1);
@@ -241,7 +241,7 @@ test('the security log shows token changes and denied calls, filters them and ex
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export CSV' }).click()]);
   expect(download.suggestedFilename()).toBe('patio-security-log.csv');
   const csv = (await readFile(await download.path())).toString();
-  expect(csv.split('\r\n')[0]).toBe('time_utc,action,outcome,target,actor,ip');
+  expect(csv.split('\r\n')[0]).toBe('time_utc,action,outcome,target,actor,ip,count');
   expect(csv).toContain('api.call,denied,environment.control.StopEnv');
   expect(csv).not.toContain(value);
 });
