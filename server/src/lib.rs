@@ -72,9 +72,6 @@ pub async fn platform(
     ))
 }
 
-/// The largest body a page or server function accepts.
-const FORM_LIMIT: usize = 1024 * 1024;
-
 /// The whole application: pages, server functions, REST API, files, health.
 pub fn router(settings: &Settings, platform: Platform, bound: SocketAddr) -> Router {
     let leptos_options = LeptosOptions::builder()
@@ -115,7 +112,8 @@ pub fn router(settings: &Settings, platform: Platform, bound: SocketAddr) -> Rou
         .layer(middleware::from_fn_with_state(platform, page_gate))
         .layer(middleware::from_fn(security::same_origin))
         .layer(middleware::from_fn_with_state(https, security::headers))
-        .layer(DefaultBodyLimit::max(FORM_LIMIT))
+        // Pages and server functions take forms no larger than the API's.
+        .layer(DefaultBodyLimit::max(api::FORM_LIMIT))
         .layer(middleware::from_fn_with_state(
             settings.trusted_proxies.clone(),
             client::resolve,

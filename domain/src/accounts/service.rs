@@ -117,6 +117,15 @@ impl Attempt {
         }
     }
 
+    /// What the attempt's row holds: the login's digest, the account, the address.
+    fn columns(&self) -> (Option<Vec<u8>>, Option<i64>, Option<String>) {
+        match self {
+            Self::SignIn { login, ip, .. } => (Some(login.clone()), None, ip.clone()),
+            Self::Confirm { account_id } => (None, Some(*account_id), None),
+            Self::SignUp { ip, .. } => (None, None, ip.clone()),
+        }
+    }
+
     fn window(&self) -> Duration {
         match self {
             Self::SignUp { .. } => SIGNUP_WINDOW,
@@ -258,18 +267,13 @@ impl Platform {
         loop {
             match self.try_reserve(attempt).await? {
                 Reservation::Made(id) => return Ok(id),
-                Reservation::Full(until) => {
-                    return Err(DomainError::TooManyAttempts {
-                        retry_after_secs: (until - self.now().timestamp()).max(1) as u64,
-                    })
-                }
-                Reservation::Busy(until) if started.elapsed() >= PENDING_WAIT => {
-                    return Err(DomainError::TooManyAttempts {
-                        retry_after_secs: (until - self.now().timestamp()).max(1) as u64,
-                    })
-                }
-                Reservation::Busy(_) => {
+                Reservation::Busy(_) if started.elapsed() < PENDING_WAIT => {
                     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+                Reservation::Full(until) | Reservation::Busy(until) => {
+                    return Err(DomainError::TooManyAttempts {
+                        retry_after_secs: (until - self.now().timestamp()).max(1) as u64,
+                    })
                 }
             }
         }
@@ -342,11 +346,7 @@ impl Platform {
         if let Some(until) = busy_until {
             return Ok(Reservation::Busy(until));
         }
-        let (login, account_id, ip) = match attempt {
-            Attempt::SignIn { login, ip, .. } => (Some(login.clone()), None, ip.clone()),
-            Attempt::Confirm { account_id } => (None, Some(*account_id), None),
-            Attempt::SignUp { ip, .. } => (None, None, ip.clone()),
-        };
+        let (login, account_id, ip) = attempt.columns();
         // A sign-up counts as soon as it is made; a password check once it fails.
         let settled = i64::from(matches!(attempt, Attempt::SignUp { .. }));
         let id: i64 = sqlx::query_scalar(
@@ -468,23 +468,8 @@ impl Platform {
             familiar,
         };
         let account_id = account.as_ref().map(|a| a.0);
-        let reserved = match self.reserve_attempt(&attempt).await {
-            Ok(id) => id,
-            Err(e) => {
-                if matches!(e, DomainError::TooManyAttempts { .. }) {
-                    self.audit(
-                        account_id,
-                        "signin",
-                        Outcome::Denied,
-                        None,
-                        &Actor::Anonymous,
-                        origin,
-                    )
-                    .await?;
-                }
-                return Err(e);
-            }
-        };
+        // A refusal here writes nothing: a flood of them must not become rows.
+        let reserved = self.reserve_attempt(&attempt).await?;
         let ok = self
             .verify_password(password, account.as_ref().map(|a| a.2.clone()))
             .await?;

@@ -413,7 +413,7 @@ impl Platform {
             .acquire_owned()
             .await
             .context("upload slots")?;
-        let used = self.uploaded_bytes(caller.account.id).await?;
+        let used = uploaded_bytes(&self.db, caller.account.id).await?;
         let quota = self.settings.upload_quota;
         if used >= quota {
             return Err(DomainError::param(
@@ -443,16 +443,13 @@ impl Platform {
         })
     }
 
-    /// Bytes of uploads the account keeps.
-    pub async fn uploaded_bytes(&self, account_id: i64) -> Result<u64, DomainError> {
-        let used: Option<i64> = sqlx::query_scalar(
-            "select cast(sum(size) as bigint) from uploads where account_id = $1",
+    /// The URL an upload is known by.
+    fn upload_url(&self, public_id: &str, name: &str) -> String {
+        format!(
+            "{}/files/{public_id}/{}",
+            self.settings.public_url.trim_end_matches('/'),
+            urlencode(name)
         )
-        .bind(account_id)
-        .fetch_one(&self.db)
-        .await
-        .context("sum uploads")?;
-        Ok(used.unwrap_or(0).max(0) as u64)
     }
 
     /// Keeps a received upload under its public id and returns the URL it is known by.
@@ -485,14 +482,7 @@ impl Platform {
         // Counted again under the write lock: two uploads at once cannot both squeeze
         // into the same free space.
         let mut tx = self.begin_write().await?;
-        let used: Option<i64> = sqlx::query_scalar(
-            "select cast(sum(size) as bigint) from uploads where account_id = $1",
-        )
-        .bind(caller.account.id)
-        .fetch_one(&mut *tx)
-        .await
-        .context("sum uploads")?;
-        let used = used.unwrap_or(0).max(0) as u64;
+        let used = uploaded_bytes(&mut *tx, caller.account.id).await?;
         if used + slot.size > self.settings.upload_quota {
             return Err(DomainError::param(
                 "file",
@@ -520,14 +510,8 @@ impl Platform {
             .context("move upload in place")?;
         slot.part = None;
         tx.commit().await.context("commit upload")?;
-        let url = format!(
-            "{}/files/{}/{}",
-            self.settings.public_url.trim_end_matches('/'),
-            slot.public_id,
-            urlencode(&name)
-        );
         Ok(Upload {
-            url,
+            url: self.upload_url(&slot.public_id, &name),
             name,
             size: slot.size,
         })
@@ -549,11 +533,7 @@ impl Platform {
                 let name: String = r.get(2);
                 StoredUpload {
                     id: r.get(0),
-                    url: format!(
-                        "{}/files/{public_id}/{}",
-                        self.settings.public_url.trim_end_matches('/'),
-                        urlencode(&name)
-                    ),
+                    url: self.upload_url(&public_id, &name),
                     name,
                     size: r.get::<i64, _>(3).max(0) as u64,
                     created_at: from_unix(r.get(4)),
@@ -594,6 +574,20 @@ impl Platform {
         }
         Ok(files.len() as u64)
     }
+}
+
+/// Bytes of uploads the account keeps, read on the pool or inside a transaction.
+async fn uploaded_bytes<'c, E>(db: E, account_id: i64) -> Result<u64, DomainError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    let used: Option<i64> =
+        sqlx::query_scalar("select cast(sum(size) as bigint) from uploads where account_id = $1")
+            .bind(account_id)
+            .fetch_one(db)
+            .await
+            .context("sum uploads")?;
+    Ok(used.unwrap_or(0).max(0) as u64)
 }
 
 /// One upload being received: a `.part` file that is removed when the slot is dropped

@@ -102,7 +102,7 @@ pub fn envelope(outcome: Reply) -> Value {
 }
 
 /// The largest url-encoded body; files go as multipart, up to the upload limit.
-const FORM_LIMIT: usize = 1024 * 1024;
+pub(crate) const FORM_LIMIT: usize = 1024 * 1024;
 
 /// A url-encoded body that says it is over the limit is refused before it is read.
 fn too_large(request: &Request) -> bool {
@@ -175,7 +175,7 @@ async fn read_params(
 /// What a multipart body brought besides parameters: the caller, when a file part made
 /// the call authenticate before reading it, and the file.
 #[derive(Default)]
-pub struct Received {
+struct Received {
     caller: Option<Caller>,
     file: Option<(String, UploadSlot)>,
 }

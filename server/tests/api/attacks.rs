@@ -116,15 +116,7 @@ async fn a_locked_account_and_an_unknown_email_answer_alike() {
 #[tokio::test]
 async fn an_attacker_elsewhere_cannot_lock_the_owner_out() {
     let app = spawn_app_with(behind_a_proxy).await;
-    app.server
-        .platform
-        .sign_up(
-            "ann@example.com",
-            PASSWORD.into(),
-            &domain::accounts::Origin::default(),
-        )
-        .await
-        .unwrap();
+    app.create_account("ann@example.com").await;
     let home = || "198.51.100.10".to_string();
     let signin = |from: String, password: &'static str| signin_from(&app, from, password);
     let first = signin(home(), PASSWORD).await;

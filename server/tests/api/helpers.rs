@@ -153,12 +153,17 @@ impl TestApp {
         self.call_as(&account.session, method, &all).await
     }
 
-    pub async fn sign_up(&self, email: &str) -> Account {
+    /// An account with `PASSWORD`, not yet signed in anywhere.
+    pub async fn create_account(&self, email: &str) {
         self.server
             .platform
             .sign_up(email, PASSWORD.into(), &domain::accounts::Origin::default())
             .await
             .expect("sign up");
+    }
+
+    pub async fn sign_up(&self, email: &str) -> Account {
+        self.create_account(email).await;
         self.sign_in(email).await
     }
 

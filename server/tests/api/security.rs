@@ -63,15 +63,7 @@ async fn pages_carry_a_policy_that_admits_only_their_own_script() {
 #[tokio::test]
 async fn the_reveal_and_the_session_are_never_cached() {
     let app = spawn_app().await;
-    app.server
-        .platform
-        .sign_up(
-            "ann@example.com",
-            PASSWORD.into(),
-            &domain::accounts::Origin::default(),
-        )
-        .await
-        .unwrap();
+    app.create_account("ann@example.com").await;
     let signin = app
         .client
         .post(app.server.url("/1.0/users/authentication/rest/signin"))
