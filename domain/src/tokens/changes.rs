@@ -2,7 +2,8 @@
 //! channel inside its own transaction, so the announcement goes out exactly when the
 //! change commits; every replica listens and empties its cache of verified tokens. The
 //! replica that made the change answers only once it has heard its own announcement
-//! (so PostgreSQL has handed it to every listener), within a second. A replica that is
+//! (so PostgreSQL has handed it to every listener), within a second, and a short grace
+//! more for the other listeners to read theirs. A replica that is
 //! not listening (starting, or its listening connection lost or silent) does not trust
 //! its cache and reads every token from the database until it listens again; and no
 //! cached token is older than a minute, however quiet the channel.
@@ -24,6 +25,11 @@ const CHANNEL: &str = "patio_tokens";
 const HEALTH_EVERY: Duration = Duration::from_secs(15);
 /// How long a change waits to hear its own announcement before answering anyway.
 const ECHO_WAIT: Duration = Duration::from_secs(1);
+/// PostgreSQL signals every listening connection at commit, but each delivers in its
+/// own time: hearing our own announcement says the others were sent theirs, not that
+/// they have read it. The change waits this much longer before it is answered, so the
+/// other replicas' listeners have read it too (measured skew: a few milliseconds).
+const ECHO_GRACE: Duration = Duration::from_millis(25);
 
 /// Announcements this replica made, by payload, and who waits to hear each.
 #[derive(Default)]
@@ -82,6 +88,7 @@ impl Platform {
             if tokio::time::timeout(ECHO_WAIT, echo).await.is_err() {
                 tracing::warn!("a token change was not heard back within a second");
             }
+            tokio::time::sleep(ECHO_GRACE).await;
         }
         self.echoes.forget(&payload);
         Ok(committed?)
