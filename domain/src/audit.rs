@@ -24,14 +24,19 @@ impl Outcome {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Actor {
     Anonymous,
+    /// The operator, from the command line.
+    Operator,
     Session,
-    Token { hint: String },
+    Token {
+        hint: String,
+    },
 }
 
 impl Actor {
     pub fn label(&self) -> String {
         match self {
             Self::Anonymous => "password".into(),
+            Self::Operator => "operator".into(),
             Self::Session => "session".into(),
             Self::Token { hint } => format!("token {hint}"),
         }
@@ -77,7 +82,12 @@ impl AuditFilter {
             Self::All => true,
             Self::TokenChanges => e.action.starts_with("token."),
             Self::Denied => e.outcome == Outcome::Denied.as_str(),
-            Self::SignIns => e.action == "signin" || e.action == "password.confirm",
+            Self::SignIns => {
+                e.action == "signin"
+                    || e.action == "password.confirm"
+                    || e.action.starts_with("session.")
+                    || e.action.starts_with("account.")
+            }
         }
     }
 }
@@ -89,6 +99,10 @@ pub fn action_label(action: &str) -> &'static str {
         "token.edit" => "Token edited",
         "token.regenerate" => "Token regenerated",
         "token.delete" => "Token removed",
+        "token.revoke_all" => "All tokens revoked",
+        "session.signout_others" => "Other sessions signed out",
+        "account.disable" => "Account disabled by the operator",
+        "account.enable" => "Account enabled by the operator",
         "signin" => "Sign-in",
         "password.confirm" => "Password confirmation",
         "api.call" => "API call outside the token's set",
@@ -230,6 +244,15 @@ mod service {
                 .or_insert(DenialCount { count: 0, ip: None });
             entry.count += 1;
             entry.ip.clone_from(&caller.origin.ip);
+        }
+
+        /// Denied-call tallies waiting to be written.
+        pub(crate) fn denial_backlog(&self) -> usize {
+            self.denials
+                .pending
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .len()
         }
 
         pub(crate) async fn flush_denials(&self) -> Result<(), DomainError> {

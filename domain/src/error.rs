@@ -117,6 +117,8 @@ pub enum DomainError {
     EnvAlreadyExists(String),
     #[error("user is not authenticated: sign in or pass a valid token")]
     NotAuthenticated,
+    #[error("this account is disabled; ask the server's operator")]
+    AccountDisabled,
     #[error("wrong password")]
     WrongPassword,
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
@@ -136,7 +138,7 @@ impl DomainError {
             Self::NotFound(_) => ResultCode::NotFound,
             Self::EnvNotExist(_) => ResultCode::EnvNotExist,
             Self::EnvAlreadyExists(_) => ResultCode::EnvAlreadyExists,
-            Self::NotAuthenticated => ResultCode::UserNotAuthenticated,
+            Self::NotAuthenticated | Self::AccountDisabled => ResultCode::UserNotAuthenticated,
             Self::WrongPassword => ResultCode::WrongPassword,
             Self::TooManyAttempts { .. } => ResultCode::TooManyAttempts,
             Self::NotAllowedForStatus(_) => ResultCode::NotAllowedForStatus,

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -112,6 +113,39 @@ pub struct Platform {
     pub(crate) pruned_hour: Arc<std::sync::atomic::AtomicI64>,
     /// Uploads being received at once are bounded.
     pub(crate) uploading: Arc<tokio::sync::Semaphore>,
+    /// Counts the metrics endpoint reports.
+    pub stats: Arc<Stats>,
+    /// On SQLite: when another process (the operator's command line) last said it
+    /// changed tokens or accounts.
+    pub(crate) changes_elsewhere: Arc<Mutex<Option<std::time::SystemTime>>>,
+}
+
+/// Counters of what the domain saw, for metrics. Only totals: no token, email or
+/// address is kept.
+#[derive(Default)]
+pub struct Stats {
+    pub tokens_accepted: AtomicU64,
+    /// Known tokens calling outside their API set (8202).
+    pub tokens_denied: AtomicU64,
+    pub tokens_outside_allowlist: AtomicU64,
+    pub tokens_unknown: AtomicU64,
+    pub tokens_expired: AtomicU64,
+    pub cache_hits: AtomicU64,
+    pub cache_misses: AtomicU64,
+    pub signin_failures: AtomicU64,
+    pub confirm_failures: AtomicU64,
+    /// Password checks refused with 703.
+    pub lockouts: AtomicU64,
+}
+
+impl Stats {
+    pub fn count(&self, counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn get(counter: &AtomicU64) -> u64 {
+        counter.load(Ordering::Relaxed)
+    }
 }
 
 impl Platform {
@@ -132,6 +166,8 @@ impl Platform {
             last_used: Arc::default(),
             denials: Arc::default(),
             pruned_hour: Arc::default(),
+            stats: Arc::default(),
+            changes_elsewhere: Arc::default(),
             uploading: Arc::new(tokio::sync::Semaphore::new(UPLOADS_AT_ONCE)),
         }
     }
@@ -180,6 +216,61 @@ impl Platform {
                 Ok(tx)
             }
         }
+    }
+
+    /// The file through which, on SQLite, another process (`patio user disable`, `patio
+    /// token revoke`) tells a running server that tokens changed.
+    fn changes_file(&self) -> PathBuf {
+        self.settings.data_dir.join("token-changes")
+    }
+
+    /// Tells other processes on this SQLite database that tokens changed.
+    pub(crate) fn announce_changes_elsewhere(&self) {
+        let _ = std::fs::create_dir_all(&self.settings.data_dir);
+        if let Err(e) = std::fs::write(self.changes_file(), random_base62(16)) {
+            tracing::warn!(error = %e, "could not signal the token change to a running server");
+        }
+    }
+
+    /// On SQLite, forgets cached tokens when another process announced a change since
+    /// the last look (one `stat` a token check).
+    pub(crate) fn notice_changes_elsewhere(&self) {
+        if self.backend != Backend::Sqlite {
+            return;
+        }
+        let modified = std::fs::metadata(self.changes_file())
+            .and_then(|m| m.modified())
+            .ok();
+        let mut seen = self
+            .changes_elsewhere
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if *seen != modified {
+            *seen = modified;
+            self.token_cache.invalidate();
+        }
+    }
+
+    /// Whether this replica can serve: the database answers and, on PostgreSQL, it
+    /// hears the other replicas' token changes.
+    pub async fn readiness(&self) -> Result<(), &'static str> {
+        let answered = tokio::time::timeout(
+            Duration::from_secs(2),
+            sqlx::query("select 1").execute(&self.db),
+        )
+        .await;
+        if !matches!(answered, Ok(Ok(_))) {
+            return Err("the database does not answer");
+        }
+        if !self.follows_token_changes() {
+            return Err("not hearing other replicas' token changes yet");
+        }
+        Ok(())
+    }
+
+    /// Items waiting for the once-a-second writer: token uses, denied-call tallies.
+    pub fn pending_writes(&self) -> (usize, usize) {
+        (self.last_used.len(), self.denial_backlog())
     }
 
     /// Writes what requests only noted (last uses, denied calls), in one batch each.

@@ -55,6 +55,10 @@ pub struct Settings {
     /// Days the Security Log keeps its entries.
     #[arg(long, env = "PATIO_AUDIT_RETENTION_DAYS", default_value_t = 400, value_parser = clap::value_parser!(u32).range(1..))]
     pub audit_retention_days: u32,
+    /// Where to serve Prometheus metrics (`/metrics`), e.g. `127.0.0.1:9464`; off unless
+    /// given. Keep it on localhost or a private network.
+    #[arg(long, env = "PATIO_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
     /// Log filter, e.g. `info` or `server=debug,tower_http=debug`.
     #[arg(long, env = "PATIO_LOG", default_value = "info")]
     pub log: String,
@@ -78,6 +82,7 @@ impl Settings {
             trusted_proxies: TrustedProxies::default(),
             signups_per_hour: 10,
             audit_retention_days: 400,
+            metrics_bind: None,
             log: "info".into(),
             log_format: LogFormat::Text,
         }

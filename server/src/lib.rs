@@ -5,11 +5,13 @@
 pub mod api;
 pub mod client;
 pub mod config;
+pub mod metrics;
 pub mod openapi;
 pub mod security;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use anyhow::Context;
 use axum::extract::{DefaultBodyLimit, FromRef, Request, State};
@@ -73,7 +75,12 @@ pub async fn platform(
 }
 
 /// The whole application: pages, server functions, REST API, files, health.
-pub fn router(settings: &Settings, platform: Platform, bound: SocketAddr) -> Router {
+pub fn router(
+    settings: &Settings,
+    platform: Platform,
+    bound: SocketAddr,
+    metrics: Arc<metrics::Metrics>,
+) -> Router {
     let leptos_options = LeptosOptions::builder()
         .output_name("patio")
         .site_root(settings.site_root.display().to_string())
@@ -108,6 +115,7 @@ pub fn router(settings: &Settings, platform: Platform, bound: SocketAddr) -> Rou
         // The API reads bodies itself, each part bounded, files streamed to disk.
         .merge(api::router().layer(DefaultBodyLimit::disable()))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(metrics::ready))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
         .layer(middleware::from_fn_with_state(platform, page_gate))
         .layer(middleware::from_fn(security::same_origin))
@@ -118,6 +126,7 @@ pub fn router(settings: &Settings, platform: Platform, bound: SocketAddr) -> Rou
             settings.trusted_proxies.clone(),
             client::resolve,
         ))
+        .layer(middleware::from_fn_with_state(metrics, metrics::track))
         .layer(SetSensitiveRequestHeadersLayer::new([AUTHORIZATION, COOKIE]))
         .layer(
             // Only the method and path: query strings can carry credentials.
@@ -155,8 +164,16 @@ pub async fn serve(
     listener: TcpListener,
     app: Router,
     platform: Platform,
+    metrics: Option<(TcpListener, Arc<metrics::Metrics>)>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let exporter = metrics.map(|(listener, metrics)| {
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, metrics::router(metrics)).await {
+                tracing::error!(error = %e, "the metrics listener stopped");
+            }
+        })
+    });
     let flusher = tokio::spawn({
         let platform = platform.clone();
         async move {
@@ -185,6 +202,9 @@ pub async fn serve(
     .context("serve");
     flusher.abort();
     follower.abort();
+    if let Some(exporter) = exporter {
+        exporter.abort();
+    }
     platform
         .flush_last_used()
         .await
@@ -195,6 +215,8 @@ pub async fn serve(
 /// A server running in this process, for tests.
 pub struct Spawned {
     pub addr: SocketAddr,
+    /// Where `/metrics` is served, when the settings asked for it.
+    pub metrics_addr: Option<SocketAddr>,
     pub platform: Platform,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
@@ -220,13 +242,23 @@ pub async fn spawn(settings: Settings, clock: Clock) -> anyhow::Result<Spawned> 
         .with_context(|| format!("bind {}", settings.bind))?;
     let addr = listener.local_addr().context("local address")?;
     let platform = platform(&settings, clock, addr).await?;
-    let app = router(&settings, platform.clone(), addr);
+    let metrics = metrics::Metrics::new(platform.clone());
+    let app = router(&settings, platform.clone(), addr, metrics.clone());
+    let exporter = metrics_listener(&settings, metrics).await?;
+    let metrics_addr = exporter.as_ref().and_then(|(l, _)| l.local_addr().ok());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(serve(listener, app, platform.clone(), async move {
-        let _ = stopped.await;
-    }));
+    let task = tokio::spawn(serve(
+        listener,
+        app,
+        platform.clone(),
+        exporter,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
     Ok(Spawned {
         addr,
+        metrics_addr,
         platform,
         stop: Some(stop),
         task,
@@ -240,11 +272,30 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         .with_context(|| format!("bind {}", settings.bind))?;
     let addr = listener.local_addr().context("local address")?;
     let platform = platform(&settings, Clock::default(), addr).await?;
-    let app = router(&settings, platform.clone(), addr);
+    let metrics = metrics::Metrics::new(platform.clone());
+    let app = router(&settings, platform.clone(), addr, metrics.clone());
+    let exporter = metrics_listener(&settings, metrics).await?;
+    if let Some(at) = exporter.as_ref().and_then(|(l, _)| l.local_addr().ok()) {
+        tracing::info!(address = %format!("http://{at}/metrics"), "serving metrics");
+    }
     tracing::info!(address = %format!("http://{addr}"), "Patio is listening");
-    serve(listener, app, platform, shutdown_signal()).await?;
+    serve(listener, app, platform, exporter, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The metrics listener, if `--metrics-bind` asked for one.
+async fn metrics_listener(
+    settings: &Settings,
+    metrics: Arc<metrics::Metrics>,
+) -> anyhow::Result<Option<(TcpListener, Arc<metrics::Metrics>)>> {
+    let Some(bind) = settings.metrics_bind else {
+        return Ok(None);
+    };
+    let listener = TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("bind the metrics listener {bind}"))?;
+    Ok(Some((listener, metrics)))
 }
 
 async fn shutdown_signal() {

@@ -29,12 +29,40 @@ enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Manage tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Remove every token of an account (a laptop with its tokens was lost): they
+    /// answer 701 on the next request, on every replica.
+    Revoke {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Subcommand)]
 enum UserAction {
     /// Create an account; the password is read from standard input.
     Add {
+        #[arg(long)]
+        email: String,
+    },
+    /// List the accounts with their tokens, open sessions and state.
+    List,
+    /// Disable an account: its sessions end and its tokens answer 701 at once, on
+    /// every replica, until it is enabled again.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Enable a disabled account.
+    Enable {
         #[arg(long)]
         email: String,
     },
@@ -78,7 +106,83 @@ async fn run() -> anyhow::Result<()> {
         Command::User {
             action: UserAction::Add { email },
         } => add_user(&cli.settings, &email).await,
+        Command::User {
+            action: UserAction::List,
+        } => list_users(&cli.settings).await,
+        Command::User {
+            action: UserAction::Disable { email },
+        } => set_disabled(&cli.settings, &email, true).await,
+        Command::User {
+            action: UserAction::Enable { email },
+        } => set_disabled(&cli.settings, &email, false).await,
+        Command::Token {
+            action: TokenAction::Revoke { email },
+        } => revoke_tokens(&cli.settings, &email).await,
     }
+}
+
+async fn operator_platform(settings: &Settings) -> anyhow::Result<domain::Platform> {
+    server::platform(settings, domain::Clock::default(), settings.bind).await
+}
+
+fn email(raw: &str) -> anyhow::Result<Email> {
+    Email::parse(raw).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+async fn list_users(settings: &Settings) -> anyhow::Result<()> {
+    let accounts = operator_platform(settings)
+        .await?
+        .account_list()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "{:>6}  {:<40} {:<19}  {:>6}  {:>8}  state",
+        "id", "email", "created (UTC)", "tokens", "sessions"
+    );
+    for a in &accounts {
+        let state = match a.disabled_at {
+            Some(at) => format!("disabled {}", at.format("%Y-%m-%d %H:%M")),
+            None => "enabled".into(),
+        };
+        println!(
+            "{:>6}  {:<40} {:<19}  {:>6}  {:>8}  {state}",
+            a.id,
+            a.email,
+            a.created_at.format("%Y-%m-%d %H:%M:%S"),
+            a.tokens,
+            a.sessions
+        );
+    }
+    println!("{} accounts", accounts.len());
+    Ok(())
+}
+
+async fn set_disabled(settings: &Settings, raw: &str, disabled: bool) -> anyhow::Result<()> {
+    let platform = operator_platform(settings).await?;
+    let account = platform
+        .set_account_disabled(&email(raw)?, disabled)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if disabled {
+        println!(
+            "disabled account {} ({}): its sessions are ended and its tokens refused",
+            account.id, account.email
+        );
+    } else {
+        println!("enabled account {} ({})", account.id, account.email);
+    }
+    Ok(())
+}
+
+async fn revoke_tokens(settings: &Settings, raw: &str) -> anyhow::Result<()> {
+    let platform = operator_platform(settings).await?;
+    let email = email(raw)?;
+    let count = platform
+        .revoke_tokens_of(&email)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("revoked {count} tokens of {}", email.as_str());
+    Ok(())
 }
 
 async fn add_user(settings: &Settings, email: &str) -> anyhow::Result<()> {

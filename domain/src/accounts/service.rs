@@ -271,9 +271,10 @@ impl Platform {
                     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
                 }
                 Reservation::Full(until) | Reservation::Busy(until) => {
+                    self.stats.count(&self.stats.lockouts);
                     return Err(DomainError::TooManyAttempts {
                         retry_after_secs: (until - self.now().timestamp()).max(1) as u64,
-                    })
+                    });
                 }
             }
         }
@@ -442,15 +443,18 @@ impl Platform {
         let ip = origin.ip.clone();
         let email = Email::parse(login).ok();
         let row = match &email {
-            Some(email) => {
-                sqlx::query("select id, email, password_hash from accounts where email = $1")
-                    .bind(email.as_str())
-                    .fetch_optional(&self.db)
-                    .await
-                    .context("look up account")?
-            }
+            Some(email) => sqlx::query(
+                "select id, email, password_hash, disabled_at from accounts where email = $1",
+            )
+            .bind(email.as_str())
+            .fetch_optional(&self.db)
+            .await
+            .context("look up account")?,
             None => None,
         };
+        let disabled = row
+            .as_ref()
+            .is_some_and(|r| r.get::<Option<i64>, _>(3).is_some());
         let account = row.map(|r| {
             (
                 r.get::<i64, _>(0),
@@ -475,6 +479,7 @@ impl Platform {
             .await?;
         let Some((id, email, stored)) = account.filter(|_| ok) else {
             self.attempt_failed(reserved).await?;
+            self.stats.count(&self.stats.signin_failures);
             self.audit(
                 account_id,
                 "signin",
@@ -487,6 +492,10 @@ impl Platform {
             return Err(DomainError::WrongPassword);
         };
         self.attempt_succeeded(reserved, &attempt).await?;
+        if disabled {
+            // Only someone who knows the password learns that the account is disabled.
+            return Err(DomainError::AccountDisabled);
+        }
         if needs_rehash(&stored) {
             let hash = self.hash_password(password).await?;
             sqlx::query("update accounts set password_hash = $1, updated_at = $2 where id = $3")
@@ -548,7 +557,7 @@ impl Platform {
         let now = self.now().timestamp();
         let row = sqlx::query(
             "select s.id, s.account_id, a.email, s.last_used_at from sessions s join accounts a on a.id = s.account_id
-             where s.digest = $1 and s.expires_at > $2 and s.last_used_at > $3",
+             where s.digest = $1 and s.expires_at > $2 and s.last_used_at > $3 and a.disabled_at is null",
         )
         .bind(digest(value))
         .bind(now)
@@ -655,6 +664,7 @@ impl Platform {
                 .context("read password hash")?;
         if password.is_empty() || !self.verify_password(password, hash).await? {
             self.attempt_failed(reserved).await?;
+            self.stats.count(&self.stats.confirm_failures);
             self.audit(
                 Some(account_id),
                 "password.confirm",
@@ -718,6 +728,146 @@ impl Platform {
             from_unix(row.get(2)),
         ))
     }
+}
+
+impl Platform {
+    /// Ends every session of the account but `keep` (the caller's own), after the
+    /// password: someone else may be signed in with a stolen session.
+    pub async fn sign_out_other_sessions(
+        &self,
+        account_id: i64,
+        keep: Option<i64>,
+        password: &str,
+        origin: &Origin,
+    ) -> Result<u64, DomainError> {
+        self.confirm_password(account_id, password, origin).await?;
+        let done =
+            sqlx::query("delete from sessions where account_id = $1 and id is distinct from $2")
+                .bind(account_id)
+                .bind(keep)
+                .execute(&self.db)
+                .await
+                .context("sign out other sessions")?;
+        self.audit(
+            Some(account_id),
+            "session.signout_others",
+            Outcome::Ok,
+            Some(&format!("{} sessions", done.rows_affected())),
+            &Actor::Session,
+            origin,
+        )
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Every account, for the operator.
+    pub async fn account_list(&self) -> Result<Vec<AccountSummary>, DomainError> {
+        let now = self.now().timestamp();
+        let rows = sqlx::query(
+            "select a.id, a.email, a.created_at, a.disabled_at,
+                    (select count(*) from tokens t where t.account_id = a.id),
+                    (select count(*) from sessions s where s.account_id = a.id and s.expires_at > $1)
+             from accounts a order by a.id",
+        )
+        .bind(now)
+        .fetch_all(&self.db)
+        .await
+        .context("list accounts")?;
+        Ok(rows
+            .into_iter()
+            .map(|r| AccountSummary {
+                id: r.get(0),
+                email: r.get(1),
+                created_at: from_unix(r.get(2)),
+                disabled_at: r.get::<Option<i64>, _>(3).map(from_unix),
+                tokens: r.get(4),
+                sessions: r.get(5),
+            })
+            .collect())
+    }
+
+    /// The operator disables an account (its sessions end, its tokens answer 701 on
+    /// every replica at once) or enables it again.
+    pub async fn set_account_disabled(
+        &self,
+        email: &Email,
+        disabled: bool,
+    ) -> Result<AccountInfo, DomainError> {
+        let now = self.now().timestamp();
+        let mut tx = self.begin_write().await?;
+        let id: Option<i64> = sqlx::query_scalar(
+            "update accounts set disabled_at = $1, updated_at = $2 where email = $3 returning id",
+        )
+        .bind(disabled.then_some(now))
+        .bind(now)
+        .bind(email.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .context("disable account")?;
+        let id =
+            id.ok_or_else(|| DomainError::NotFound(format!("no account {}", email.as_str())))?;
+        if disabled {
+            sqlx::query("delete from sessions where account_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .context("end sessions")?;
+        }
+        // Announced like a token change: every replica forgets the account's tokens.
+        self.commit_token_change(tx, "commit account change")
+            .await?;
+        let action = if disabled {
+            "account.disable"
+        } else {
+            "account.enable"
+        };
+        self.audit(
+            Some(id),
+            action,
+            Outcome::Ok,
+            None,
+            &Actor::Operator,
+            &Origin::default(),
+        )
+        .await?;
+        Ok(AccountInfo {
+            id,
+            email: email.as_str().to_owned(),
+        })
+    }
+
+    /// The operator removes every token of an account.
+    pub async fn revoke_tokens_of(&self, email: &Email) -> Result<u64, DomainError> {
+        let id: Option<i64> = sqlx::query_scalar("select id from accounts where email = $1")
+            .bind(email.as_str())
+            .fetch_optional(&self.db)
+            .await
+            .context("look up account")?;
+        let id =
+            id.ok_or_else(|| DomainError::NotFound(format!("no account {}", email.as_str())))?;
+        let count = self.remove_all_tokens(id).await?;
+        self.audit(
+            Some(id),
+            "token.revoke_all",
+            Outcome::Ok,
+            Some(&format!("{count} tokens")),
+            &Actor::Operator,
+            &Origin::default(),
+        )
+        .await?;
+        Ok(count)
+    }
+}
+
+/// An account as `patio user list` shows it.
+#[derive(Clone, Debug)]
+pub struct AccountSummary {
+    pub id: i64,
+    pub email: String,
+    pub created_at: DateTime<Utc>,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub tokens: i64,
+    pub sessions: i64,
 }
 
 /// Is this the unique index on `table.column` refusing a duplicate? PostgreSQL names

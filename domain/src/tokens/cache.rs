@@ -160,6 +160,15 @@ impl LastUsedLog {
     }
 
     /// Puts back uses a failed flush could not write, beside those noted since.
+    /// Tokens with a use not yet written.
+    pub(crate) fn len(&self) -> usize {
+        self.pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .last
+            .len()
+    }
+
     pub(crate) fn restore(&self, failed: PendingUses) {
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         for (key, calls) in failed.calls {

@@ -68,6 +68,8 @@ impl Platform {
         if self.backend != Backend::Postgres {
             tx.commit().await.context(what)?;
             self.token_cache.invalidate();
+            // A server running beside this process (the operator's command line) reads it.
+            self.announce_changes_elsewhere();
             return Ok(());
         }
         // Base62 only, so it can stand in the statement (NOTIFY takes no parameters).

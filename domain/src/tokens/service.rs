@@ -369,31 +369,70 @@ impl Platform {
         Ok(ids.len() as u64)
     }
 
+    /// Removes every token of the account at once (a laptop with tokens on it was
+    /// stolen): password-confirmed, one log entry with the count.
+    pub async fn revoke_all_tokens(
+        &self,
+        caller: &Caller,
+        password: &str,
+    ) -> Result<u64, DomainError> {
+        self.confirm_password(caller.account.id, password, &caller.origin)
+            .await?;
+        let count = self.remove_all_tokens(caller.account.id).await?;
+        self.audit_token(caller, "token.revoke_all", &format!("{count} tokens"))
+            .await?;
+        Ok(count)
+    }
+
+    /// Removes every token of an account, announced to every replica like any token
+    /// change. The caller logs it.
+    pub(crate) async fn remove_all_tokens(&self, account_id: i64) -> Result<u64, DomainError> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("delete from tokens where account_id = $1")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await
+            .context("delete tokens")?;
+        self.commit_token_change(tx, "commit token removal").await?;
+        Ok(done.rows_affected())
+    }
+
     /// Verifies a presented value: well-formed, known, not expired. Malformed values
     /// are refused without a database read.
     pub async fn verify_token(&self, value: &str) -> Result<TokenGrant, DomainError> {
-        let secret = TokenSecret::parse(value).ok_or(DomainError::NotAuthenticated)?;
+        let Some(secret) = TokenSecret::parse(value) else {
+            self.stats.count(&self.stats.tokens_unknown);
+            return Err(DomainError::NotAuthenticated);
+        };
         let now = self.now();
         let digest = digest(secret.expose());
+        self.notice_changes_elsewhere();
         if let Some(hit) = self.token_cache.get(&digest) {
+            self.stats.count(&self.stats.cache_hits);
             return if super::is_live(hit.expires_at, now) {
                 Ok(hit.grant)
             } else {
+                self.stats.count(&self.stats.tokens_expired);
                 Err(DomainError::NotAuthenticated)
             };
         }
+        self.stats.count(&self.stats.cache_misses);
         let generation = self.token_cache.generation();
         let row = sqlx::query(
             "select t.id, t.account_id, a.email, t.hint, t.api_set, t.expires_at,
                     (select string_agg(m.method_id, ',') from token_methods m where m.token_id = t.id),
                     t.allowed_ips
-             from tokens t join accounts a on a.id = t.account_id where t.digest = $1",
+             from tokens t join accounts a on a.id = t.account_id
+             where t.digest = $1 and a.disabled_at is null",
         )
         .bind(&digest)
         .fetch_optional(&self.db)
         .await
-        .context("look up token")?
-        .ok_or(DomainError::NotAuthenticated)?;
+        .context("look up token")?;
+        let Some(row) = row else {
+            self.stats.count(&self.stats.tokens_unknown);
+            return Err(DomainError::NotAuthenticated);
+        };
         let expires_at = row.get::<Option<i64>, _>(5).map(from_unix);
         let grant = TokenGrant {
             token_id: row.get(0),
@@ -413,6 +452,7 @@ impl Platform {
             },
         );
         if !super::is_live(expires_at, now) {
+            self.stats.count(&self.stats.tokens_expired);
             return Err(DomainError::NotAuthenticated);
         }
         Ok(grant)

@@ -27,6 +27,7 @@ use serde_json::{json, Map, Value};
 pub use domain::params::Params;
 
 use crate::client::ClientIp;
+use crate::metrics::ApiOutcome;
 use crate::AppState;
 
 /// What a method answers beside `result: 0`.
@@ -57,8 +58,9 @@ async fn call(
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
     };
+    let method = catalogue::method_at(&group, &service, &name);
     let outcome = async {
-        let method = catalogue::method_at(&group, &service, &name)
+        let method = method
             .ok_or_else(|| DomainError::NotFound(format!("no method {group}.{service}.{name}")))?;
         let (params, received) = read_params(&platform, request, method, &headers, &origin).await?;
         let caller = match received.caller {
@@ -75,7 +77,12 @@ async fn call(
         .as_ref()
         .is_ok_and(|m| m.get("token").is_some_and(|t| t.get("key").is_some()))
         || outcome.as_ref().is_ok_and(|m| m.contains_key("session"));
+    let result = outcome.as_ref().map_or_else(|e| e.code().number(), |_| 0);
     let mut response = Json(envelope(outcome)).into_response();
+    response.extensions_mut().insert(ApiOutcome {
+        method: method.map_or("unknown", |m| m.id),
+        result: i64::from(result),
+    });
     if reveals {
         response
             .headers_mut()
@@ -224,14 +231,19 @@ async fn authenticate(
         let caller = Caller::token(&grant, origin);
         let address = caller.origin.ip.as_deref().and_then(|ip| ip.parse().ok());
         if !grant.allowlist.allows(address) {
+            platform
+                .stats
+                .count(&platform.stats.tokens_outside_allowlist);
             platform.audit_outside_allowlist(&caller, method.id);
             return Err(DomainError::NotAuthenticated);
         }
         // Every token may ask about itself; anything else needs its set to allow it.
         if method.access != Access::Own && !grant.grant.allows(method) {
+            platform.stats.count(&platform.stats.tokens_denied);
             platform.audit_denied(&caller, method.id);
             return Err(DomainError::PermissionDenied(method.id.to_owned()));
         }
+        platform.stats.count(&platform.stats.tokens_accepted);
         // A token asking about itself is not a use of it, and costs no write.
         if method.access != Access::Own {
             platform.touch_token(grant.token_id, &caller.origin, method.id);
