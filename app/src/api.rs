@@ -268,3 +268,48 @@ pub async fn tighten_token(
         .tighten_token(&caller, &password, id, methods)
         .await?)
 }
+
+/// Removes every token of the account, after the password.
+#[server(endpoint = "revoke_all_tokens")]
+pub async fn revoke_all_tokens(password: String) -> Result<u64, AppError> {
+    let caller = caller().await?;
+    Ok(platform()?.revoke_all_tokens(&caller, &password).await?)
+}
+
+/// One open session as the Sessions tab lists it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SessionRow {
+    pub id: i64,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub last_used_at: chrono::DateTime<chrono::Utc>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// The session this page is seen through.
+    pub current: bool,
+}
+
+#[server(endpoint = "list_sessions")]
+pub async fn list_sessions() -> Result<Vec<SessionRow>, AppError> {
+    let caller = caller().await?;
+    let sessions = platform()?.sessions(caller.account.id).await?;
+    Ok(sessions
+        .into_iter()
+        .map(|s| SessionRow {
+            current: Some(s.id) == caller.session_id,
+            id: s.id,
+            created_at: s.created_at,
+            last_used_at: s.last_used_at,
+            ip: s.ip,
+            user_agent: s.user_agent,
+        })
+        .collect())
+}
+
+/// Ends every session of the account but this one, after the password.
+#[server(endpoint = "sign_out_others")]
+pub async fn sign_out_others(password: String) -> Result<u64, AppError> {
+    let caller = caller().await?;
+    Ok(platform()?
+        .sign_out_other_sessions(caller.account.id, caller.session_id, &password, &caller.origin)
+        .await?)
+}

@@ -24,6 +24,7 @@ use pages::{
     home::HomePage,
     not_found::NotFound,
     security_log::SecurityLogPage,
+    sessions::SessionsPage,
     signin::SignInPage,
     signup::SignUpPage,
 };
@@ -66,6 +67,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/settings") view=|| view! { <Redirect path="/settings/access-tokens"/> }/>
                 <Route path=path!("/settings/access-tokens") view=AccessTokensPage/>
                 <Route path=path!("/settings/security-log") view=SecurityLogPage/>
+                <Route path=path!("/settings/sessions") view=SessionsPage/>
                 <Route path=path!("/docs/api") view=ApiDocsPage/>
                 <Route path=path!("/docs/api/:id") view=MethodDocsPage/>
             </Routes>

@@ -75,6 +75,10 @@ pub fn audit_action(i18n: I18n, action: &str) -> &'static str {
         "token.edit" => td_string!(i18n.get(), log.action_token_edit),
         "token.regenerate" => td_string!(i18n.get(), log.action_token_regenerate),
         "token.delete" => td_string!(i18n.get(), log.action_token_delete),
+        "token.revoke_all" => td_string!(i18n.get(), log.action_token_revoke_all),
+        "session.signout_others" => td_string!(i18n.get(), log.action_session_signout_others),
+        "account.disable" => td_string!(i18n.get(), log.action_account_disable),
+        "account.enable" => td_string!(i18n.get(), log.action_account_enable),
         "signin" => td_string!(i18n.get(), log.action_signin),
         "password.confirm" => td_string!(i18n.get(), log.action_password_confirm),
         "api.call" => td_string!(i18n.get(), log.action_api_call),
@@ -104,6 +108,7 @@ pub fn audit_actor(i18n: I18n, actor: &str) -> String {
     match actor {
         "password" => td_string!(i18n.get(), log.by_password).to_owned(),
         "session" => td_string!(i18n.get(), log.by_session).to_owned(),
+        "operator" => td_string!(i18n.get(), log.by_operator).to_owned(),
         _ => match actor.strip_prefix("token ") {
             Some(hint) => td_string!(i18n.get(), log.by_token, hint).to_string(),
             None => actor.to_owned(),
@@ -146,6 +151,9 @@ pub fn signin_error(i18n: I18n, e: &AppError) -> String {
             td_string!(i18n.get(), errors.signin_failed)
         }
         Some(ResultCode::TooManyAttempts) => td_string!(i18n.get(), errors.too_many),
+        Some(ResultCode::UserNotAuthenticated) if e.message().contains("disabled") => {
+            td_string!(i18n.get(), errors.disabled)
+        }
         Some(_) => td_string!(i18n.get(), errors.unknown),
     }
     .to_owned()

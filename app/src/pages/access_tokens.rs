@@ -6,7 +6,10 @@ use domain::tokens::TokenSummary;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::{list_tokens, DeleteTokens, RegenerateToken, SaveToken, TightenToken, TokenForm};
+use crate::api::{
+    list_tokens, DeleteTokens, RegenerateToken, RevokeAllTokens, SaveToken, TightenToken,
+    TokenForm,
+};
 use crate::components::dialog::Dialog;
 use crate::components::password::PasswordDialog;
 use crate::components::reveal::RevealDialog;
@@ -31,6 +34,7 @@ pub fn SettingsTabs(current: &'static str) -> impl IntoView {
         <nav class="tabs" aria-label=move || td_string!(i18n.get(), settings.tabs)>
             {tab("access-tokens", |i18n| td_string!(i18n.get(), settings.access_tokens))}
             {tab("security-log", |i18n| td_string!(i18n.get(), settings.security_log))}
+            {tab("sessions", |i18n| td_string!(i18n.get(), settings.sessions))}
         </nav>
     }
 }
@@ -50,6 +54,8 @@ enum Pending {
         description: String,
         methods: Vec<String>,
     },
+    /// Every token of the account; the count shown.
+    RevokeAll(usize),
 }
 
 impl Pending {
@@ -60,6 +66,7 @@ impl Pending {
             Self::Regenerate { .. } => td_string!(i18n.get(), tokens.confirm_regenerate),
             Self::Remove(_) => td_string!(i18n.get(), tokens.confirm_removal),
             Self::Tighten { .. } => td_string!(i18n.get(), tokens.confirm_tighten),
+            Self::RevokeAll(_) => td_string!(i18n.get(), tokens.confirm_revoke_all),
         }
         .to_owned()
     }
@@ -92,6 +99,7 @@ impl Pending {
                 n = methods.len()
             )
             .to_string(),
+            Self::RevokeAll(n) => td_string!(i18n.get(), tokens.revoke_all_detail, n = *n).to_string(),
         }
     }
 }
@@ -142,6 +150,7 @@ pub fn AccessTokensPage() -> impl IntoView {
     let regenerate = ServerAction::<RegenerateToken>::new();
     let remove = ServerAction::<DeleteTokens>::new();
     let tighten = ServerAction::<TightenToken>::new();
+    let revoke_all = ServerAction::<RevokeAllTokens>::new();
     let i18n = use_i18n();
     let refreshes = RwSignal::new(0u32);
     let tokens = Resource::new(
@@ -151,6 +160,7 @@ pub fn AccessTokensPage() -> impl IntoView {
                 regenerate.version().get(),
                 remove.version().get(),
                 tighten.version().get(),
+                revoke_all.version().get(),
                 refreshes.get(),
             )
         },
@@ -160,7 +170,8 @@ pub fn AccessTokensPage() -> impl IntoView {
         (save.version().get()
             + regenerate.version().get()
             + remove.version().get()
-            + tighten.version().get()) as u64
+            + tighten.version().get()
+            + revoke_all.version().get()) as u64
             + u64::from(refreshes.get())
     });
 
@@ -171,6 +182,7 @@ pub fn AccessTokensPage() -> impl IntoView {
     let pending = RwSignal::new(None::<Pending>);
     let password_open = RwSignal::new(false);
     let confirm_remove_open = RwSignal::new(false);
+    let confirm_revoke_open = RwSignal::new(false);
     let revealed = RwSignal::new(None);
     let notice = RwSignal::new(None::<String>);
 
@@ -229,6 +241,9 @@ pub fn AccessTokensPage() -> impl IntoView {
                 methods,
                 password,
             });
+        }
+        Some(Pending::RevokeAll(_)) => {
+            revoke_all.dispatch(RevokeAllTokens { password });
         }
         None => {}
     });
@@ -292,6 +307,18 @@ pub fn AccessTokensPage() -> impl IntoView {
         }
     });
     Effect::new(move |_| {
+        if let Some(result) = revoke_all.value().get() {
+            match result {
+                Ok(n) => {
+                    password_open.set(false);
+                    selected.set(Vec::new());
+                    notice.set(Some(td_string!(i18n.get(), tokens.revoked_all, n).to_string()));
+                }
+                Err(e) => last_error.set(Some(e)),
+            }
+        }
+    });
+    Effect::new(move |_| {
         if password_open.get() {
             last_error.set(None);
         }
@@ -301,6 +328,7 @@ pub fn AccessTokensPage() -> impl IntoView {
             || regenerate.pending().get()
             || remove.pending().get()
             || tighten.pending().get()
+            || revoke_all.pending().get()
     });
 
     let on_submit = Callback::new(move |values: FormValues| {
@@ -440,6 +468,8 @@ pub fn AccessTokensPage() -> impl IntoView {
                         refreshes.update(|n| *n += 1);
                     }>{move || td_string!(i18n.get(), tokens.refresh)}</button>
                     <span class="spacer"></span>
+                    <button class="button danger" disabled=move || list.with(Vec::is_empty)
+                        on:click=move |_| confirm_revoke_open.set(true)>{move || td_string!(i18n.get(), tokens.revoke_all)}</button>
                     <span class="muted" aria-live="polite">
                         {move || match selected.with(Vec::len) {
                             0 => String::new(),
@@ -500,6 +530,18 @@ pub fn AccessTokensPage() -> impl IntoView {
                             confirm_remove_open.set(false);
                             ask_password(Pending::Remove(chosen()));
                         }>{move || td_string!(i18n.get(), tokens.remove)}</button>
+                    </div>
+                </div>
+            </Dialog>
+            <Dialog open=confirm_revoke_open title=Signal::derive(move || td_string!(i18n.get(), tokens.revoke_all_title).to_string())>
+                <div class="stack">
+                    <p>{move || td_string!(i18n.get(), tokens.revoke_all_text)}</p>
+                    <div class="dialog-actions">
+                        <button type="button" class="button" on:click=move |_| confirm_revoke_open.set(false)>{move || td_string!(i18n.get(), common.cancel)}</button>
+                        <button type="button" class="button danger" on:click=move |_| {
+                            confirm_revoke_open.set(false);
+                            ask_password(Pending::RevokeAll(list.with_untracked(Vec::len)));
+                        }>{move || td_string!(i18n.get(), tokens.revoke_all_title)}</button>
                     </div>
                 </div>
             </Dialog>
