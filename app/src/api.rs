@@ -310,6 +310,11 @@ pub async fn list_sessions() -> Result<Vec<SessionRow>, AppError> {
 pub async fn sign_out_others(password: String) -> Result<u64, AppError> {
     let caller = caller().await?;
     Ok(platform()?
-        .sign_out_other_sessions(caller.account.id, caller.session_id, &password, &caller.origin)
+        .sign_out_other_sessions(
+            caller.account.id,
+            caller.session_id,
+            &password,
+            &caller.origin,
+        )
         .await?)
 }

@@ -7,8 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{
-    list_tokens, DeleteTokens, RegenerateToken, RevokeAllTokens, SaveToken, TightenToken,
-    TokenForm,
+    list_tokens, DeleteTokens, RegenerateToken, RevokeAllTokens, SaveToken, TightenToken, TokenForm,
 };
 use crate::components::dialog::Dialog;
 use crate::components::password::PasswordDialog;
@@ -99,7 +98,9 @@ impl Pending {
                 n = methods.len()
             )
             .to_string(),
-            Self::RevokeAll(n) => td_string!(i18n.get(), tokens.revoke_all_detail, n = *n).to_string(),
+            Self::RevokeAll(n) => {
+                td_string!(i18n.get(), tokens.revoke_all_detail, n = *n).to_string()
+            }
         }
     }
 }
@@ -312,7 +313,9 @@ pub fn AccessTokensPage() -> impl IntoView {
                 Ok(n) => {
                     password_open.set(false);
                     selected.set(Vec::new());
-                    notice.set(Some(td_string!(i18n.get(), tokens.revoked_all, n).to_string()));
+                    notice.set(Some(
+                        td_string!(i18n.get(), tokens.revoked_all, n).to_string(),
+                    ));
                 }
                 Err(e) => last_error.set(Some(e)),
             }

@@ -24,7 +24,9 @@ pub fn SessionsPage() -> impl IntoView {
             match result {
                 Ok(n) => {
                     password_open.set(false);
-                    notice.set(Some(td_string!(i18n.get(), sessions.signed_out, n).to_string()));
+                    notice.set(Some(
+                        td_string!(i18n.get(), sessions.signed_out, n).to_string(),
+                    ));
                 }
                 Err(e) => last_error.set(Some(e)),
             }

@@ -223,3 +223,57 @@ async fn sessions_rate_limits_and_last_uses_are_shared_by_the_replicas() {
     assert_eq!(signin("a", PASSWORD).await, 703);
     b.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_disabled_account_is_refused_by_every_replica_at_once() {
+    let Some((app, b)) = two_replicas().await else {
+        return;
+    };
+    let ann = app.sign_up("ann@example.com").await;
+    assert_eq!(code(&app.create_env(&ann.session, "shop").await), 0);
+    let env = [("envName", "shop")];
+    let (_, token) = app.create_token(&ann, &[("apiList", INFO)]).await;
+    for _ in 0..3 {
+        assert_eq!(code(&app.call_on(&b, &token, INFO, &env).await), 0);
+    }
+    assert_eq!(b.platform.cached_tokens(), 1, "B answers from its cache");
+    assert_eq!(code(&app.call_on(&b, &ann.session, INFO, &env).await), 0);
+
+    // The operator disables the account through A (as `patio user disable` does).
+    let email = domain::accounts::Email::parse("ann@example.com").unwrap();
+    app.server
+        .platform
+        .set_account_disabled(&email, true)
+        .await
+        .unwrap();
+    let token_on_b = app.call_on(&b, &token, INFO, &env).await;
+    assert_eq!(
+        code(&token_on_b),
+        701,
+        "B still took the token: {token_on_b}"
+    );
+    assert_eq!(code(&app.call_on(&b, &ann.session, INFO, &env).await), 701);
+    let signin = app
+        .call(
+            "users.authentication.Signin",
+            &[("login", "ann@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(code(&signin), 701);
+    assert!(
+        signin["error"].as_str().unwrap().contains("disabled"),
+        "{signin}"
+    );
+
+    // Revoking every token through A, after enabling again, is just as immediate.
+    app.server
+        .platform
+        .set_account_disabled(&email, false)
+        .await
+        .unwrap();
+    assert_eq!(code(&app.call_on(&b, &token, INFO, &env).await), 0);
+    let revoked = app.server.platform.revoke_tokens_of(&email).await.unwrap();
+    assert_eq!(revoked, 1);
+    assert_eq!(code(&app.call_on(&b, &token, INFO, &env).await), 701);
+    b.stop().await.unwrap();
+}
