@@ -108,6 +108,9 @@ pub async fn backup(database_url: &str, file: &Path, force: bool) -> anyhow::Res
         "there is no database at {}",
         source.display()
     );
+    if let (Ok(a), Ok(b)) = (source.canonicalize(), file.canonicalize()) {
+        ensure!(a != b, "{} is the database itself", file.display());
+    }
     if file.exists() && !force {
         bail!(
             "{} already exists; pass --force to replace it",

@@ -281,6 +281,22 @@ async fn backup_refuses_an_existing_file_without_force() {
         std::fs::metadata(&file).expect("size").len()
     );
     assert!(!dir.path().join("taken.db.part").exists());
+
+    let live = dir.path().join("patio.db");
+    let onto_itself = patio(&[
+        "--database-url",
+        &url(dir.path()),
+        "backup",
+        live.to_str().expect("utf-8"),
+        "--force",
+    ])
+    .await;
+    assert!(!onto_itself.status.success(), "{}", text(&onto_itself));
+    assert!(
+        text(&onto_itself).contains("the database itself"),
+        "{}",
+        text(&onto_itself)
+    );
 }
 
 #[tokio::test]
@@ -443,4 +459,51 @@ async fn backup_and_restore_on_postgres_refuse_before_connecting_and_name_pg_dum
         }
     }
     assert_eq!(std::fs::read_to_string(&file).expect("read"), "a dump");
+}
+
+/// With `PATIO_TEST_POSTGRES` naming a database (`scripts/postgres start`), a new one
+/// beside it; otherwise `None` and the test says it was skipped.
+async fn fresh_postgres() -> Option<String> {
+    let Some(admin) = std::env::var("PATIO_TEST_POSTGRES")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        eprintln!("PATIO_TEST_POSTGRES is not set: skipped");
+        return None;
+    };
+    let name = format!("patio_backup_test_{}", std::process::id());
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("connect to PATIO_TEST_POSTGRES");
+    sqlx::query(&format!("create database {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create a test database");
+    let (server, _) = admin.rsplit_once('/').expect("a database name");
+    Some(format!("{server}/{name}"))
+}
+
+#[tokio::test]
+async fn check_on_postgres_compares_the_migrations_and_leaves_integrity_to_amcheck() {
+    let Some(postgres) = fresh_postgres().await else {
+        return;
+    };
+    let empty = patio(&["--database-url", &postgres, "check"]).await;
+    assert_eq!(empty.status.code(), Some(1), "{}", text(&empty));
+    assert!(
+        text(&empty).contains("no _sqlx_migrations table"),
+        "{}",
+        text(&empty)
+    );
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = Settings::in_dir(dir.path());
+    settings.database_url = postgres.clone();
+    let server = server::spawn(settings, Clock::default())
+        .await
+        .expect("start server");
+    server.stop().await.expect("stop the server");
+    let checked = patio(&["--database-url", &postgres, "check"]).await;
+    assert!(checked.status.success(), "{}", text(&checked));
+    assert!(text(&checked).contains("amcheck"), "{}", text(&checked));
 }
