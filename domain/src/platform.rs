@@ -282,6 +282,15 @@ impl Platform {
     }
 }
 
+/// The migrations compiled into this binary for a backend: what `connect` applies, and
+/// what the command line's backup, restore and check compare a database against.
+pub fn migrations(backend: Backend) -> sqlx::migrate::Migrator {
+    match backend {
+        Backend::Sqlite => sqlx::migrate!("../migrations/sqlite"),
+        Backend::Postgres => sqlx::migrate!("../migrations/postgres"),
+    }
+}
+
 /// Opens the database a URL names (SQLite, created if needed, or PostgreSQL) and brings
 /// its schema up to date.
 pub async fn connect(url: &str) -> anyhow::Result<Database> {
@@ -320,7 +329,7 @@ async fn connect_sqlite(url: &str) -> anyhow::Result<AnyPool> {
         .connect()
         .await
         .context("open the database")?;
-    sqlx::migrate!("../migrations/sqlite")
+    migrations(Backend::Sqlite)
         .run(&mut first)
         .await
         .context("run database migrations")?;
@@ -366,7 +375,7 @@ async fn connect_postgres(url: &str) -> anyhow::Result<AnyPool> {
     let mut first = PgConnection::connect(url)
         .await
         .context("connect to PostgreSQL")?;
-    sqlx::migrate!("../migrations/postgres")
+    migrations(Backend::Postgres)
         .run(&mut first)
         .await
         .context("run database migrations")?;

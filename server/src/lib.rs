@@ -5,6 +5,7 @@
 pub mod api;
 pub mod client;
 pub mod config;
+pub mod maintenance;
 pub mod metrics;
 pub mod openapi;
 pub mod security;

@@ -1,10 +1,12 @@
-//! `patio`: runs the server, or manages accounts from the command line.
+//! `patio`: runs the server, or manages accounts and the database from the command line.
 
 use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use domain::accounts::{Email, NewPassword};
-use server::{LogFormat, Settings};
+use server::{maintenance, LogFormat, Settings};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -34,6 +36,22 @@ enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Copy the SQLite database to FILE while the server runs (PostgreSQL: use pg_dump).
+    Backup {
+        file: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Put a backup in place of the database; the server must be stopped.
+    Restore {
+        file: PathBuf,
+        /// Replace an existing database.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check the database's integrity and schema; exits 1 on a problem.
+    Check,
 }
 
 #[derive(Subcommand)]
@@ -85,7 +103,7 @@ fn return_large_blocks() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn return_large_blocks() {}
 
-fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<ExitCode> {
     return_large_blocks();
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -93,7 +111,7 @@ fn main() -> anyhow::Result<()> {
         .block_on(run())
 }
 
-async fn run() -> anyhow::Result<()> {
+async fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     let filter = EnvFilter::try_new(&cli.settings.log).unwrap_or_else(|_| EnvFilter::new("info"));
     let logs = tracing_subscriber::fmt().with_env_filter(filter);
@@ -101,24 +119,39 @@ async fn run() -> anyhow::Result<()> {
         LogFormat::Json => logs.json().init(),
         LogFormat::Text => logs.init(),
     }
+    let url = &cli.settings.database_url;
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => server::run(cli.settings).await,
+        Command::Serve => server::run(cli.settings).await?,
         Command::User {
             action: UserAction::Add { email },
-        } => add_user(&cli.settings, &email).await,
+        } => add_user(&cli.settings, &email).await?,
         Command::User {
             action: UserAction::List,
-        } => list_users(&cli.settings).await,
+        } => list_users(&cli.settings).await?,
         Command::User {
             action: UserAction::Disable { email },
-        } => set_disabled(&cli.settings, &email, true).await,
+        } => set_disabled(&cli.settings, &email, true).await?,
         Command::User {
             action: UserAction::Enable { email },
-        } => set_disabled(&cli.settings, &email, false).await,
+        } => set_disabled(&cli.settings, &email, false).await?,
         Command::Token {
             action: TokenAction::Revoke { email },
-        } => revoke_tokens(&cli.settings, &email).await,
+        } => revoke_tokens(&cli.settings, &email).await?,
+        Command::Backup { file, force } => {
+            println!("{}", maintenance::backup(url, &file, force).await?);
+        }
+        Command::Restore { file, force } => {
+            println!("{}", maintenance::restore(url, &file, force).await?);
+        }
+        Command::Check => {
+            let report = maintenance::check(url).await?;
+            println!("{report}");
+            if !report.healthy {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
     }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn operator_platform(settings: &Settings) -> anyhow::Result<domain::Platform> {
