@@ -1,7 +1,7 @@
 //! The dashboard's server functions. Each one parses its input, calls one domain
 //! service with the signed-in caller, and maps the result; no rule lives here.
 
-use domain::accounts::AccountInfo;
+use domain::accounts::{AccountInfo, RecoveryCodes, TwoFactorStatus};
 use domain::catalogue::ApiSet;
 use domain::environments::{Action, Environment};
 use domain::tokens::{RevealedToken, Tightening, TokenSummary, TokenUsage};
@@ -22,9 +22,14 @@ pub async fn current_account() -> Result<Option<AccountInfo>, AppError> {
     }
 }
 
+/// Signs in; `code` is the two-factor code, asked for (704) once the password was right.
 #[server(endpoint = "sign_in")]
-pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
-    crate::auth::enter_dashboard(&platform()?, &email, &password).await
+pub async fn sign_in(
+    email: String,
+    password: String,
+    #[server(default)] code: Option<String>,
+) -> Result<(), AppError> {
+    crate::auth::enter_dashboard(&platform()?, &email, &password, code.as_deref()).await
 }
 
 #[server(endpoint = "sign_up")]
@@ -33,7 +38,7 @@ pub async fn sign_up(email: String, password: String) -> Result<(), AppError> {
     platform
         .sign_up(&email, password.clone(), &crate::auth::origin().await)
         .await?;
-    crate::auth::enter_dashboard(&platform, &email, &password).await
+    crate::auth::enter_dashboard(&platform, &email, &password, None).await
 }
 
 #[server(endpoint = "sign_out")]
@@ -316,5 +321,68 @@ pub async fn sign_out_others(password: String) -> Result<u64, AppError> {
             &password,
             &caller.origin,
         )
+        .await?)
+}
+
+/// Whether the account signs in with a second factor.
+#[server(endpoint = "two_factor")]
+pub async fn two_factor() -> Result<TwoFactorStatus, AppError> {
+    let caller = caller().await?;
+    Ok(platform()?.two_factor_status(caller.account.id).await?)
+}
+
+/// A new secret for the authenticator app, as text and as a QR code the server draws.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorSetup {
+    pub secret: String,
+    /// `otpauth://…`: on a phone, a link the authenticator app opens.
+    pub uri: String,
+    /// An SVG image of the QR code, as a `data:` URL.
+    pub qr: String,
+}
+
+#[server(endpoint = "begin_two_factor")]
+pub async fn begin_two_factor(password: String) -> Result<TwoFactorSetup, AppError> {
+    let caller = caller().await?;
+    let enrolment = platform()?.begin_two_factor(&caller, &password).await?;
+    let qr = qr_svg(&enrolment.uri)?;
+    Ok(TwoFactorSetup {
+        secret: enrolment.secret,
+        uri: enrolment.uri,
+        qr: crate::format::data_url("image/svg+xml", &qr),
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn qr_svg(text: &str) -> Result<String, AppError> {
+    use qrcode::render::svg;
+    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|_| domain::DomainError::Internal)?;
+    Ok(code
+        .render::<svg::Color>()
+        .min_dimensions(220, 220)
+        .quiet_zone(true)
+        .build())
+}
+
+#[server(endpoint = "enable_two_factor")]
+pub async fn enable_two_factor(code: String) -> Result<RecoveryCodes, AppError> {
+    let caller = caller().await?;
+    Ok(platform()?.enable_two_factor(&caller, &code).await?)
+}
+
+#[server(endpoint = "new_recovery_codes")]
+pub async fn new_recovery_codes(password: String, code: String) -> Result<RecoveryCodes, AppError> {
+    let caller = caller().await?;
+    Ok(platform()?
+        .new_recovery_codes(&caller, &password, &code)
+        .await?)
+}
+
+#[server(endpoint = "disable_two_factor")]
+pub async fn disable_two_factor(password: String, code: String) -> Result<(), AppError> {
+    let caller = caller().await?;
+    Ok(platform()?
+        .disable_two_factor(&caller, &password, &code)
         .await?)
 }

@@ -99,8 +99,11 @@ pub async fn enter_dashboard(
     platform: &Platform,
     email: &str,
     password: &str,
+    code: Option<&str>,
 ) -> Result<(), AppError> {
-    let session = platform.sign_in(email, password, &origin().await).await?;
+    let session = platform
+        .sign_in(email, password, code, &origin().await)
+        .await?;
     set_cookie(
         &session.value,
         (session.expires_at - platform.now()).num_seconds(),

@@ -97,7 +97,9 @@ pub fn http_status(code: ResultCode) -> http::StatusCode {
         ResultCode::NotFound | ResultCode::EnvNotExist => StatusCode::NOT_FOUND,
         ResultCode::EnvAlreadyExists | ResultCode::NotAllowedForStatus => StatusCode::CONFLICT,
         ResultCode::UserNotAuthenticated => StatusCode::UNAUTHORIZED,
-        ResultCode::WrongPassword | ResultCode::PermissionDenied => StatusCode::FORBIDDEN,
+        ResultCode::WrongPassword | ResultCode::PermissionDenied | ResultCode::TwoFactorCode => {
+            StatusCode::FORBIDDEN
+        }
         ResultCode::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
     }
 }

@@ -27,6 +27,7 @@ use pages::{
     sessions::SessionsPage,
     signin::SignInPage,
     signup::SignUpPage,
+    two_factor::TwoFactorPage,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -68,6 +69,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/settings/access-tokens") view=AccessTokensPage/>
                 <Route path=path!("/settings/security-log") view=SecurityLogPage/>
                 <Route path=path!("/settings/sessions") view=SessionsPage/>
+                <Route path=path!("/settings/two-factor") view=TwoFactorPage/>
                 <Route path=path!("/docs/api") view=ApiDocsPage/>
                 <Route path=path!("/docs/api/:id") view=MethodDocsPage/>
             </Routes>

@@ -80,6 +80,12 @@ pub fn audit_action(i18n: I18n, action: &str) -> &'static str {
         "account.disable" => td_string!(i18n.get(), log.action_account_disable),
         "account.enable" => td_string!(i18n.get(), log.action_account_enable),
         "signin" => td_string!(i18n.get(), log.action_signin),
+        "twofactor.enable" => td_string!(i18n.get(), log.action_twofactor_enable),
+        "twofactor.disable" => td_string!(i18n.get(), log.action_twofactor_disable),
+        "twofactor.reset" => td_string!(i18n.get(), log.action_twofactor_reset),
+        "twofactor.recovery_codes" => td_string!(i18n.get(), log.action_twofactor_recovery_codes),
+        "twofactor.recovery_used" => td_string!(i18n.get(), log.action_twofactor_recovery_used),
+        "twofactor.code" => td_string!(i18n.get(), log.action_twofactor_code),
         "password.confirm" => td_string!(i18n.get(), log.action_password_confirm),
         "api.call" => td_string!(i18n.get(), log.action_api_call),
         "api.address" => td_string!(i18n.get(), log.action_api_address),
@@ -135,6 +141,7 @@ pub fn error(i18n: I18n, e: &AppError) -> String {
         ResultCode::UserNotAuthenticated => td_string!(i18n.get(), errors.signed_out),
         ResultCode::WrongPassword => td_string!(i18n.get(), errors.wrong_password),
         ResultCode::TooManyAttempts => td_string!(i18n.get(), errors.too_many),
+        ResultCode::TwoFactorCode => td_string!(i18n.get(), errors.code_wrong),
         ResultCode::NotAllowedForStatus => td_string!(i18n.get(), errors.wrong_status),
         ResultCode::PermissionDenied => td_string!(i18n.get(), errors.denied),
     }
@@ -144,19 +151,26 @@ pub fn error(i18n: I18n, e: &AppError) -> String {
 /// What the sign-in page says about a refusal: only its own sentences, chosen by the
 /// result code. Without scripts the page learns of a refusal from its own URL, which
 /// anyone can write, so nothing of the refusal's text is shown.
-pub fn signin_error(i18n: I18n, e: &AppError) -> String {
-    match e.code() {
+/// `None` when the refusal only asks for the two-factor code (the page asks for it).
+pub fn signin_error(i18n: I18n, e: &AppError) -> Option<String> {
+    let message = e.message();
+    let text = match e.code() {
         None => td_string!(i18n.get(), errors.offline),
+        Some(ResultCode::TwoFactorCode) if !message.contains("wrong") => return None,
+        Some(ResultCode::TwoFactorCode) => td_string!(i18n.get(), errors.code_wrong),
+        Some(ResultCode::InvalidParam) if message.starts_with("Code") => {
+            td_string!(i18n.get(), errors.code_wrong)
+        }
         Some(ResultCode::WrongPassword | ResultCode::InvalidParam) => {
             td_string!(i18n.get(), errors.signin_failed)
         }
         Some(ResultCode::TooManyAttempts) => td_string!(i18n.get(), errors.too_many),
-        Some(ResultCode::UserNotAuthenticated) if e.message().contains("disabled") => {
+        Some(ResultCode::UserNotAuthenticated) if message.contains("disabled") => {
             td_string!(i18n.get(), errors.disabled)
         }
         Some(_) => td_string!(i18n.get(), errors.unknown),
-    }
-    .to_owned()
+    };
+    Some(text.to_owned())
 }
 
 /// What the sign-up page says about a refusal, in its own sentences: the refusal's

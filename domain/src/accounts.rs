@@ -9,6 +9,10 @@ use crate::error::DomainError;
 mod service;
 #[cfg(feature = "server")]
 pub use service::*;
+#[cfg(feature = "server")]
+mod two_factor;
+#[cfg(feature = "server")]
+pub use two_factor::*;
 
 pub const PASSWORD_MIN: usize = 8;
 pub const PASSWORD_MAX: usize = 128;
@@ -78,6 +82,40 @@ impl std::fmt::Debug for NewPassword {
 pub struct AccountInfo {
     pub id: i64,
     pub email: String,
+}
+
+/// Whether an account signs in with a second factor, as its owner sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorStatus {
+    /// Since when codes are asked for; `None` while off (or enrolment not finished).
+    pub enabled_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Recovery codes not used yet.
+    pub recovery_codes_left: i64,
+}
+
+/// What an authenticator app needs to start making codes for the account.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enrolment {
+    /// The secret in base32, grouped by four for typing.
+    pub secret: String,
+    /// `otpauth://totp/…`, what the QR code holds.
+    pub uri: String,
+}
+
+impl std::fmt::Debug for Enrolment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Enrolment(***)")
+    }
+}
+
+/// Recovery codes, shown once.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryCodes(pub Vec<String>);
+
+impl std::fmt::Debug for RecoveryCodes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RecoveryCodes({} codes)", self.0.len())
+    }
 }
 
 #[cfg(test)]

@@ -69,7 +69,7 @@ impl AuditFilter {
             Self::All => "Everything",
             Self::TokenChanges => "Token changes",
             Self::Denied => "Denied calls",
-            Self::SignIns => "Sign-ins and password checks",
+            Self::SignIns => "Sign-ins, password and code checks",
         }
     }
 
@@ -85,6 +85,7 @@ impl AuditFilter {
             Self::SignIns => {
                 e.action == "signin"
                     || e.action == "password.confirm"
+                    || e.action.starts_with("twofactor.")
                     || e.action.starts_with("session.")
                     || e.action.starts_with("account.")
             }

@@ -156,14 +156,15 @@ static METHODS: &[Method] = &[
     Method {
         id: "users.authentication.Signin",
         access: Access::Public,
-        summary: "Sign in with email and password and get a session.",
-        docs: "Checks the email and password and opens a session. The returned `session` value authenticates later calls in the `session` parameter until it is signed out or expires. Failed attempts are rate-limited per account and per address.",
+        summary: "Sign in with email and password (and a two-factor code) and get a session.",
+        docs: "Checks the email and password and opens a session. The returned `session` value authenticates later calls in the `session` parameter until it is signed out or expires. Failed attempts are rate-limited per account and per address. An account with two-factor sign-in on also needs `code`: without it, or with a wrong or already used one, the answer is 704 (after a right password) and no session is opened. Codes are limited to 5 wrong ones per account in 15 minutes. Scripts should not sign in at all: a personal access token works without any code.",
         params: &[
             pk(Text, "login", "The account's email address."),
             pk(Password, "password", "The account password."),
+            opt("code", Password, "For accounts with two-factor sign-in: the 6-digit code the authenticator app shows now, or one of the account's recovery codes (each works once)."),
         ],
         returns: "`session` (the session value), `uid` (the account id), `email`.",
-        errors: &[R::InvalidParam, R::WrongPassword, R::TooManyAttempts],
+        errors: &[R::InvalidParam, R::WrongPassword, R::TooManyAttempts, R::TwoFactorCode],
     },
     Method {
         id: "users.authentication.Signout",

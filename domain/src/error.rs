@@ -15,12 +15,13 @@ pub enum ResultCode {
     UserNotAuthenticated,
     WrongPassword,
     TooManyAttempts,
+    TwoFactorCode,
     NotAllowedForStatus,
     PermissionDenied,
 }
 
 impl ResultCode {
-    pub const ALL: [ResultCode; 11] = [
+    pub const ALL: [ResultCode; 12] = [
         Self::Ok,
         Self::ErrorUnknown,
         Self::InvalidParam,
@@ -30,6 +31,7 @@ impl ResultCode {
         Self::UserNotAuthenticated,
         Self::WrongPassword,
         Self::TooManyAttempts,
+        Self::TwoFactorCode,
         Self::NotAllowedForStatus,
         Self::PermissionDenied,
     ];
@@ -45,6 +47,7 @@ impl ResultCode {
             Self::UserNotAuthenticated => 701,
             Self::WrongPassword => 702,
             Self::TooManyAttempts => 703,
+            Self::TwoFactorCode => 704,
             Self::NotAllowedForStatus => 2212,
             Self::PermissionDenied => 8202,
         }
@@ -61,6 +64,7 @@ impl ResultCode {
             Self::UserNotAuthenticated => "USER_NOT_AUTHENTICATED",
             Self::WrongPassword => "WRONG_PASSWORD",
             Self::TooManyAttempts => "TOO_MANY_ATTEMPTS",
+            Self::TwoFactorCode => "TWO_FACTOR_CODE",
             Self::NotAllowedForStatus => "NOT_ALLOWED_FOR_STATUS",
             Self::PermissionDenied => "PERMISSION_DENIED",
         }
@@ -80,7 +84,12 @@ impl ResultCode {
                 "No credential, or an unknown, expired, removed or signed-out one."
             }
             Self::WrongPassword => "The password is wrong.",
-            Self::TooManyAttempts => "Too many password checks; `error` says when to retry.",
+            Self::TooManyAttempts => {
+                "Too many password or code checks; `error` says when to retry."
+            }
+            Self::TwoFactorCode => {
+                "The account signs in with two-factor: the `code` parameter (6 digits from the authenticator app, or a recovery code) is missing, wrong or already used."
+            }
             Self::NotAllowedForStatus => "The environment's status does not allow this action.",
             Self::PermissionDenied => "The token's API set does not include this method.",
         }
@@ -123,6 +132,9 @@ pub enum DomainError {
     WrongPassword,
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
     TooManyAttempts { retry_after_secs: u64 },
+    /// The account has two-factor on and the code was missing, wrong or used before.
+    #[error("{0}")]
+    TwoFactorCode(String),
     #[error("{0}")]
     NotAllowedForStatus(String),
     #[error("Permission denied, required permissions: {0}")]
@@ -141,6 +153,7 @@ impl DomainError {
             Self::NotAuthenticated | Self::AccountDisabled => ResultCode::UserNotAuthenticated,
             Self::WrongPassword => ResultCode::WrongPassword,
             Self::TooManyAttempts { .. } => ResultCode::TooManyAttempts,
+            Self::TwoFactorCode(_) => ResultCode::TwoFactorCode,
             Self::NotAllowedForStatus(_) => ResultCode::NotAllowedForStatus,
             Self::PermissionDenied(_) => ResultCode::PermissionDenied,
             Self::Internal => ResultCode::ErrorUnknown,

@@ -13,6 +13,8 @@ pub mod tokens;
 
 #[cfg(feature = "server")]
 pub mod platform;
+#[cfg(feature = "server")]
+pub mod secrets;
 
 pub use error::{DomainError, ResultCode};
 #[cfg(feature = "server")]

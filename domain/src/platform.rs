@@ -58,6 +58,8 @@ pub struct PlatformSettings {
     pub audit_retention_days: u32,
     /// Bytes of uploads one account may keep.
     pub upload_quota: u64,
+    /// Seals the secrets the server must read back (two-factor), from the key file.
+    pub secret_key: Arc<crate::secrets::SecretKey>,
 }
 
 /// Which database engine a URL names.
@@ -134,6 +136,8 @@ pub struct Stats {
     pub cache_misses: AtomicU64,
     pub signin_failures: AtomicU64,
     pub confirm_failures: AtomicU64,
+    /// Wrong two-factor codes.
+    pub code_failures: AtomicU64,
     /// Password checks refused with 703.
     pub lockouts: AtomicU64,
 }

@@ -55,6 +55,11 @@ pub struct Settings {
     /// Days the Security Log keeps its entries.
     #[arg(long, env = "PATIO_AUDIT_RETENTION_DAYS", default_value_t = 400, value_parser = clap::value_parser!(u32).range(1..))]
     pub audit_retention_days: u32,
+    /// The key file that seals two-factor secrets in the database (created on first
+    /// start); `<data-dir>/patio.key` unless given. Every replica needs the same file,
+    /// and backups of the database need it beside them.
+    #[arg(long, env = "PATIO_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
     /// Where to serve Prometheus metrics (`/metrics`), e.g. `127.0.0.1:9464`; off unless
     /// given. Keep it on localhost or a private network.
     #[arg(long, env = "PATIO_METRICS_BIND")]
@@ -82,10 +87,17 @@ impl Settings {
             trusted_proxies: TrustedProxies::default(),
             signups_per_hour: 10,
             audit_retention_days: 400,
+            key_file: None,
             metrics_bind: None,
             log: "info".into(),
             log_format: LogFormat::Text,
         }
+    }
+
+    pub fn key_file(&self) -> PathBuf {
+        self.key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("patio.key"))
     }
 
     pub fn public_url(&self, bound: SocketAddr) -> String {

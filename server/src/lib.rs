@@ -60,7 +60,8 @@ pub async fn platform(
     bound: SocketAddr,
 ) -> anyhow::Result<Platform> {
     let db = domain::platform::connect(&settings.database_url).await?;
-    Ok(Platform::new(
+    let secret_key = domain::secrets::SecretKey::load_or_create(&settings.key_file())?;
+    let platform = Platform::new(
         db,
         clock,
         PlatformSettings {
@@ -71,8 +72,11 @@ pub async fn platform(
             signups_per_hour: settings.signups_per_hour,
             audit_retention_days: settings.audit_retention_days,
             upload_quota: settings.upload_quota,
+            secret_key: Arc::new(secret_key),
         },
-    ))
+    );
+    platform.check_secret_key().await?;
+    Ok(platform)
 }
 
 /// The whole application: pages, server functions, REST API, files, health.

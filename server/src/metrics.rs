@@ -219,6 +219,12 @@ impl Collector for PlatformCollector {
         )?;
         counter(
             &mut encoder,
+            "patio_two_factor_code_failures",
+            "Two-factor codes refused as wrong or already used",
+            Stats::get(&stats.code_failures),
+        )?;
+        counter(
+            &mut encoder,
             "patio_lockouts",
             "Password checks refused because a limit was reached (703)",
             Stats::get(&stats.lockouts),

@@ -1,5 +1,6 @@
 pub mod dialog;
 pub mod password;
+pub mod recovery_codes;
 pub mod reveal;
 pub mod token_form;
 pub mod token_usage;

@@ -8,8 +8,9 @@ use crate::error::AppError;
 use crate::i18n::td_string;
 use crate::locale::use_i18n;
 
-/// Asks for the password, then calls `on_confirm` with it. The dialog stays open with
-/// the error shown until the change succeeds or the person cancels.
+/// Asks for the password (and, given `code`, a two-factor code into it), then calls
+/// `on_confirm` with the password. The dialog stays open with the error shown until the
+/// change succeeds or the person cancels.
 #[component]
 pub fn PasswordDialog(
     open: RwSignal<bool>,
@@ -18,13 +19,17 @@ pub fn PasswordDialog(
     #[prop(into)] pending: Signal<bool>,
     #[prop(into)] error: Signal<Option<AppError>>,
     on_confirm: Callback<String>,
+    #[prop(optional)] code: Option<RwSignal<String>>,
 ) -> impl IntoView {
     let password = RwSignal::new(String::new());
     let i18n = use_i18n();
-    // The password never outlives the dialog.
+    // The password and code never outlive the dialog.
     Effect::new(move |_| {
         if !open.get() {
             password.set(String::new());
+            if let Some(code) = code {
+                code.set(String::new());
+            }
         }
     });
     view! {
@@ -45,6 +50,13 @@ pub fn PasswordDialog(
                         on:input=move |ev| password.set(event_target_value(&ev))
                     />
                 </label>
+                {code.map(|code| view! {
+                    <label>
+                        <span>{move || td_string!(i18n.get(), signin.code)}</span>
+                        <input type="text" inputmode="numeric" autocomplete="one-time-code" autocapitalize="off"
+                            spellcheck="false" maxlength="20" required bind:value=code/>
+                    </label>
+                })}
                 <ErrorNote error=error/>
                 <div class="dialog-actions">
                     <button type="button" class="button" on:click=move |_| open.set(false)>{move || td_string!(i18n.get(), common.cancel)}</button>

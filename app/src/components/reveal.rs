@@ -31,6 +31,22 @@ pub fn download_name(description: &str) -> String {
     }
 }
 
+/// Puts `text` on the clipboard and sets `copied` once it is there.
+pub fn copy_text(text: String, copied: RwSignal<bool>) {
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(async move {
+        let clipboard = window().navigator().clipboard();
+        if wasm_bindgen_futures::JsFuture::from(clipboard.write_text(&text))
+            .await
+            .is_ok()
+        {
+            copied.set(true);
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (text, copied);
+}
+
 #[component]
 pub fn RevealDialog(revealed: RwSignal<Option<RevealedToken>>) -> impl IntoView {
     let open = RwSignal::new(false);
@@ -50,21 +66,9 @@ pub fn RevealDialog(revealed: RwSignal<Option<RevealedToken>>) -> impl IntoView 
         }
     });
     let copy = move |_| {
-        let Some(key) = revealed.with_untracked(|r| r.as_ref().map(|r| r.key.clone())) else {
-            return;
-        };
-        #[cfg(feature = "hydrate")]
-        leptos::task::spawn_local(async move {
-            let clipboard = window().navigator().clipboard();
-            if wasm_bindgen_futures::JsFuture::from(clipboard.write_text(&key))
-                .await
-                .is_ok()
-            {
-                copied.set(true);
-            }
-        });
-        #[cfg(not(feature = "hydrate"))]
-        let _ = key;
+        if let Some(key) = revealed.with_untracked(|r| r.as_ref().map(|r| r.key.clone())) {
+            copy_text(key, copied);
+        }
     };
     view! {
         <Dialog open=open title=Signal::derive(move || td_string!(i18n.get(), reveal.title).to_string())>

@@ -34,6 +34,7 @@ pub fn SettingsTabs(current: &'static str) -> impl IntoView {
             {tab("access-tokens", |i18n| td_string!(i18n.get(), settings.access_tokens))}
             {tab("security-log", |i18n| td_string!(i18n.get(), settings.security_log))}
             {tab("sessions", |i18n| td_string!(i18n.get(), settings.sessions))}
+            {tab("two-factor", |i18n| td_string!(i18n.get(), settings.two_factor))}
         </nav>
     }
 }
@@ -446,6 +447,9 @@ pub fn AccessTokensPage() -> impl IntoView {
         }
     };
 
+    // Tokens need no second factor: said here on accounts that have one.
+    let two_factor = Resource::new(|| (), |_| crate::api::two_factor());
+
     view! {
         <Title text=move || td_string!(i18n.get(), settings.access_tokens)/>
         <TopBar/>
@@ -458,6 +462,13 @@ pub fn AccessTokensPage() -> impl IntoView {
                 <p class="muted intro">
                     {move || td_string!(i18n.get(), tokens.intro)}
                 </p>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        two_factor.await.ok().and_then(|s| s.enabled_at).map(|_| view! {
+                            <p class="notice" role="note">{move || td_string!(i18n.get(), two_factor.tokens_note)}</p>
+                        })
+                    })}
+                </Transition>
                 <div class="toolbar" role="toolbar" aria-label=move || td_string!(i18n.get(), tokens.actions)>
                     <button class="button primary" on:click=move |_| form.set(Some(FormMode::Generate))>{move || td_string!(i18n.get(), tokens.generate)}</button>
                     <button class="button" disabled=move || one().is_none()

@@ -6,3 +6,4 @@ pub mod security_log;
 pub mod sessions;
 pub mod signin;
 pub mod signup;
+pub mod two_factor;

@@ -1,5 +1,6 @@
-//! `/signin`: email and password.
+//! `/signin`: email and password, then the two-factor code for accounts that have it.
 
+use domain::ResultCode;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -13,6 +14,22 @@ pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
     let error = move || action.value().get().and_then(|r| r.err());
     let i18n = use_i18n();
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    // The password was right and the account wants its code.
+    let asks_code = move || {
+        error().is_some_and(|e| {
+            e.code() == Some(ResultCode::TwoFactorCode)
+                || (e.code() == Some(ResultCode::InvalidParam) && e.message().starts_with("Code"))
+        })
+    };
+    // With the email and password still in the page, only the code is asked for; a page
+    // that lost them (no scripts yet) asks for all three.
+    let code_only = move || asks_code() && !password.get().is_empty();
+    let start_over = move |_| {
+        action.value().set(None);
+        password.set(String::new());
+    };
     view! {
         <Title text=move || td_string!(i18n.get(), signin.title)/>
         <main class="auth">
@@ -20,18 +37,31 @@ pub fn SignInPage() -> impl IntoView {
                 <div class="brand-large">"Patio"</div>
                 <h1>{move || td_string!(i18n.get(), signin.title)}</h1>
                 <ActionForm action=action attr:class="stack">
-                    <label>
+                    <label hidden=code_only>
                         <span>{move || td_string!(i18n.get(), common.email)}</span>
-                        <input type="email" name="email" autocomplete="username" required autofocus/>
+                        <input type="email" name="email" autocomplete="username" required autofocus
+                            bind:value=email/>
                     </label>
-                    <label>
+                    <label hidden=code_only>
                         <span>{move || td_string!(i18n.get(), common.password)}</span>
-                        <input type="password" name="password" autocomplete="current-password" required/>
+                        <input type="password" name="password" autocomplete="current-password" required
+                            bind:value=password/>
                     </label>
-                    {move || error().map(|e| view! { <p class="error" role="alert">{crate::text::signin_error(i18n, &e)}</p> })}
+                    {move || asks_code().then(|| view! {
+                        <p class="muted">{move || td_string!(i18n.get(), signin.code_prompt)}</p>
+                        <label>
+                            <span>{move || td_string!(i18n.get(), signin.code)}</span>
+                            <input type="text" name="code" inputmode="numeric" autocomplete="one-time-code"
+                                autocapitalize="off" spellcheck="false" maxlength="20" required autofocus/>
+                        </label>
+                    })}
+                    {move || error().and_then(|e| crate::text::signin_error(i18n, &e)).map(|e| view! { <p class="error" role="alert">{e}</p> })}
                     <button type="submit" class="button primary" disabled=move || action.pending().get()>
-                        {move || td_string!(i18n.get(), signin.submit)}
+                        {move || if asks_code() { td_string!(i18n.get(), signin.verify) } else { td_string!(i18n.get(), signin.submit) }}
                     </button>
+                    {move || code_only().then(|| view! {
+                        <button type="button" class="link" on:click=start_over>{move || td_string!(i18n.get(), signin.other_account)}</button>
+                    })}
                 </ActionForm>
                 <p class="muted">{move || td_string!(i18n.get(), signin.new_here)} " " <a href="/signup">{move || td_string!(i18n.get(), signin.create_account)}</a></p>
                 <LanguageSwitcher/>

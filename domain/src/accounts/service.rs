@@ -92,7 +92,7 @@ pub struct SessionInfo {
 }
 
 /// One password check or sign-up, as the limits count it.
-enum Attempt {
+pub(crate) enum Attempt {
     /// `login` is the digest of the lower-cased login text.
     SignIn {
         login: Vec<u8>,
@@ -100,6 +100,10 @@ enum Attempt {
         familiar: bool,
     },
     Confirm {
+        account_id: i64,
+    },
+    /// A two-factor code, after the password.
+    Code {
         account_id: i64,
     },
     SignUp {
@@ -113,6 +117,7 @@ impl Attempt {
         match self {
             Self::SignIn { .. } => "signin",
             Self::Confirm { .. } => "confirm",
+            Self::Code { .. } => "code",
             Self::SignUp { .. } => "signup",
         }
     }
@@ -121,7 +126,9 @@ impl Attempt {
     fn columns(&self) -> (Option<Vec<u8>>, Option<i64>, Option<String>) {
         match self {
             Self::SignIn { login, ip, .. } => (Some(login.clone()), None, ip.clone()),
-            Self::Confirm { account_id } => (None, Some(*account_id), None),
+            Self::Confirm { account_id } | Self::Code { account_id } => {
+                (None, Some(*account_id), None)
+            }
             Self::SignUp { ip, .. } => (None, None, ip.clone()),
         }
     }
@@ -262,7 +269,7 @@ impl Platform {
     /// size evaluates at most as many passwords as the limits allow, on one server or
     /// across replicas. The row is settled as a failure when the check fails and
     /// removed when it succeeds.
-    async fn reserve_attempt(&self, attempt: &Attempt) -> Result<i64, DomainError> {
+    pub(crate) async fn reserve_attempt(&self, attempt: &Attempt) -> Result<i64, DomainError> {
         let started = std::time::Instant::now();
         loop {
             match self.try_reserve(attempt).await? {
@@ -307,6 +314,13 @@ impl Platform {
             }
             Attempt::Confirm { account_id } => {
                 limits.push(("account_id = $2", Key::Id(*account_id), CONFIRM_ATTEMPTS));
+            }
+            Attempt::Code { account_id } => {
+                limits.push((
+                    "account_id = $2",
+                    Key::Id(*account_id),
+                    super::CODE_ATTEMPTS,
+                ));
             }
             Attempt::SignUp {
                 ip: Some(ip),
@@ -369,7 +383,7 @@ impl Platform {
     }
 
     /// Marks a reserved attempt as failed: it now counts against every limit.
-    async fn attempt_failed(&self, id: i64) -> Result<(), DomainError> {
+    pub(crate) async fn attempt_failed(&self, id: i64) -> Result<(), DomainError> {
         sqlx::query("update attempts set settled = 1, updated_at = $1 where id = $2")
             .bind(self.now().timestamp())
             .bind(id)
@@ -382,7 +396,11 @@ impl Platform {
     /// Takes back a reserved attempt that succeeded, with the earlier failures of the
     /// same login from the same address (the owner's own typos); failures from other
     /// addresses stay counted.
-    async fn attempt_succeeded(&self, id: i64, attempt: &Attempt) -> Result<(), DomainError> {
+    pub(crate) async fn attempt_succeeded(
+        &self,
+        id: i64,
+        attempt: &Attempt,
+    ) -> Result<(), DomainError> {
         let query = match attempt {
             Attempt::SignIn { login, ip, .. } => sqlx::query(
                 "delete from attempts where id = $1 or (kind = 'signin' and login = $2 and ip is not distinct from $3)",
@@ -390,11 +408,12 @@ impl Platform {
             .bind(id)
             .bind(login.clone())
             .bind(ip.clone()),
-            Attempt::Confirm { account_id } => sqlx::query(
-                "delete from attempts where id = $1 or (kind = 'confirm' and account_id = $2)",
+            Attempt::Confirm { account_id } | Attempt::Code { account_id } => sqlx::query(
+                "delete from attempts where id = $1 or (kind = $3 and account_id = $2)",
             )
             .bind(id)
-            .bind(*account_id),
+            .bind(*account_id)
+            .bind(attempt.kind()),
             // A sign-up that went through still counts: the limit is on accounts made.
             Attempt::SignUp { .. } => return Ok(()),
         };
@@ -433,11 +452,13 @@ impl Platform {
         Ok(())
     }
 
-    /// Checks email and password and opens a session.
+    /// Checks email and password, then the two-factor code if the account has it on,
+    /// and opens a session.
     pub async fn sign_in(
         &self,
         login: &str,
         password: &str,
+        code: Option<&str>,
         origin: &Origin,
     ) -> Result<NewSession, DomainError> {
         let ip = origin.ip.clone();
@@ -496,6 +517,7 @@ impl Platform {
             // Only someone who knows the password learns that the account is disabled.
             return Err(DomainError::AccountDisabled);
         }
+        self.second_factor(id, code, origin).await?;
         if needs_rehash(&stored) {
             let hash = self.hash_password(password).await?;
             sqlx::query("update accounts set password_hash = $1, updated_at = $2 where id = $3")

@@ -17,7 +17,8 @@ pub async fn call(
     if method.id == "users.authentication.Signin" {
         let login = params.required("login")?;
         let password = params.password("password")?;
-        let session = platform.sign_in(login, password, origin).await?;
+        let code = params.optional("code")?;
+        let session = platform.sign_in(login, password, code, origin).await?;
         return Ok(fields(json!({
             "session": session.value,
             "uid": session.account.id,

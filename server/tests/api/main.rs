@@ -13,5 +13,6 @@ mod replicas;
 mod robustness;
 mod security;
 mod tokens;
+mod two_factor;
 mod upgrade;
 mod usage;
