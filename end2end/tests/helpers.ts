@@ -1,4 +1,5 @@
 import { expect, type Page } from '@playwright/test';
+import { createHmac } from 'node:crypto';
 
 export const PASSWORD = 'correct horse battery';
 
@@ -59,4 +60,22 @@ export async function generateToken(page: Page, description: string, set: string
   await reveal.getByRole('button', { name: 'Done' }).click();
   await expect(reveal).toBeHidden();
   return value;
+}
+
+/** The code an authenticator app shows for a base32 secret (RFC 6238: SHA-1, 30 s, 6 digits). */
+export function totp(secret: string, unixSeconds = Date.now() / 1000): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/[\s=]/g, '').toUpperCase()) {
+    const v = alphabet.indexOf(c);
+    if (v < 0) throw new Error(`not base32: ${c}`);
+    bits += v.toString(2).padStart(5, '0');
+  }
+  const key = Buffer.from((bits.match(/.{8}/g) ?? []).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(unixSeconds / 30)));
+  const hash = createHmac('sha1', key).update(counter).digest();
+  const at = hash[hash.length - 1] & 0x0f;
+  const binary = ((hash[at] & 0x7f) << 24) | (hash[at + 1] << 16) | (hash[at + 2] << 8) | hash[at + 3];
+  return String(binary % 1_000_000).padStart(6, '0');
 }

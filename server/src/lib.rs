@@ -61,7 +61,7 @@ pub async fn platform(
 ) -> anyhow::Result<Platform> {
     let db = domain::platform::connect(&settings.database_url).await?;
     let secret_key = domain::secrets::SecretKey::load_or_create(&settings.key_file())?;
-    let platform = Platform::new(
+    Ok(Platform::new(
         db,
         clock,
         PlatformSettings {
@@ -74,9 +74,7 @@ pub async fn platform(
             upload_quota: settings.upload_quota,
             secret_key: Arc::new(secret_key),
         },
-    );
-    platform.check_secret_key().await?;
-    Ok(platform)
+    ))
 }
 
 /// The whole application: pages, server functions, REST API, files, health.
@@ -247,6 +245,7 @@ pub async fn spawn(settings: Settings, clock: Clock) -> anyhow::Result<Spawned> 
         .with_context(|| format!("bind {}", settings.bind))?;
     let addr = listener.local_addr().context("local address")?;
     let platform = platform(&settings, clock, addr).await?;
+    platform.check_secret_key().await?;
     let metrics = metrics::Metrics::new(platform.clone());
     let app = router(&settings, platform.clone(), addr, metrics.clone());
     let exporter = metrics_listener(&settings, metrics).await?;
@@ -277,6 +276,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         .with_context(|| format!("bind {}", settings.bind))?;
     let addr = listener.local_addr().context("local address")?;
     let platform = platform(&settings, Clock::default(), addr).await?;
+    platform.check_secret_key().await?;
     let metrics = metrics::Metrics::new(platform.clone());
     let app = router(&settings, platform.clone(), addr, metrics.clone());
     let exporter = metrics_listener(&settings, metrics).await?;

@@ -84,6 +84,14 @@ enum UserAction {
         #[arg(long)]
         email: String,
     },
+    /// Turn two-factor sign-in off for an account whose owner lost both the phone and
+    /// the recovery codes, or with `--all` for every account (the key file is lost).
+    ResetTwoFactor {
+        #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+        email: Option<String>,
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 /// Every password hash takes 19 MiB. glibc's malloc would keep such blocks in per-thread
@@ -134,6 +142,9 @@ async fn run() -> anyhow::Result<ExitCode> {
         Command::User {
             action: UserAction::Enable { email },
         } => set_disabled(&cli.settings, &email, false).await?,
+        Command::User {
+            action: UserAction::ResetTwoFactor { email, .. },
+        } => reset_two_factor(&cli.settings, email.as_deref()).await?,
         Command::Token {
             action: TokenAction::Revoke { email },
         } => revoke_tokens(&cli.settings, &email).await?,
@@ -203,6 +214,24 @@ async fn set_disabled(settings: &Settings, raw: &str, disabled: bool) -> anyhow:
         );
     } else {
         println!("enabled account {} ({})", account.id, account.email);
+    }
+    Ok(())
+}
+
+async fn reset_two_factor(settings: &Settings, raw: Option<&str>) -> anyhow::Result<()> {
+    let platform = operator_platform(settings).await?;
+    let email = raw.map(email).transpose()?;
+    let count = platform
+        .reset_two_factor(email.as_ref())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    match &email {
+        Some(email) if count == 0 => println!("{} does not use two-factor sign-in", email.as_str()),
+        Some(email) => println!(
+            "two-factor sign-in is off for {}: the password alone signs in until it is set up again",
+            email.as_str()
+        ),
+        None => println!("two-factor sign-in turned off for {count} accounts"),
     }
     Ok(())
 }

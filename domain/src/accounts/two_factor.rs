@@ -392,27 +392,42 @@ impl Platform {
     }
 
     /// The operator's way back in for someone who lost both the phone and the recovery
-    /// codes: two-factor off, noted in the account's Security Log.
-    pub async fn reset_two_factor(&self, email: &super::Email) -> Result<bool, DomainError> {
-        let id: i64 = sqlx::query_scalar("select id from accounts where email = $1")
-            .bind(email.as_str())
-            .fetch_optional(&self.db)
-            .await
-            .context("look up account")?
-            .ok_or_else(|| DomainError::NotFound(format!("no account {}", email.as_str())))?;
-        let removed = self.remove_two_factor(id).await?;
-        if removed {
-            self.audit(
-                Some(id),
-                "twofactor.reset",
-                Outcome::Ok,
-                None,
-                &Actor::Operator,
-                &Origin::default(),
-            )
-            .await?;
+    /// codes (one account), or for everyone when the key file is lost (`None`): two-factor
+    /// off, noted in each account's Security Log. Returns how many accounts had it.
+    pub async fn reset_two_factor(&self, email: Option<&super::Email>) -> Result<u64, DomainError> {
+        let ids: Vec<i64> = match email {
+            Some(email) => {
+                let id: i64 = sqlx::query_scalar("select id from accounts where email = $1")
+                    .bind(email.as_str())
+                    .fetch_optional(&self.db)
+                    .await
+                    .context("look up account")?
+                    .ok_or_else(|| {
+                        DomainError::NotFound(format!("no account {}", email.as_str()))
+                    })?;
+                vec![id]
+            }
+            None => sqlx::query_scalar("select account_id from two_factor")
+                .fetch_all(&self.db)
+                .await
+                .context("list two-factor accounts")?,
+        };
+        let mut reset = 0;
+        for id in ids {
+            if self.remove_two_factor(id).await? {
+                reset += 1;
+                self.audit(
+                    Some(id),
+                    "twofactor.reset",
+                    Outcome::Ok,
+                    None,
+                    &Actor::Operator,
+                    &Origin::default(),
+                )
+                .await?;
+            }
         }
-        Ok(removed)
+        Ok(reset)
     }
 
     /// The second step of a sign-in, once the password was right: nothing to do without
@@ -558,7 +573,9 @@ impl Platform {
         {
             Some(id) if id != key.id() => anyhow::bail!(
                 "the key file is not the one this database's two-factor secrets were sealed with \
-                 (they name key {id}, the file holds key {}): start with the right --key-file",
+                 (they name key {id}, the file holds key {}): start with the right --key-file; \
+                 if that key is lost, `patio user reset-two-factor --all` turns two-factor off for \
+                 every account (they sign in with their passwords and set it up again)",
                 key.id()
             ),
             _ => Ok(()),

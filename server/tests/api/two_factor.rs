@@ -341,3 +341,40 @@ async fn the_secret_is_sealed_with_the_key_file() {
         .expect("refused");
     assert!(format!("{refused:#}").contains("key file"), "{refused:#}");
 }
+
+#[tokio::test]
+async fn the_operator_turns_two_factor_off_for_one_account_or_all() {
+    let app = spawn_app().await;
+    let ann = app.sign_up("ann@example.com").await;
+    let bob = app.sign_up("bob@example.com").await;
+    enrol(&app, &ann).await;
+    enrol(&app, &bob).await;
+    let platform = &app.server.platform;
+    let ann_email = domain::accounts::Email::parse("ann@example.com").unwrap();
+    assert_eq!(
+        platform.reset_two_factor(Some(&ann_email)).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        code(&sign_in(&app, None).await),
+        0,
+        "ann signs in with her password"
+    );
+    assert_eq!(
+        platform.reset_two_factor(Some(&ann_email)).await.unwrap(),
+        0
+    );
+    let ghost = domain::accounts::Email::parse("ghost@example.com").unwrap();
+    assert!(platform.reset_two_factor(Some(&ghost)).await.is_err());
+    assert_eq!(platform.reset_two_factor(None).await.unwrap(), 1, "bob's");
+    let reply = app
+        .call(
+            SIGNIN,
+            &[("login", "bob@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(code(&reply), 0, "{reply}");
+    let log = actions(&app).await;
+    let resets = log.iter().filter(|(a, _)| a == "twofactor.reset").count();
+    assert_eq!(resets, 2, "{log:?}");
+}
