@@ -332,13 +332,19 @@ pub async fn two_factor() -> Result<TwoFactorStatus, AppError> {
 }
 
 /// A new secret for the authenticator app, as text and as a QR code the server draws.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TwoFactorSetup {
     pub secret: String,
     /// `otpauth://…`: on a phone, a link the authenticator app opens.
     pub uri: String,
     /// An SVG image of the QR code, as a `data:` URL.
     pub qr: String,
+}
+
+impl std::fmt::Debug for TwoFactorSetup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TwoFactorSetup(***)")
+    }
 }
 
 #[server(endpoint = "begin_two_factor")]
