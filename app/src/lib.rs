@@ -14,7 +14,7 @@ include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 pub mod auth;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::path;
 
@@ -30,6 +30,35 @@ use pages::{
     two_factor::TwoFactorPage,
 };
 
+/// The stylesheet's address: with hashed files (cargo-leptos' layout, `hash.txt` naming
+/// each file's hash) `/pkg/patio.<hash>.css`, else `/pkg/patio.css`.
+#[cfg(feature = "ssr")]
+pub fn stylesheet_href(options: &LeptosOptions) -> String {
+    let hash = options
+        .hash_files
+        .then(|| {
+            // Where Leptos looks for it too: beside the binary, unless the path is absolute.
+            let dir = std::env::current_exe()
+                .ok()
+                .and_then(|exe| exe.parent().map(std::path::Path::to_path_buf))
+                .unwrap_or_default();
+            std::fs::read_to_string(dir.join(options.hash_file.as_ref())).ok()
+        })
+        .flatten()
+        .and_then(|text| {
+            text.lines().find_map(|line| {
+                line.split_once(':')
+                    .filter(|(kind, _)| kind.trim() == "css")
+                    .map(|(_, hash)| format!(".{}", hash.trim()))
+            })
+        })
+        .unwrap_or_default();
+    format!(
+        "/{}/{}{hash}.css",
+        options.site_pkg_dir, options.output_name
+    )
+}
+
 /// The HTML document around the app, rendered on the server.
 #[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -43,6 +72,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="stylesheet" id="patio" href=stylesheet_href(&options)/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -58,7 +88,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
         <locale::LanguageProvider>
-        <Stylesheet id="patio" href="/pkg/patio.css"/>
         <Title formatter=|page: String| if page.is_empty() { "Patio".to_string() } else { format!("{page} · Patio") }/>
         <Router>
             <Routes fallback=NotFound>

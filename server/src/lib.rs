@@ -3,6 +3,7 @@
 //! server here on port 0.
 
 pub mod api;
+pub mod assets;
 pub mod client;
 pub mod config;
 pub mod maintenance;
@@ -84,12 +85,7 @@ pub fn router(
     bound: SocketAddr,
     metrics: Arc<metrics::Metrics>,
 ) -> Router {
-    let leptos_options = LeptosOptions::builder()
-        .output_name("patio")
-        .site_root(settings.site_root.display().to_string())
-        .site_pkg_dir("pkg")
-        .site_addr(bound)
-        .build();
+    let leptos_options = assets::leptos_options(&settings.site_root, bound);
     let state = AppState {
         platform: platform.clone(),
         leptos_options: leptos_options.clone(),
@@ -117,6 +113,7 @@ pub fn router(
         )
         // The API reads bodies itself, each part bounded, files streamed to disk.
         .merge(api::router().layer(DefaultBodyLimit::disable()))
+        .merge(assets::pkg_router(&settings.site_root))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(metrics::ready))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
