@@ -65,3 +65,21 @@ test('the sign-in and sign-up pages show only their own sentences, whatever the 
     await expect(alert).toHaveText('The email or the password is not correct.');
   }
 });
+
+test('signing in works before the page is interactive: a plain form post', async ({ browser, page }) => {
+  const email = await signUp(page);
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const plain = await context.newPage();
+  await plain.goto('/signin');
+  await plain.getByLabel('Email').fill(email);
+  await plain.getByLabel('Password').fill('not the password');
+  await plain.getByRole('button', { name: 'Sign in' }).click();
+  await expect(plain).toHaveURL(/\/signin/);
+  await expect(plain.getByRole('alert')).toHaveText('The email or the password is not correct.');
+  await plain.getByLabel('Email').fill(email);
+  await plain.getByLabel('Password').fill(PASSWORD);
+  await plain.getByRole('button', { name: 'Sign in' }).click();
+  await expect(plain).toHaveURL('/');
+  await expect(plain.getByRole('heading', { name: 'Environments' })).toBeVisible();
+  await context.close();
+});

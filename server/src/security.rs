@@ -43,8 +43,13 @@ pub async fn headers(State(Https(https)): State<Https>, request: Request, next: 
     headers
         .entry(CONTENT_SECURITY_POLICY)
         .or_insert(HeaderValue::from_static(DEFAULT_POLICY));
-    // Tokens may sit in URLs (the platform API allows it): never send them onwards.
-    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    // Tokens may sit in API URLs (the platform allows it): never send them onwards. A
+    // page's own address goes back to this server only, which is how a form posted
+    // before the page is interactive finds its way back with the refusal.
+    headers.insert(
+        REFERRER_POLICY,
+        HeaderValue::from_static(if page { "same-origin" } else { "no-referrer" }),
+    );
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     if https {
