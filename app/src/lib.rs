@@ -8,7 +8,7 @@ pub mod locale;
 pub mod pages;
 pub mod text;
 
-include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
+pub mod i18n;
 
 #[cfg(feature = "ssr")]
 pub mod auth;

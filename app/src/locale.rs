@@ -3,13 +3,10 @@
 //! `Accept-Language`, else English; the browser then keeps what the server chose (the
 //! `<html lang>` attribute), so nothing flashes in another language.
 //!
-//! The translations themselves are leptos_i18n's (compiled from `locales/`, read with
-//! `td_string!`); the current language is a signal of our own, because the crate's
-//! context provider runs an effect on the server that can outlive the request and panic
-//! when a browser abandons a page mid-render.
+//! The translations are compiled from `locales/` (see `i18n`) and read with `td_string!`;
+//! the current language is a signal provided here.
 
 use leptos::prelude::*;
-use leptos_i18n::Locale as _;
 use leptos_meta::Html;
 
 use crate::i18n::{td_string, Locale};

@@ -16,21 +16,34 @@ use tower_http::services::ServeDir;
 
 /// Leptos' options for this site: with `<site>/hash.txt` the pages name the hashed files.
 pub fn leptos_options(site_root: &Path, bound: std::net::SocketAddr) -> LeptosOptions {
-    let hash_file = site_root.join("hash.txt");
     let builder = LeptosOptions::builder()
         .output_name("patio")
         .site_root(site_root.display().to_string())
         .site_pkg_dir("pkg")
         .site_addr(bound);
-    if hash_file.is_file() {
-        // Absolute, so Leptos reads it here rather than beside the binary.
-        let path = std::path::absolute(&hash_file).unwrap_or(hash_file);
-        builder
-            .hash_files(true)
-            .hash_file(std::sync::Arc::<str>::from(path.display().to_string()))
-            .build()
-    } else {
-        builder.build()
+    // `scripts/build` lists the hashes in the site; `cargo leptos` with `hash-files`
+    // beside the binary. The newer list names the files that are there.
+    let beside_binary = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")));
+    let newest = [Some(site_root.join("hash.txt")), beside_binary]
+        .into_iter()
+        .flatten()
+        .filter_map(|path| {
+            let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok()?;
+            Some((modified, path))
+        })
+        .max_by_key(|(modified, _)| *modified);
+    match newest {
+        // Absolute, so Leptos reads it there rather than beside the binary.
+        Some((_, path)) => {
+            let path = std::path::absolute(&path).unwrap_or(path);
+            builder
+                .hash_files(true)
+                .hash_file(std::sync::Arc::<str>::from(path.display().to_string()))
+                .build()
+        }
+        None => builder.build(),
     }
 }
 

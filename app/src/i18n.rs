@@ -1,0 +1,142 @@
+//! The dashboard's texts in English and Bahasa Indonesia: `build.rs` compiles
+//! `locales/*.json` into `keys` (one function per key, returning the text in a language),
+//! and `td_string!(locale, section.key)` reads one, with `{{ variables }}` filled in when
+//! given (`td_string!(locale, tokens.in_days, n)`, `…, name = value`).
+
+use std::fmt;
+use std::str::FromStr;
+
+/// The languages the dashboard speaks; English is the default.
+#[allow(non_camel_case_types)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Locale {
+    #[default]
+    en,
+    id,
+}
+
+impl Locale {
+    const ALL: [Locale; 2] = [Self::en, Self::id];
+
+    pub fn get_all() -> &'static [Locale] {
+        &Self::ALL
+    }
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::en => "en",
+            Self::id => "id",
+        }
+    }
+
+    /// The first of the language tags (best first) this dashboard speaks, by its primary
+    /// language (`id-ID` is Indonesian), else English.
+    pub fn find_locale<T: AsRef<str>>(tags: &[T]) -> Self {
+        tags.iter()
+            .find_map(|tag| tag.as_ref().split(['-', '_']).next()?.parse().ok())
+            .unwrap_or_default()
+    }
+}
+
+impl FromStr for Locale {
+    type Err = ();
+
+    fn from_str(text: &str) -> Result<Self, ()> {
+        match text.to_ascii_lowercase().as_str() {
+            "en" => Ok(Self::en),
+            // `in` is Indonesian's code before ISO 639 changed it.
+            "id" | "in" => Ok(Self::id),
+            _ => Err(()),
+        }
+    }
+}
+
+include!(concat!(env!("OUT_DIR"), "/texts.rs"));
+
+/// A text with `{{ name }}` placeholders, filled in as it is displayed.
+pub struct Filled {
+    text: &'static str,
+    values: Vec<(&'static str, String)>,
+}
+
+impl Filled {
+    pub fn new(text: &'static str) -> Self {
+        Self {
+            text,
+            values: Vec::new(),
+        }
+    }
+
+    pub fn with(mut self, name: &'static str, value: impl fmt::Display) -> Self {
+        self.values.push((name, value.to_string()));
+        self
+    }
+}
+
+impl fmt::Display for Filled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut rest = self.text;
+        while let Some(start) = rest.find("{{") {
+            let Some(len) = rest[start..].find("}}") else {
+                break;
+            };
+            f.write_str(&rest[..start])?;
+            let name = rest[start + 2..start + len].trim();
+            match self.values.iter().find(|(n, _)| *n == name) {
+                Some((_, value)) => f.write_str(value)?,
+                None => f.write_str(&rest[start..start + len + 2])?,
+            }
+            rest = &rest[start + len + 2..];
+        }
+        f.write_str(rest)
+    }
+}
+
+/// `td_string!(locale, section.key)` → the text; with variables, a `Filled` text.
+macro_rules! td_string {
+    (@value $name:ident) => {
+        &$name
+    };
+    (@value $name:ident = $value:expr) => {
+        &($value)
+    };
+    ($locale:expr, $($key:ident).+) => {
+        $crate::i18n::keys::$($key)::+($locale)
+    };
+    ($locale:expr, $($key:ident).+, $($name:ident $(= $value:expr)?),+ $(,)?) => {
+        $crate::i18n::Filled::new($crate::i18n::keys::$($key)::+($locale))
+            $(.with(stringify!($name), $crate::i18n::td_string!(@value $name $(= $value)?)))+
+    };
+}
+pub(crate) use td_string;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn languages_are_found_by_their_primary_tag() {
+        assert_eq!(Locale::find_locale(&["fr", "id-ID", "en"]), Locale::id);
+        assert_eq!(Locale::find_locale(&["en-GB"]), Locale::en);
+        assert_eq!(Locale::find_locale::<&str>(&[]), Locale::en);
+        assert_eq!(Locale::find_locale(&["de"]), Locale::en);
+        assert_eq!("ID".parse(), Ok(Locale::id));
+    }
+
+    #[test]
+    fn variables_are_filled_where_named() {
+        let n = 3;
+        let text = Filled::new("{{ n }} of {{total}}: {{ missing }}")
+            .with("n", n)
+            .with("total", "10");
+        assert_eq!(text.to_string(), "3 of 10: {{ missing }}");
+        assert_eq!(
+            td_string!(Locale::id, two_factor.codes_left, n).to_string(),
+            "Sisa kode pemulihan: 3 dari 10."
+        );
+        assert_eq!(
+            td_string!(Locale::en, two_factor.on_since, date = "today").to_string(),
+            "Two-factor sign-in is on since today."
+        );
+    }
+}

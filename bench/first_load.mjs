@@ -1,0 +1,127 @@
+// What a person waits for: starts the server given on a fresh SQLite folder, signs an
+// account up, and in headless Chromium measures, for /signin and /settings/access-tokens,
+// the bytes transferred by type and the time from navigation until the page is hydrated
+// and answers a click (Generate opens its dialog; on /signin, the language switcher
+// changes the page), cold (empty cache) and warm (the same browser again), on emulated
+// Slow 4G (1.6 Mbps down, 750 kbps up, 150 ms round trip: the mobile profile of web
+// performance tools) and on a fast link (40 Mbps, 20 ms).
+//
+//   node bench/first_load.mjs <patio binary> <site root> [runs]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const require = createRequire(resolve('end2end/package.json'));
+const { chromium } = require('@playwright/test');
+
+const [bin, siteRoot, runsArg] = process.argv.slice(2);
+const runs = Number(runsArg ?? 3);
+const port = 3480;
+const base = `http://127.0.0.1:${port}`;
+const networks = {
+  'Slow 4G': { latency: 150, downloadThroughput: (1.6 * 1e6) / 8, uploadThroughput: (750 * 1e3) / 8 },
+  fast: { latency: 20, downloadThroughput: (40 * 1e6) / 8, uploadThroughput: (10 * 1e6) / 8 },
+};
+const targets = { cold: { 'Slow 4G': 2500 }, warm: { 'Slow 4G': 1000 } };
+const byteTarget = 300 * 1024;
+
+const dir = mkdtempSync(join(tmpdir(), 'patio-first-load-'));
+const server = spawn(resolve(bin), [
+  '--bind', `127.0.0.1:${port}`, '--database-url', `sqlite://${dir}/patio.db`, '--data-dir', dir,
+  '--site-root', resolve(siteRoot), '--log', 'error', '--signups-per-hour', '1000',
+], { stdio: 'inherit' });
+const stop = () => { server.kill(); rmSync(dir, { recursive: true, force: true }); };
+process.on('exit', stop);
+
+for (let i = 0; ; i++) {
+  try { if ((await fetch(`${base}/healthz`)).ok) break; } catch {}
+  if (i > 100) throw new Error('the server did not start');
+  await new Promise((r) => setTimeout(r, 100));
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+
+/** One visit: bytes by resource type and the time until the page answers a click. */
+async function visit(page, cdp, path) {
+  const types = new Map();
+  const bytes = {};
+  const onResponse = (e) => {
+    const url = e.response.url;
+    const type = e.type === 'Document' ? 'HTML' : /\.wasm$/.test(url) ? 'wasm' : /\.js$/.test(url) ? 'JS' : /\.css$/.test(url) ? 'CSS' : 'other';
+    types.set(e.requestId, type);
+  };
+  const onFinished = (e) => {
+    const type = types.get(e.requestId) ?? 'other';
+    if (process.env.FIRST_LOAD_DEBUG) console.error(type, e.encodedDataLength);
+    bytes[type] = (bytes[type] ?? 0) + e.encodedDataLength;
+  };
+  cdp.on('Network.responseReceived', onResponse);
+  cdp.on('Network.loadingFinished', onFinished);
+  const started = Date.now();
+  await page.goto(base + path, { waitUntil: 'commit' });
+  await page.locator('body[data-hydrated]').waitFor({ state: 'attached', timeout: 120_000 });
+  if (path === '/signin') {
+    await page.getByRole('combobox').selectOption('id');
+    await page.getByRole('heading', { name: 'Masuk' }).waitFor();
+  } else {
+    await page.getByRole('toolbar').getByRole('button', { name: 'Generate' }).click();
+    await page.getByRole('dialog', { name: /Access Token/ }).waitFor();
+  }
+  const ms = Date.now() - started;
+  await page.waitForLoadState('load');
+  cdp.off('Network.responseReceived', onResponse);
+  cdp.off('Network.loadingFinished', onFinished);
+  return { ms, bytes };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const kb = (n) => (n / 1024).toFixed(1);
+const rows = [];
+for (const path of ['/signin', '/settings/access-tokens']) {
+  for (const [network, conditions] of Object.entries(networks)) {
+    const cold = [];
+    const warm = [];
+    let coldBytes;
+    let warmBytes;
+    for (let run = 0; run < runs; run++) {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      if (path !== '/signin') {
+        const email = `first-load-${Date.now()}-${run}@example.com`;
+        await context.request.post(`${base}/api/sign_up`, { form: { email, password: 'correct horse battery' } });
+      } else {
+        await context.addCookies([{ name: 'patio_lang', value: 'en', url: base }]);
+      }
+      const page = await context.newPage();
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Network.enable');
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, ...conditions });
+      const first = await visit(page, cdp, path);
+      if (path === '/signin') await context.addCookies([{ name: 'patio_lang', value: 'en', url: base }]);
+      const again = await visit(page, cdp, path);
+      cold.push(first.ms);
+      warm.push(again.ms);
+      coldBytes = first.bytes;
+      warmBytes = again.bytes;
+      await context.close();
+    }
+    rows.push({ path, network, cold: median(cold), warm: median(warm), coldBytes, warmBytes });
+  }
+}
+await browser.close();
+
+const mark = (value, target) => (target === undefined ? '' : value <= target ? ' (met)' : ' (missed)');
+console.log(`first load, median of ${runs} runs, release build, headless Chromium`);
+console.log('| page | network | cold ms | warm ms | cold bytes: HTML / JS / CSS / wasm / total KB | warm total KB |');
+console.log('| --- | --- | ---: | ---: | --- | ---: |');
+for (const r of rows) {
+  const total = (b) => Object.values(b).reduce((s, n) => s + n, 0);
+  const parts = ['HTML', 'JS', 'CSS', 'wasm'].map((t) => kb(r.coldBytes[t] ?? 0)).join(' / ');
+  console.log(`| ${r.path} | ${r.network} | ${r.cold}${mark(r.cold, targets.cold[r.network])} | ${r.warm}${mark(r.warm, targets.warm[r.network])} | ${parts} / ${kb(total(r.coldBytes))}${r.network === 'fast' ? mark(total(r.coldBytes), byteTarget) : ''} | ${kb(total(r.warmBytes))} |`);
+}
+process.exit(0);
