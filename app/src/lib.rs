@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod components;
+pub mod crypto;
 pub mod error;
 pub mod format;
 pub mod locale;
@@ -12,6 +13,8 @@ include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
 #[cfg(feature = "ssr")]
 pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod mail;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Stylesheet, Title};
@@ -25,6 +28,7 @@ use pages::{
     not_found::NotFound,
     security_log::SecurityLogPage,
     sessions::SessionsPage,
+    share::SharePage,
     signin::SignInPage,
     signup::SignUpPage,
 };
@@ -68,6 +72,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/settings/access-tokens") view=AccessTokensPage/>
                 <Route path=path!("/settings/security-log") view=SecurityLogPage/>
                 <Route path=path!("/settings/sessions") view=SessionsPage/>
+                <Route path=path!("/share/:id") view=SharePage/>
                 <Route path=path!("/docs/api") view=ApiDocsPage/>
                 <Route path=path!("/docs/api/:id") view=MethodDocsPage/>
             </Routes>

@@ -73,6 +73,32 @@ impl std::fmt::Debug for NewPassword {
     }
 }
 
+/// The language an account reads Patio in: the one its owner last used in the dashboard.
+/// Emails are written in it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Language {
+    #[default]
+    En,
+    Id,
+}
+
+impl Language {
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::Id => "id",
+        }
+    }
+
+    /// `en` or `id`; anything else (or nothing stored) is English.
+    pub fn from_code(code: Option<&str>) -> Self {
+        match code {
+            Some("id") => Self::Id,
+            _ => Self::En,
+        }
+    }
+}
+
 /// The signed-in account as the dashboard sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountInfo {

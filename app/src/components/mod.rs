@@ -1,6 +1,7 @@
 pub mod dialog;
 pub mod password;
 pub mod reveal;
+pub mod share;
 pub mod token_form;
 pub mod token_usage;
 pub mod topbar;

@@ -4,5 +4,6 @@ pub mod home;
 pub mod not_found;
 pub mod security_log;
 pub mod sessions;
+pub mod share;
 pub mod signin;
 pub mod signup;

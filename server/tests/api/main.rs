@@ -12,6 +12,7 @@ mod permissions;
 mod replicas;
 mod robustness;
 mod security;
+mod shares;
 mod tokens;
 mod upgrade;
 mod usage;
