@@ -13,7 +13,8 @@ use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-/// How long one conversation with the mail server may take.
+/// How long one conversation with the mail server may take. lettre's own timeout only
+/// bounds the connect; a server that accepts and then says nothing is cut off here.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The configured mail server and sender.
@@ -61,9 +62,14 @@ impl Mailer {
             .header(ContentType::TEXT_PLAIN)
             .body(email.body.clone())
             .context("build the message")?;
-        self.transport
-            .send(message)
+        tokio::time::timeout(SMTP_TIMEOUT, self.transport.send(message))
             .await
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "the mail server did not finish within {} s",
+                    SMTP_TIMEOUT.as_secs()
+                )
+            })?
             .context("send through the mail server")?;
         Ok(())
     }
