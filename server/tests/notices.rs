@@ -218,10 +218,53 @@ fn quoted_printable(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// A server on `dir`'s database, sending through `smtp` when given.
-async fn start(dir: &Path, clock: &Clock, smtp: Option<u16>) -> Spawned {
+/// With `PATIO_TEST_POSTGRES` naming a PostgreSQL database (`scripts/test` starts one), a
+/// new empty database beside it for one test (the replicas then share it); otherwise
+/// `None`, and they share a SQLite file.
+async fn fresh_postgres() -> Option<String> {
+    use sqlx::Connection;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let admin = std::env::var("PATIO_TEST_POSTGRES")
+        .ok()
+        .filter(|u| !u.is_empty())?;
+    let name = format!(
+        "patio_notices_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+    sqlx::query(&format!("create database {name}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let (server, _) = admin.rsplit_once('/').unwrap();
+    Some(format!("{server}/{name}"))
+}
+
+/// Where one test's replicas keep their data: a folder, and a database in it or on the
+/// test PostgreSQL.
+struct Place {
+    dir: tempfile::TempDir,
+    database_url: Option<String>,
+}
+
+impl Place {
+    async fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+            database_url: fresh_postgres().await,
+        }
+    }
+}
+
+/// A server on the place's database, sending through `smtp` when given.
+async fn start(place: &Place, clock: &Clock, smtp: Option<u16>) -> Spawned {
     logs();
-    let mut settings = Settings::in_dir(dir);
+    let mut settings = Settings::in_dir(place.dir.path());
+    if let Some(url) = &place.database_url {
+        settings.database_url = url.clone();
+    }
     settings.smtp_url = smtp.map(|port| format!("smtp://127.0.0.1:{port}"));
     settings.mail_from = Some("Patio <patio@example.com>".into());
     settings.notice_interval = 1;
@@ -298,11 +341,11 @@ async fn token(server: &Spawned, session: &str, name: &str, days: Option<i64>) -
 
 #[tokio::test(flavor = "multi_thread")]
 async fn each_notice_goes_out_once_in_the_owners_language_and_never_names_the_value() {
-    let dir = tempfile::tempdir().unwrap();
+    let place = Place::new().await;
     let clock = Clock::default();
 
     // Before email is configured: the tokens, and one that expires while nothing is sent.
-    let quiet = start(dir.path(), &clock, None).await;
+    let quiet = start(&place, &clock, None).await;
     let ann = owner(&quiet, "ann@example.com", "en").await;
     let budi = owner(&quiet, "budi@example.com", "id").await;
     let language: String =
@@ -322,9 +365,9 @@ async fn each_notice_goes_out_once_in_the_owners_language_and_never_names_the_va
 
     // Email on, two replicas on one database: 7 days before, one message per token.
     let port = free_port();
-    let smtp = MailServer::start(port, &dir.path().join("mail"));
-    let one = start(dir.path(), &clock, Some(port)).await;
-    let two = start(dir.path(), &clock, Some(port)).await;
+    let smtp = MailServer::start(port, &place.dir.path().join("mail"));
+    let one = start(&place, &clock, Some(port)).await;
+    let two = start(&place, &clock, Some(port)).await;
     let week = smtp.expect(2).await;
     let to_ann = week.iter().find(|m| m.to.contains("ann@")).expect("ann's");
     let to_budi = week
@@ -359,7 +402,7 @@ async fn each_notice_goes_out_once_in_the_owners_language_and_never_names_the_va
     // A restart sends nothing again.
     one.stop().await.unwrap();
     two.stop().await.unwrap();
-    let one = start(dir.path(), &clock, Some(port)).await;
+    let one = start(&place, &clock, Some(port)).await;
     smtp.expect(2).await;
 
     // A day before, then after the expiry: one each, the most urgent only.
@@ -418,12 +461,12 @@ async fn each_notice_goes_out_once_in_the_owners_language_and_never_names_the_va
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_hanging_mail_server_holds_up_no_request_and_the_notice_goes_out_once_it_answers() {
-    let dir = tempfile::tempdir().unwrap();
+    let place = Place::new().await;
     let clock = Clock::default();
     // A mail server that accepts connections and never says a word.
     let silent = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = silent.local_addr().unwrap().port();
-    let server = start(dir.path(), &clock, Some(port)).await;
+    let server = start(&place, &clock, Some(port)).await;
     let ann = owner(&server, "ann@example.com", "en").await;
     let (id, value) = token(&server, &ann, "nightly backup", Some(10)).await;
     clock.advance(Days::days(4));
@@ -480,7 +523,7 @@ async fn a_hanging_mail_server_holds_up_no_request_and_the_notice_goes_out_once_
     drop(silent);
 
     // The mail server comes up; after the retry delay the notice goes out, once.
-    let smtp = MailServer::start(port, &dir.path().join("mail"));
+    let smtp = MailServer::start(port, &place.dir.path().join("mail"));
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(smtp.messages().is_empty(), "not before its retry time");
     clock.advance(Days::minutes(2));
@@ -494,9 +537,9 @@ async fn a_hanging_mail_server_holds_up_no_request_and_the_notice_goes_out_once_
 
 #[tokio::test(flavor = "multi_thread")]
 async fn without_smtp_nothing_is_sent_or_claimed() {
-    let dir = tempfile::tempdir().unwrap();
+    let place = Place::new().await;
     let clock = Clock::default();
-    let server = start(dir.path(), &clock, None).await;
+    let server = start(&place, &clock, None).await;
     let ann = owner(&server, "ann@example.com", "en").await;
     let (id, _) = token(&server, &ann, "dashboard only", Some(3)).await;
     clock.advance(Days::days(2) + Days::hours(12));
