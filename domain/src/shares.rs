@@ -236,7 +236,7 @@ mod tests {
             encode(&[7u8; SEALED_LEN + 1]),
             format!("{good}=="),
             good.replacen('B', "+", 1),
-            "patio_".repeat(16),
+            "patio_".repeat(15),
         ] {
             assert!(Sealed::parse(&bad).is_err(), "{bad}");
         }

@@ -84,11 +84,12 @@ fn default_sender(public_url: &str) -> anyhow::Result<Mailbox> {
         .next()
         .filter(|h| !h.is_empty())
         .unwrap_or("localhost");
-    // A bare address is not a mail domain some servers accept, but it is what we know.
-    let host = if host.parse::<std::net::IpAddr>().is_ok() {
-        format!("[{host}]")
+    // An address is no mail domain: a server reached by IP sends as localhost (set
+    // --mail-from for a sender the mail server accepts).
+    let host = if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
+        "localhost"
     } else {
-        host.to_owned()
+        host
     };
     format!("Patio <patio@{host}>")
         .parse()
@@ -152,7 +153,9 @@ mod tests {
         let s = default_sender("https://patio.example.com/").unwrap();
         assert_eq!(s.email.to_string(), "patio@patio.example.com");
         let s = default_sender("http://127.0.0.1:3000").unwrap();
-        assert_eq!(s.email.to_string(), "patio@[127.0.0.1]");
+        assert_eq!(s.email.to_string(), "patio@localhost");
+        let s = default_sender("http://[::1]:3000").unwrap();
+        assert_eq!(s.email.to_string(), "patio@localhost");
     }
 
     #[test]
