@@ -25,6 +25,9 @@ create index token_shares_expires_idx on token_shares (expires_at);
 alter table tokens add column share_session_id integer;
 alter table tokens add column share_until integer;
 
+-- The expiry-notice pass reads the tokens near their expiry.
+create index tokens_expires_idx on tokens (expires_at);
+
 -- The language the owner last used in the dashboard ('en', 'id'); null: English.
 alter table accounts add column language text;
 

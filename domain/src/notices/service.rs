@@ -40,12 +40,32 @@ pub fn retry_after(attempts: i64) -> Duration {
     Duration::minutes(attempts.clamp(1, 30))
 }
 
+/// Whether a notice of `kind` may be claimed, given the notices made about the same
+/// expiry (`kind:state:lease_until`, comma-separated): not yet made, or still being
+/// sent with its lease run out.
+fn claimable(made: &str, kind: NoticeKind, now: i64) -> bool {
+    made.split(',')
+        .filter_map(|n| {
+            let mut parts = n.split(':');
+            Some((parts.next()?, parts.next()?, parts.next()?))
+        })
+        .find(|(k, _, _)| *k == kind.key())
+        .is_none_or(|(_, state, lease)| {
+            state == "sending" && lease.parse::<i64>().map_or(true, |l| l <= now)
+        })
+}
+
 impl Platform {
     /// Claims the notices due now that no replica has sent or is sending.
     pub async fn claim_notices(&self) -> Result<Vec<DueNotice>, DomainError> {
         let now = self.now();
+        // Each token near its expiry, with the notices already made about this expiry
+        // (`kind:state:lease_until`, comma-separated): one read a pass, and a notice
+        // already sent costs no write on the next passes.
         let rows = sqlx::query(
-            "select t.id, t.description, t.expires_at, t.created_at, a.email, a.language
+            "select t.id, t.description, t.expires_at, t.created_at, a.email, a.language,
+                    (select string_agg(n.kind || ':' || n.state || ':' || coalesce(cast(n.lease_until as text), ''), ',')
+                     from expiry_notices n where n.token_id = t.id and n.expires_at = t.expires_at) as notices
              from tokens t join accounts a on a.id = t.account_id
              where a.disabled_at is null and t.expires_at is not null
                and t.expires_at >= $1 and t.expires_at <= $2
@@ -62,37 +82,20 @@ impl Platform {
             let Some(kind) = due(expires_at, from_unix(row.get("created_at")), now) else {
                 continue;
             };
-            let token_id: i64 = row.get("id");
-            // Read first: a notice already sent costs no write on the next passes.
-            let existing = sqlx::query(
-                "select state, lease_until from expiry_notices
-                 where token_id = $1 and kind = $2 and expires_at = $3",
-            )
-            .bind(token_id)
-            .bind(kind.key())
-            .bind(expires_at.timestamp())
-            .fetch_optional(&self.db)
-            .await
-            .context("read expiry notice")?;
-            let claimable = existing.is_none_or(|n| {
-                n.get::<String, _>("state") == "sending"
-                    && n.get::<Option<i64>, _>("lease_until")
-                        .is_none_or(|l| l <= now.timestamp())
-            });
-            if claimable {
-                candidates.push(DueNotice {
-                    notice_id: 0,
-                    kind,
-                    token_id,
-                    description: row.get("description"),
-                    expires_at,
-                    email: row.get("email"),
-                    language: Language::from_code(
-                        row.get::<Option<String>, _>("language").as_deref(),
-                    ),
-                    attempts: 0,
-                });
+            let made: Option<String> = row.get("notices");
+            if !claimable(made.as_deref().unwrap_or_default(), kind, now.timestamp()) {
+                continue;
             }
+            candidates.push(DueNotice {
+                notice_id: 0,
+                kind,
+                token_id: row.get("id"),
+                description: row.get("description"),
+                expires_at,
+                email: row.get("email"),
+                language: Language::from_code(row.get::<Option<String>, _>("language").as_deref()),
+                attempts: 0,
+            });
             if candidates.len() >= PER_PASS {
                 break;
             }
@@ -239,6 +242,20 @@ impl Platform {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_notice_is_claimable_until_sent_and_while_its_lease_ran_out() {
+        assert!(claimable("", NoticeKind::Week, 100));
+        assert!(claimable("week:sent:", NoticeKind::Day, 100));
+        assert!(!claimable(
+            "week:sent:,day:sending:200",
+            NoticeKind::Week,
+            100
+        ));
+        assert!(!claimable("day:sending:200", NoticeKind::Day, 100));
+        assert!(claimable("day:sending:100", NoticeKind::Day, 100));
+        assert!(claimable("day:sending:", NoticeKind::Day, 100));
+    }
 
     #[test]
     fn retries_wait_longer_each_time_up_to_half_an_hour() {
