@@ -20,6 +20,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Stylesheet, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::path;
+use leptos_router::SsrMode;
 
 use pages::{
     access_tokens::AccessTokensPage,
@@ -72,7 +73,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/settings/access-tokens") view=AccessTokensPage/>
                 <Route path=path!("/settings/security-log") view=SecurityLogPage/>
                 <Route path=path!("/settings/sessions") view=SessionsPage/>
-                <Route path=path!("/share/:id") view=SharePage/>
+                <Route path=path!("/share/:id") view=SharePage ssr=SsrMode::Async/>
                 <Route path=path!("/docs/api") view=ApiDocsPage/>
                 <Route path=path!("/docs/api/:id") view=MethodDocsPage/>
             </Routes>

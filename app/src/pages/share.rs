@@ -113,10 +113,13 @@ pub fn SharePage() -> impl IntoView {
                 <Transition fallback=move || view! { <p class="muted">{move || td_string!(i18n.get(), common.loading)}</p> }>
                     {move || Suspend::new(async move {
                         match view.await {
-                            Err(e) if e.code() == Some(ResultCode::NotFound) => view! {
+                            Err(e) if e.code() == Some(ResultCode::NotFound) => {
+                                not_found_status();
+                                view! {
                                 <h1>{move || td_string!(i18n.get(), share.missing_heading)}</h1>
                                 <p>{move || td_string!(i18n.get(), share.missing)}</p>
-                            }.into_any(),
+                            }.into_any()
+                            }
                             Err(e) => view! { <p class="error" role="alert">{crate::text::error(i18n, &e)}</p> }.into_any(),
                             Ok(v) => shared(i18n, v, value, problem, opening, copied, show, copy).into_any(),
                         }
@@ -125,6 +128,14 @@ pub fn SharePage() -> impl IntoView {
                 <LanguageSwitcher/>
             </div>
         </main>
+    }
+}
+
+/// A link that does not exist answers 404 (the route renders whole before answering).
+fn not_found_status() {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
     }
 }
 

@@ -84,7 +84,7 @@ impl Platform {
         let until: Option<i64> = row.get("share_until");
         if offered_to != Some(session) || until.is_none_or(|u| u < now.timestamp()) {
             return Err(DomainError::param(
-                "tokenId",
+                "token_id",
                 format!(
                     "a share link is made from the dialog that shows a new value, within {OFFER_MINUTES} minutes; regenerate the token to share it"
                 ),

@@ -296,11 +296,27 @@ async fn bad_input_is_refused_with_a_clear_code_and_changes_nothing() {
         let (status, body) = app.open_share(bad).await;
         assert_eq!((status, refusal(&body)), (404, 5), "{bad}: {body}");
     }
-    // A well-formed id nobody made answers the same.
+    // A well-formed id nobody made answers the same; its page says so with a 404.
     let (status, body) = app.open_share("abcdefghijABCDEFGHIJ0123").await;
     assert_eq!((status, refusal(&body)), (404, 5), "{body}");
+    let page = |id: String| {
+        let client = app.client.clone();
+        let url = app.server.url(&format!("/share/{id}"));
+        async move {
+            let response = client.get(url).send().await.expect("page");
+            let status = response.status().as_u16();
+            (status, response.text().await.expect("html"))
+        }
+    };
+    let (status, html) = page("abcdefghijABCDEFGHIJ0123".into()).await;
+    assert_eq!(status, 404);
+    assert!(html.contains("Link not found"), "{html}");
     let (status, made) = app.make_share(&ann, token_id, "1d").await;
     assert_eq!(status, 200, "{made}");
+    let (status, html) = page(made["id"].as_str().unwrap().to_owned()).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("A token was shared with you"), "{html}");
+    assert!(html.contains(r#"<meta name="robots" content="noindex">"#));
 }
 
 #[tokio::test]
