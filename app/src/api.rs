@@ -332,11 +332,8 @@ pub async fn sign_out_others(password: String) -> Result<u64, AppError> {
 /// signed out, there is nothing to remember it for.
 #[server(endpoint = "remember_language")]
 pub async fn remember_language(language: String) -> Result<(), AppError> {
-    let language = match language.as_str() {
-        "en" => domain::accounts::Language::En,
-        "id" => domain::accounts::Language::Id,
-        _ => return Err(domain::DomainError::param("language", "must be en or id").into()),
-    };
+    let language = domain::accounts::Language::parse(&language)
+        .ok_or_else(|| domain::DomainError::param("language", "must be en or id"))?;
     match caller().await {
         Ok(caller) => Ok(platform()?
             .remember_language(caller.account.id, language)

@@ -90,12 +90,14 @@ impl Language {
         }
     }
 
-    /// `en` or `id`; anything else (or nothing stored) is English.
+    /// `en` or `id`.
+    pub fn parse(code: &str) -> Option<Self> {
+        [Self::En, Self::Id].into_iter().find(|l| l.code() == code)
+    }
+
+    /// What an account has stored; anything else (or nothing) is English.
     pub fn from_code(code: Option<&str>) -> Self {
-        match code {
-            Some("id") => Self::Id,
-            _ => Self::En,
-        }
+        code.and_then(Self::parse).unwrap_or_default()
     }
 }
 

@@ -131,6 +131,7 @@ test('a token shared by link reaches a co-worker once, and the server never hold
   await page.getByRole('link', { name: 'Security Log' }).click();
   await expect(page.getByRole('cell', { name: 'Share link opened' })).toBeVisible();
   await expect(page.getByRole('cell', { name: 'Share link created' })).toBeVisible();
+  await shot(page, '8-security-log');
   await page.getByRole('link', { name: 'Environments' }).click();
   await expect(page.getByRole('row', { name: /shared-project/ })).toContainText('Stopped');
 
