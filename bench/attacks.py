@@ -17,6 +17,7 @@ import json
 import os
 import socket
 import sqlite3
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -85,6 +86,9 @@ class Server:
             self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+            self.proc.wait()
+        # The uploads made here are hundreds of MB: leave nothing behind.
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def request(verb, port, path, body=None, headers=None, timeout=120):

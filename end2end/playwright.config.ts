@@ -3,9 +3,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-// A fresh database for every run, on a port of its own.
+// A fresh database for every run, on a port of its own. The workers inherit the folder
+// (tests read the database to check what the server stored).
 const port = Number(process.env.PATIO_E2E_PORT ?? 3100);
-const data = mkdtempSync(join(tmpdir(), 'patio-e2e-'));
+process.env.PATIO_E2E_DATA ??= mkdtempSync(join(tmpdir(), 'patio-e2e-'));
+const data = process.env.PATIO_E2E_DATA;
 const bin = process.env.PATIO_BIN ?? '../target/debug/patio';
 
 export default defineConfig({

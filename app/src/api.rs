@@ -4,6 +4,7 @@
 use domain::accounts::{AccountInfo, RecoveryCodes, TwoFactorStatus};
 use domain::catalogue::ApiSet;
 use domain::environments::{Action, Environment};
+use domain::shares::{CreatedShare, ShareStatus, ShareView};
 use domain::tokens::{RevealedToken, Tightening, TokenSummary, TokenUsage};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -16,7 +17,15 @@ use crate::error::AppError;
 #[server(endpoint = "current_account")]
 pub async fn current_account() -> Result<Option<AccountInfo>, AppError> {
     match caller().await {
-        Ok(caller) => Ok(Some(caller.account)),
+        Ok(caller) => {
+            // Emails are written in the language the owner last used here.
+            if let Some(language) = crate::locale::request_language() {
+                platform()?
+                    .remember_language(caller.account.id, language)
+                    .await?;
+            }
+            Ok(Some(caller.account))
+        }
         Err(e) if e.is_signed_out() => Ok(None),
         Err(e) => Err(e),
     }
@@ -391,4 +400,72 @@ pub async fn disable_two_factor(password: String, code: String) -> Result<(), Ap
     Ok(platform()?
         .disable_two_factor(&caller, &password, &code)
         .await?)
+}
+
+/// Remembers the switcher's choice for the signed-in account (emails follow it);
+/// signed out, there is nothing to remember it for.
+#[server(endpoint = "remember_language")]
+pub async fn remember_language(language: String) -> Result<(), AppError> {
+    let language = domain::accounts::Language::parse(&language)
+        .ok_or_else(|| domain::DomainError::param("language", "must be en or id"))?;
+    match caller().await {
+        Ok(caller) => Ok(platform()?
+            .remember_language(caller.account.id, language)
+            .await?),
+        Err(e) if e.is_signed_out() => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Stores a share link for the value this session was just shown: only the nonce and
+/// ciphertext the browser sealed (base64url), never the key.
+#[server(endpoint = "create_share")]
+pub async fn create_share(
+    token_id: i64,
+    ciphertext: String,
+    lifetime: String,
+) -> Result<CreatedShare, AppError> {
+    use domain::shares::{Sealed, ShareLifetime};
+    let caller = caller().await?;
+    let sealed = Sealed::parse(&ciphertext)?;
+    let lifetime = ShareLifetime::parse(&lifetime)?;
+    Ok(platform()?
+        .create_share(&caller, token_id, sealed, lifetime)
+        .await?)
+}
+
+/// What a share link grants and what became of it; anyone with the link may ask, and
+/// asking does not use it up.
+#[server(endpoint = "share_view")]
+pub async fn load_share_view(id: String) -> Result<ShareView, AppError> {
+    let id = domain::shares::ShareId::parse(&id)?;
+    no_store();
+    Ok(platform()?.share_view(&id).await?)
+}
+
+/// Hands out a waiting link's ciphertext (base64url) once, deleting it.
+#[server(endpoint = "open_share")]
+pub async fn open_share(id: String) -> Result<String, AppError> {
+    let id = domain::shares::ShareId::parse(&id)?;
+    let sealed = platform()?
+        .open_share(&id, &crate::auth::origin().await)
+        .await?;
+    no_store();
+    Ok(sealed.to_text())
+}
+
+/// The token's latest share link, for its detail panel.
+#[server(endpoint = "share_status")]
+pub async fn load_share_status(token_id: i64) -> Result<Option<ShareStatus>, AppError> {
+    let caller = caller().await?;
+    Ok(platform()?
+        .latest_share(caller.account.id, token_id)
+        .await?)
+}
+
+/// Cancels the token's waiting share link; its ciphertext is deleted.
+#[server(endpoint = "cancel_share")]
+pub async fn cancel_share(token_id: i64) -> Result<(), AppError> {
+    let caller = caller().await?;
+    Ok(platform()?.cancel_share(&caller, token_id).await?)
 }

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod components;
+pub mod crypto;
 pub mod error;
 pub mod format;
 pub mod locale;
@@ -12,11 +13,14 @@ pub mod i18n;
 
 #[cfg(feature = "ssr")]
 pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod mail;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::path;
+use leptos_router::SsrMode;
 
 use pages::{
     access_tokens::AccessTokensPage,
@@ -25,6 +29,7 @@ use pages::{
     not_found::NotFound,
     security_log::SecurityLogPage,
     sessions::SessionsPage,
+    share::SharePage,
     signin::SignInPage,
     signup::SignUpPage,
     two_factor::TwoFactorPage,
@@ -99,6 +104,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/settings/security-log") view=SecurityLogPage/>
                 <Route path=path!("/settings/sessions") view=SessionsPage/>
                 <Route path=path!("/settings/two-factor") view=TwoFactorPage/>
+                <Route path=path!("/share/:id") view=SharePage ssr=SsrMode::Async/>
                 <Route path=path!("/docs/api") view=ApiDocsPage/>
                 <Route path=path!("/docs/api/:id") view=MethodDocsPage/>
             </Routes>

@@ -129,6 +129,29 @@ fn from_request() -> Option<Vec<String>> {
     Some(tags)
 }
 
+/// The language of the request being served, as the account's language (server side).
+#[cfg(feature = "ssr")]
+pub fn request_language() -> Option<domain::accounts::Language> {
+    let locale = Locale::find_locale(&from_request()?);
+    Some(language(locale))
+}
+
+/// The domain's name for a dashboard language.
+pub fn language(locale: Locale) -> domain::accounts::Language {
+    match locale {
+        Locale::en => domain::accounts::Language::En,
+        Locale::id => domain::accounts::Language::Id,
+    }
+}
+
+/// The dashboard language an account's emails are written in.
+pub fn locale_of(language: domain::accounts::Language) -> Locale {
+    match language {
+        domain::accounts::Language::En => Locale::en,
+        domain::accounts::Language::Id => Locale::id,
+    }
+}
+
 /// The languages the switcher offers, with their names in their own language.
 pub fn name(locale: Locale) -> &'static str {
     match locale {
@@ -147,6 +170,10 @@ pub fn LanguageSwitcher() -> impl IntoView {
         };
         remember(locale);
         i18n.set(locale);
+        // The account's emails follow the dashboard's language.
+        leptos::task::spawn_local(async move {
+            let _ = crate::api::remember_language(locale.as_str().to_owned()).await;
+        });
     };
     view! {
         <label class="language">

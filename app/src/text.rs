@@ -76,6 +76,9 @@ pub fn audit_action(i18n: I18n, action: &str) -> &'static str {
         "token.regenerate" => td_string!(i18n.get(), log.action_token_regenerate),
         "token.delete" => td_string!(i18n.get(), log.action_token_delete),
         "token.revoke_all" => td_string!(i18n.get(), log.action_token_revoke_all),
+        "share.create" => td_string!(i18n.get(), log.action_share_create),
+        "share.open" => td_string!(i18n.get(), log.action_share_open),
+        "share.cancel" => td_string!(i18n.get(), log.action_share_cancel),
         "session.signout_others" => td_string!(i18n.get(), log.action_session_signout_others),
         "account.disable" => td_string!(i18n.get(), log.action_account_disable),
         "account.enable" => td_string!(i18n.get(), log.action_account_enable),
@@ -115,6 +118,7 @@ pub fn audit_actor(i18n: I18n, actor: &str) -> String {
         "password" => td_string!(i18n.get(), log.by_password).to_owned(),
         "session" => td_string!(i18n.get(), log.by_session).to_owned(),
         "operator" => td_string!(i18n.get(), log.by_operator).to_owned(),
+        "share link" => td_string!(i18n.get(), log.by_share_link).to_owned(),
         _ => match actor.strip_prefix("token ") {
             Some(hint) => td_string!(i18n.get(), log.by_token, hint).to_string(),
             None => actor.to_owned(),

@@ -77,6 +77,34 @@ impl std::fmt::Debug for NewPassword {
     }
 }
 
+/// The language an account reads Patio in: the one its owner last used in the dashboard.
+/// Emails are written in it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Language {
+    #[default]
+    En,
+    Id,
+}
+
+impl Language {
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::Id => "id",
+        }
+    }
+
+    /// `en` or `id`.
+    pub fn parse(code: &str) -> Option<Self> {
+        [Self::En, Self::Id].into_iter().find(|l| l.code() == code)
+    }
+
+    /// What an account has stored; anything else (or nothing) is English.
+    pub fn from_code(code: Option<&str>) -> Self {
+        code.and_then(Self::parse).unwrap_or_default()
+    }
+}
+
 /// The signed-in account as the dashboard sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountInfo {

@@ -30,6 +30,8 @@ pub enum Actor {
     Token {
         hint: String,
     },
+    /// Someone holding a share link, without an account.
+    ShareLink,
 }
 
 impl Actor {
@@ -39,6 +41,7 @@ impl Actor {
             Self::Operator => "operator".into(),
             Self::Session => "session".into(),
             Self::Token { hint } => format!("token {hint}"),
+            Self::ShareLink => "share link".into(),
         }
     }
 }
@@ -80,7 +83,7 @@ impl AuditFilter {
     pub fn matches(self, e: &AuditEvent) -> bool {
         match self {
             Self::All => true,
-            Self::TokenChanges => e.action.starts_with("token."),
+            Self::TokenChanges => e.action.starts_with("token.") || e.action.starts_with("share."),
             Self::Denied => e.outcome == Outcome::Denied.as_str(),
             Self::SignIns => {
                 e.action == "signin"
@@ -101,6 +104,9 @@ pub fn action_label(action: &str) -> &'static str {
         "token.regenerate" => "Token regenerated",
         "token.delete" => "Token removed",
         "token.revoke_all" => "All tokens revoked",
+        "share.create" => "Share link created",
+        "share.open" => "Share link opened",
+        "share.cancel" => "Share link cancelled",
         "session.signout_others" => "Other sessions signed out",
         "account.disable" => "Account disabled by the operator",
         "account.enable" => "Account enabled by the operator",
@@ -340,6 +346,7 @@ mod service {
                 .execute(&self.db)
                 .await
                 .context("delete old audit entries")?;
+            self.prune_notices().await?;
             self.prune_attempts().await
         }
 

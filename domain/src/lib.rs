@@ -8,7 +8,9 @@ pub mod catalogue;
 pub mod environments;
 pub mod error;
 pub mod marketplace;
+pub mod notices;
 pub mod params;
+pub mod shares;
 pub mod tokens;
 
 #[cfg(feature = "server")]

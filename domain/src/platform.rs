@@ -113,6 +113,8 @@ pub struct Platform {
     pub(crate) echoes: Arc<crate::tokens::Echoes>,
     /// The hour old audit entries and attempts were last deleted in.
     pub(crate) pruned_hour: Arc<std::sync::atomic::AtomicI64>,
+    /// The minute expired share links last lost their ciphertext in.
+    pub(crate) pruned_minute: Arc<std::sync::atomic::AtomicI64>,
     /// Uploads being received at once are bounded.
     pub(crate) uploading: Arc<tokio::sync::Semaphore>,
     /// Counts the metrics endpoint reports.
@@ -170,6 +172,7 @@ impl Platform {
             last_used: Arc::default(),
             denials: Arc::default(),
             pruned_hour: Arc::default(),
+            pruned_minute: Arc::default(),
             stats: Arc::default(),
             changes_elsewhere: Arc::default(),
             uploading: Arc::new(tokio::sync::Semaphore::new(UPLOADS_AT_ONCE)),
@@ -282,7 +285,15 @@ impl Platform {
         let uses = self.flush_last_used().await;
         let denials = self.flush_denials().await;
         let pruned = self.prune_old_entries().await;
-        uses.and(denials).and(pruned)
+        // An expired link's ciphertext is deleted within a minute (it is never handed
+        // out after its expiry in any case).
+        let minute = self.now().timestamp() / 60;
+        let shares = if self.pruned_minute.swap(minute, Ordering::AcqRel) == minute {
+            Ok(())
+        } else {
+            self.prune_shares().await
+        };
+        uses.and(denials).and(pruned).and(shares)
     }
 }
 

@@ -1,10 +1,12 @@
 //! The parsers behind `apiList`, `ids`, `expiresAt`, `tokenTemplate`, descriptions,
-//! environment names and emails: never a panic, and what they accept obeys the rules.
+//! environment names, emails and share links (id, ciphertext, lifetime): never a panic,
+//! and what they accept obeys the rules.
 #![no_main]
 
 use chrono::{TimeZone, Utc};
 use domain::accounts::Email;
 use domain::environments::EnvName;
+use domain::shares::{Sealed, ShareId, ShareLifetime, SEALED_LEN, SHARE_ID_LEN};
 use domain::tokens::{parse_expiry, parse_ids, split_list, Description, Grant};
 use libfuzzer_sys::fuzz_target;
 
@@ -35,4 +37,12 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(email) = Email::parse(text) {
         assert!(email.as_str().contains('@'));
     }
+    if let Ok(id) = ShareId::parse(text) {
+        assert_eq!(id.as_str().len(), SHARE_ID_LEN);
+    }
+    if let Ok(sealed) = Sealed::parse(text) {
+        assert_eq!(sealed.bytes().len(), SEALED_LEN);
+        assert_eq!(Sealed::parse(&sealed.to_text()).ok(), Some(sealed));
+    }
+    let _ = ShareLifetime::parse(text);
 });

@@ -64,6 +64,18 @@ pub struct Settings {
     /// given. Keep it on localhost or a private network.
     #[arg(long, env = "PATIO_METRICS_BIND")]
     pub metrics_bind: Option<SocketAddr>,
+    /// SMTP server for expiry notices: `smtp://host:25`, `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS) or `smtps://user:pass@host:465`. Without it no email is sent. It may
+    /// hold a password: `--help` never shows the value the environment gives.
+    #[arg(long, env = "PATIO_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of Patio's emails, e.g. `Patio <patio@example.com>`; by default
+    /// `Patio <patio@HOST>` with the public URL's host.
+    #[arg(long, env = "PATIO_MAIL_FROM")]
+    pub mail_from: Option<String>,
+    /// Seconds between looks for tokens that need an expiry notice.
+    #[arg(long, env = "PATIO_NOTICE_INTERVAL", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub notice_interval: u64,
     /// Log filter, e.g. `info` or `server=debug,tower_http=debug`.
     #[arg(long, env = "PATIO_LOG", default_value = "info")]
     pub log: String,
@@ -89,6 +101,9 @@ impl Settings {
             audit_retention_days: 400,
             key_file: None,
             metrics_bind: None,
+            smtp_url: None,
+            mail_from: None,
+            notice_interval: 60,
             log: "info".into(),
             log_format: LogFormat::Text,
         }

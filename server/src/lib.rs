@@ -8,6 +8,7 @@ pub mod client;
 pub mod config;
 pub mod maintenance;
 pub mod metrics;
+pub mod notices;
 pub mod openapi;
 pub mod security;
 
@@ -165,6 +166,7 @@ pub async fn serve(
     app: Router,
     platform: Platform,
     metrics: Option<(TcpListener, Arc<metrics::Metrics>)>,
+    notices: Option<(notices::Mailer, std::time::Duration)>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let exporter = metrics.map(|(listener, metrics)| {
@@ -189,6 +191,9 @@ pub async fn serve(
         let platform = platform.clone();
         async move { platform.follow_token_changes().await }
     });
+    // Expiry notices go out on their own task: a slow mail server holds up no request.
+    let notifier =
+        notices.map(|(mailer, every)| tokio::spawn(notices::run(platform.clone(), mailer, every)));
     // Small answers go out at once instead of waiting on delayed acknowledgements.
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
@@ -202,6 +207,9 @@ pub async fn serve(
     .context("serve");
     flusher.abort();
     follower.abort();
+    if let Some(notifier) = notifier {
+        notifier.abort();
+    }
     if let Some(exporter) = exporter {
         exporter.abort();
     }
@@ -247,12 +255,14 @@ pub async fn spawn(settings: Settings, clock: Clock) -> anyhow::Result<Spawned> 
     let app = router(&settings, platform.clone(), addr, metrics.clone());
     let exporter = metrics_listener(&settings, metrics).await?;
     let metrics_addr = exporter.as_ref().and_then(|(l, _)| l.local_addr().ok());
+    let notices = mailer(&settings, &platform)?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(serve(
         listener,
         app,
         platform.clone(),
         exporter,
+        notices,
         async move {
             let _ = stopped.await;
         },
@@ -280,10 +290,41 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     if let Some(at) = exporter.as_ref().and_then(|(l, _)| l.local_addr().ok()) {
         tracing::info!(address = %format!("http://{at}/metrics"), "serving metrics");
     }
+    let notices = mailer(&settings, &platform)?;
+    if notices.is_none() {
+        tracing::info!("no --smtp-url: expiry notices are shown on the dashboard only");
+    }
     tracing::info!(address = %format!("http://{addr}"), "Patio is listening");
-    serve(listener, app, platform, exporter, shutdown_signal()).await?;
+    serve(
+        listener,
+        app,
+        platform,
+        exporter,
+        notices,
+        shutdown_signal(),
+    )
+    .await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The mail server for expiry notices, if `--smtp-url` names one.
+fn mailer(
+    settings: &Settings,
+    platform: &Platform,
+) -> anyhow::Result<Option<(notices::Mailer, std::time::Duration)>> {
+    let Some(url) = settings.smtp_url.as_deref().filter(|u| !u.is_empty()) else {
+        return Ok(None);
+    };
+    let mailer = notices::Mailer::new(
+        url,
+        settings.mail_from.as_deref(),
+        &platform.settings.public_url,
+    )?;
+    Ok(Some((
+        mailer,
+        std::time::Duration::from_secs(settings.notice_interval),
+    )))
 }
 
 /// The metrics listener, if `--metrics-bind` asked for one.

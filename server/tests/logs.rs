@@ -83,6 +83,43 @@ async fn no_secret_reaches_the_logs() {
     .await;
     let token = created["token"]["key"].as_str().unwrap().to_owned();
     let id = created["token"]["id"].to_string();
+    // A share link of it, made and opened as the pages do; the key (which a browser
+    // keeps in the fragment) is written here only to prove it goes nowhere.
+    let key = "q0v4QkqVZ7ZbRr8r3gT5mXjTq1YwzW2u5m8tVq3y9aE";
+    let sealed = domain::shares::encode(&[42u8; domain::shares::SEALED_LEN]);
+    let share = |endpoint: &str, form: Vec<(&str, String)>| {
+        client
+            .post(app.url(&format!("/api/{endpoint}")))
+            .header("cookie", format!("patio_session={session}"))
+            .header("sec-fetch-site", "same-origin")
+            .form(&form)
+            .send()
+    };
+    let made: Value = share(
+        "create_share",
+        vec![
+            ("token_id", id.clone()),
+            ("ciphertext", sealed.clone()),
+            ("lifetime", "1h".into()),
+        ],
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let link = made["id"].as_str().expect("a share link").to_owned();
+    let page = client
+        .get(app.url(&format!("/share/{link}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    page.text().await.unwrap();
+    let opened = share("open_share", vec![("id", link.clone())])
+        .await
+        .unwrap();
+    assert_eq!(opened.status(), 200);
     // In the query string, in a header, wrong and right.
     let by_query = client
         .get(app.url(&format!(
@@ -140,6 +177,8 @@ async fn no_secret_reaches_the_logs() {
         "the capture saw the requests:\n{text}"
     );
     for (what, secret) in [
+        ("share key", &key.to_string()),
+        ("share ciphertext", &sealed),
         ("token", &token),
         ("regenerated token", &fresh),
         ("session", &session),

@@ -1,9 +1,10 @@
-//! The one-time reveal of a new token value, with Download and Copy.
+//! The one-time reveal of a new token value, with Download, Copy and Share link.
 
 use domain::tokens::RevealedToken;
 use leptos::prelude::*;
 
 use crate::components::dialog::Dialog;
+use crate::components::share::ShareLinkMaker;
 use crate::format;
 use crate::i18n::td_string;
 use crate::locale::use_i18n;
@@ -48,9 +49,15 @@ pub fn copy_text(text: String, copied: RwSignal<bool>) {
 }
 
 #[component]
-pub fn RevealDialog(revealed: RwSignal<Option<RevealedToken>>) -> impl IntoView {
+pub fn RevealDialog(
+    revealed: RwSignal<Option<RevealedToken>>,
+    /// Told when a share link of the value was made.
+    #[prop(optional)]
+    on_shared: Option<Callback<()>>,
+) -> impl IntoView {
     let open = RwSignal::new(false);
     let copied = RwSignal::new(false);
+    let sharing = RwSignal::new(false);
     let i18n = use_i18n();
     Effect::new(move |_| {
         let want = revealed.with(Option::is_some);
@@ -63,6 +70,7 @@ pub fn RevealDialog(revealed: RwSignal<Option<RevealedToken>>) -> impl IntoView 
         if !open.get() && revealed.with_untracked(Option::is_some) {
             revealed.set(None);
             copied.set(false);
+            sharing.set(false);
         }
     });
     let copy = move |_| {
@@ -98,8 +106,13 @@ pub fn RevealDialog(revealed: RwSignal<Option<RevealedToken>>) -> impl IntoView 
                             <button type="button" class="button primary" on:click=copy>
                                 {move || if copied.get() { td_string!(i18n.get(), reveal.copied) } else { td_string!(i18n.get(), reveal.copy) }}
                             </button>
+                            <button type="button" class="button" aria-expanded=move || if sharing.get() { "true" } else { "false" }
+                                on:click=move |_| sharing.update(|s| *s = !*s)>
+                                {move || td_string!(i18n.get(), reveal.share)}
+                            </button>
                         </div>
                         <p class="muted" aria-live="polite">{move || copied.get().then(|| td_string!(i18n.get(), reveal.copied_note))}</p>
+                        <ShareLinkMaker token_id=r.token.id value=r.key.clone() open=sharing on_shared=on_shared.unwrap_or_else(|| Callback::new(|_| ()))/>
                         <div class="dialog-actions">
                             <button type="button" class="button" on:click=move |_| open.set(false)>{move || td_string!(i18n.get(), reveal.done)}</button>
                         </div>

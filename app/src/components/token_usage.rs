@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use crate::api::{load_token_usage, propose_tightening};
 use crate::components::dialog::Dialog;
+use crate::components::share::SharePanel;
 use crate::format;
 use crate::i18n::td_string;
 use crate::locale::use_i18n;
@@ -53,6 +54,7 @@ pub fn UsagePanel(
                             }
                         })}
                     </Transition>
+                    <SharePanel token_id=t.id refresh=refresh/>
                 </section>
             }
         })

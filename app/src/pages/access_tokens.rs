@@ -567,7 +567,7 @@ pub fn AccessTokensPage() -> impl IntoView {
                 error=Signal::derive(move || last_error.get())
                 on_confirm=confirm
             />
-            <RevealDialog revealed=revealed/>
+            <RevealDialog revealed=revealed on_shared=Callback::new(move |_| refreshes.update(|n| *n += 1))/>
             <Dialog open=renew_open title=Signal::derive(move || td_string!(i18n.get(), tokens.renew_title).to_string())>
                 <form class="stack" on:submit=renew>
                     <p>

@@ -4,6 +4,7 @@ pub mod home;
 pub mod not_found;
 pub mod security_log;
 pub mod sessions;
+pub mod share;
 pub mod signin;
 pub mod signup;
 pub mod two_factor;

@@ -52,7 +52,7 @@ const SUMMARY_COLUMNS: &str =
      (select string_agg(m.method_id, ',') from token_methods m where m.token_id = t.id),
      t.allowed_ips, t.last_used_agent";
 
-fn grant_of(api_set: &str, methods: Option<String>) -> Result<Grant, DomainError> {
+pub(crate) fn grant_of(api_set: &str, methods: Option<String>) -> Result<Grant, DomainError> {
     let set = ApiSet::parse(api_set).with_context(|| format!("stored api_set {api_set:?}"))?;
     let mut custom: Vec<String> = methods
         .unwrap_or_default()
@@ -83,7 +83,7 @@ fn summary(row: &AnyRow) -> Result<TokenSummary, DomainError> {
     })
 }
 
-fn stored_allowlist(text: &str) -> Result<Allowlist, DomainError> {
+pub(crate) fn stored_allowlist(text: &str) -> Result<Allowlist, DomainError> {
     Ok(Allowlist::parse(text).with_context(|| format!("stored allowed_ips {text:?}"))?)
 }
 
@@ -200,6 +200,7 @@ impl Platform {
         .await
         .context("insert token")?;
         insert_methods(&mut tx, id, &draft.grant.custom, now).await?;
+        self.offer_share(&mut tx, caller, id).await?;
         let token = load_token(&mut tx, caller.account.id, id).await?;
         tx.commit().await.context("commit token")?;
         self.token_cache.invalidate();
@@ -324,6 +325,7 @@ impl Platform {
                 "no token {id} on this account"
             )));
         }
+        self.offer_share(&mut tx, caller, id).await?;
         let token = load_token(&mut tx, caller.account.id, id).await?;
         self.commit_token_change(tx, "commit regeneration").await?;
         self.audit_token(

@@ -13,6 +13,7 @@ mod permissions;
 mod replicas;
 mod robustness;
 mod security;
+mod shares;
 mod tokens;
 mod two_factor;
 mod upgrade;

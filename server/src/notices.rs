@@ -1,0 +1,169 @@
+//! Expiry notices by email: with `--smtp-url`, each replica looks every
+//! `--notice-interval` seconds for notices due (7 days and 1 day before a token
+//! expires, and once it has), claims them in the database so that each goes out once
+//! across replicas and restarts, and sends them with lettre. A mail server that fails
+//! is retried later and logged; the loop runs on its own task, so requests never wait
+//! on it. Without an SMTP URL nothing runs.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use domain::Platform;
+use lettre::message::header::ContentType;
+use lettre::message::Mailbox;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+/// How long one conversation with the mail server may take. lettre's own timeout only
+/// bounds the connect; a server that accepts and then says nothing is cut off here.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The configured mail server and sender.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl std::fmt::Debug for Mailer {
+    // The transport holds the SMTP credentials: never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mailer")
+            .field("from", &self.from.to_string())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Mailer {
+    /// From `--smtp-url` and `--mail-from`; a malformed URL or sender stops the start.
+    pub fn new(url: &str, from: Option<&str>, public_url: &str) -> anyhow::Result<Self> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| anyhow::anyhow!("--smtp-url is not a usable SMTP URL: {e}"))?
+            .timeout(Some(SMTP_TIMEOUT))
+            .build();
+        let from = match from {
+            Some(from) => from
+                .parse::<Mailbox>()
+                .with_context(|| format!("--mail-from {from:?} is not an email address"))?,
+            None => default_sender(public_url)?,
+        };
+        Ok(Self { transport, from })
+    }
+
+    /// Hands one message to the mail server.
+    pub async fn send(&self, email: &app::mail::Email) -> anyhow::Result<()> {
+        let to = email
+            .to
+            .parse::<Mailbox>()
+            .with_context(|| "the account's email is not a mailbox")?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(email.subject.clone())
+            .header(ContentType::TEXT_PLAIN)
+            .body(email.body.clone())
+            .context("build the message")?;
+        tokio::time::timeout(SMTP_TIMEOUT, self.transport.send(message))
+            .await
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "the mail server did not finish within {} s",
+                    SMTP_TIMEOUT.as_secs()
+                )
+            })?
+            .context("send through the mail server")?;
+        Ok(())
+    }
+}
+
+/// `Patio <patio@HOST>` with the host of the public URL.
+fn default_sender(public_url: &str) -> anyhow::Result<Mailbox> {
+    let host = public_url
+        .split_once("://")
+        .map_or(public_url, |(_, rest)| rest)
+        .split(['/', ':'])
+        .next()
+        .filter(|h| !h.is_empty())
+        .unwrap_or("localhost");
+    // An address is no mail domain: a server reached by IP sends as localhost (set
+    // --mail-from for a sender the mail server accepts).
+    let host = if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
+        "localhost"
+    } else {
+        host
+    };
+    format!("Patio <patio@{host}>")
+        .parse()
+        .with_context(|| format!("no default sender from {public_url}; set --mail-from"))
+}
+
+/// One look: claims what is due and sends it. Returns how many went out.
+pub async fn pass(platform: &Platform, mailer: &Mailer) -> usize {
+    let claimed = match platform.claim_notices().await {
+        Ok(claimed) => claimed,
+        // Logged where it happened; the next pass tries again.
+        Err(_) => return 0,
+    };
+    let mut sent = 0;
+    for notice in claimed {
+        let email = app::mail::expiry_notice(&notice, &platform.settings.public_url);
+        match mailer.send(&email).await {
+            Ok(()) => {
+                sent += 1;
+                tracing::info!(
+                    token_id = notice.token_id,
+                    kind = notice.kind.key(),
+                    language = notice.language.code(),
+                    "expiry notice sent"
+                );
+                let _ = platform.notice_sent(notice.notice_id).await;
+            }
+            Err(e) => {
+                let error = format!("{e:#}");
+                tracing::warn!(
+                    token_id = notice.token_id,
+                    kind = notice.kind.key(),
+                    attempt = notice.attempts,
+                    retry_in_minutes = domain::notices::retry_after(notice.attempts).num_minutes(),
+                    error = %error,
+                    "expiry notice not sent; it will be retried"
+                );
+                let _ = platform.notice_failed(&notice, &error).await;
+            }
+        }
+    }
+    sent
+}
+
+/// Looks for due notices every `every`, for as long as the server runs.
+pub async fn run(platform: Platform, mailer: Mailer, every: Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        pass(&platform, &mailer).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_sender_takes_the_public_host() {
+        let s = default_sender("https://patio.example.com/").unwrap();
+        assert_eq!(s.email.to_string(), "patio@patio.example.com");
+        let s = default_sender("http://127.0.0.1:3000").unwrap();
+        assert_eq!(s.email.to_string(), "patio@localhost");
+        let s = default_sender("http://[::1]:3000").unwrap();
+        assert_eq!(s.email.to_string(), "patio@localhost");
+    }
+
+    #[test]
+    fn a_malformed_smtp_url_is_refused_at_start() {
+        assert!(Mailer::new("mail.example.com", None, "http://x.example").is_err());
+        assert!(Mailer::new("ftp://mail.example.com", None, "http://x.example").is_err());
+        assert!(Mailer::new("smtp://127.0.0.1:2525", Some("not an address"), "http://x").is_err());
+        assert!(Mailer::new("smtp://127.0.0.1:2525", None, "http://x.example").is_ok());
+        assert!(Mailer::new("smtps://u:p@mail.example.com", None, "http://x.example").is_ok());
+    }
+}
