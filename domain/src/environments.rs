@@ -11,6 +11,8 @@ use crate::tokens::clip;
 mod service;
 #[cfg(feature = "server")]
 pub use service::{StoredUpload, Upload, UploadSlot};
+#[cfg(feature = "server")]
+pub(crate) use service::EnvironmentCache;
 
 /// An environment name: 2 to 40 lower-case letters, digits and hyphens, starting with
 /// a letter and not ending with a hyphen.

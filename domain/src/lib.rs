@@ -12,6 +12,8 @@ pub mod params;
 pub mod tokens;
 
 #[cfg(feature = "server")]
+pub mod cache;
+#[cfg(feature = "server")]
 pub mod platform;
 #[cfg(feature = "server")]
 pub mod secrets;
