@@ -9,6 +9,7 @@ pub mod maintenance;
 pub mod metrics;
 pub mod openapi;
 pub mod security;
+pub mod security_log;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -117,6 +118,10 @@ pub fn router(
         )
         // The API reads bodies itself, each part bounded, files streamed to disk.
         .merge(api::router().layer(DefaultBodyLimit::disable()))
+        .route(
+            "/settings/security-log/export.csv",
+            get(security_log::export),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(metrics::ready))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
@@ -212,6 +217,10 @@ pub async fn serve(
         .flush_last_used()
         .await
         .map_err(|e| anyhow::anyhow!("write last uses: {e}"))?;
+    platform
+        .flush_session_uses()
+        .await
+        .map_err(|e| anyhow::anyhow!("write session uses: {e}"))?;
     served
 }
 
