@@ -204,13 +204,24 @@ impl Platform {
         }
     }
 
+    /// How many open sessions this replica holds in memory (0 while it does not trust
+    /// its caches).
+    pub fn cached_sessions(&self) -> usize {
+        if self.session_cache.is_trusted() {
+            self.session_cache.len()
+        } else {
+            0
+        }
+    }
+
     /// A transaction for a change whose reads decide its writes (a limit, a quota, an
     /// attempt reservation). On SQLite writers go one at a time: the write lock is taken
     /// up front (`begin immediate`). On PostgreSQL only writers that share one of `keys`
     /// wait for each other, each key a transaction-scoped advisory lock taken in one
     /// order (so two writers never deadlock): one account's changes do not hold up
     /// another's, across every replica.
-    pub(crate) async fn begin_write(&self, keys: &[WriteKey]) -> Result<Transaction, DomainError> {
+    /// Public for tools and tests that change rows by hand under the same locks.
+    pub async fn begin_write(&self, keys: &[WriteKey]) -> Result<Transaction, DomainError> {
         match self.backend {
             Backend::Sqlite => Ok(self
                 .db
@@ -312,7 +323,7 @@ impl Platform {
 
 /// What a read-then-write change serialises on, on PostgreSQL (see `begin_write`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum WriteKey {
+pub enum WriteKey {
     /// Everything one account owns: tokens, sessions, uploads, environments, two-factor,
     /// its Security Log rows.
     Account(i64),

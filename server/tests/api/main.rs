@@ -12,6 +12,8 @@ mod permissions;
 mod replicas;
 mod robustness;
 mod security;
+mod security_log;
+mod sessions;
 mod tokens;
 mod two_factor;
 mod upgrade;
