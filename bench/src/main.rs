@@ -219,7 +219,13 @@ async fn start(bin: &Path, dir: &Path, url: &str, port: u16) -> anyhow::Result<S
         .args(["--database-url", url])
         .args(["--data-dir", &dir.display().to_string()])
         .args(["--log", "warn"])
-        .stdout(Stdio::null())
+        // PATIO_BENCH_LOGS=<folder> keeps each server's log there (server-<port>.log).
+        .stdout(match std::env::var_os("PATIO_BENCH_LOGS") {
+            Some(folder) => Stdio::from(std::fs::File::create(
+                Path::new(&folder).join(format!("server-{port}.log")),
+            )?),
+            None => Stdio::null(),
+        })
         .spawn()
         .with_context(|| format!("start {}", bin.display()))?;
     let base = format!("http://127.0.0.1:{port}");

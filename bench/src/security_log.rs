@@ -112,12 +112,18 @@ pub async fn run(o: &Options, work: &Path) -> anyhow::Result<()> {
     };
     let t = Instant::now();
     seed(&url, n).await?;
-    eprintln!("seeded {n} audit entries in {:.1} s", t.elapsed().as_secs_f64());
+    eprintln!(
+        "seeded {n} audit entries in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
     let server = start(&o.server, &dir, &url, 3440).await?;
     let base = server.base.clone();
     let mut rows = Vec::new();
     for (what, path) in [
-        ("first page, everything", "/settings/security-log".to_owned()),
+        (
+            "first page, everything",
+            "/settings/security-log".to_owned(),
+        ),
         (
             "first page, token changes",
             "/settings/security-log?filter=tokens".to_owned(),
@@ -132,9 +138,7 @@ pub async fn run(o: &Options, work: &Path) -> anyhow::Result<()> {
         ),
     ] {
         let (ms, size) = median_get(&base, &path, 20).await?;
-        rows.push(format!(
-            "| {n} | SSR {what} | {ms:.2} | | {size} bytes |"
-        ));
+        rows.push(format!("| {n} | SSR {what} | {ms:.2} | | {size} bytes |"));
     }
 
     // The export: peak memory counted from a reset high-water mark.
@@ -144,7 +148,9 @@ pub async fn run(o: &Options, work: &Path) -> anyhow::Result<()> {
         .context("reset the server's peak RSS (/proc/<pid>/clear_refs)")?;
     let t = Instant::now();
     let mut r = reqwest::Client::new()
-        .get(format!("{base}/settings/security-log/export.csv?filter=tokens"))
+        .get(format!(
+            "{base}/settings/security-log/export.csv?filter=tokens"
+        ))
         .header("cookie", format!("patio_session={}", session(1)))
         .send()
         .await?;

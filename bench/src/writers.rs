@@ -95,9 +95,7 @@ pub async fn run(o: &Options, work: &Path) -> anyhow::Result<()> {
                 let t = Instant::now();
                 let description = format!("writer {w} token {n}");
                 let reply = client
-                    .post(format!(
-                        "{base}/1.0/users/authentication/rest/createtoken"
-                    ))
+                    .post(format!("{base}/1.0/users/authentication/rest/createtoken"))
                     .form(&[
                         ("session", session(account).as_str()),
                         ("password", PASSWORD),

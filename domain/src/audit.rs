@@ -538,11 +538,10 @@ mod service {
             events.truncate(PAGE_SIZE);
             let older = match (more_older, events.last()) {
                 (true, Some(last)) => Some(last.id),
-                (false, Some(last)) if matches!(start, PageStart::After(_)) => {
-                    self.audit_exists(account_id, condition, "id < $2", last.id)
-                        .await?
-                        .then_some(last.id)
-                }
+                (false, Some(last)) if matches!(start, PageStart::After(_)) => self
+                    .audit_exists(account_id, condition, "id < $2", last.id)
+                    .await?
+                    .then_some(last.id),
                 _ => None,
             };
             let newer = match (events.first(), start) {

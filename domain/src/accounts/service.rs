@@ -703,8 +703,9 @@ impl Platform {
     fn note_session_use(&self, digest: &[u8], session: &CachedSession, now: i64) {
         if now - session.last_used_at >= 60 {
             self.session_uses.record(session.session_id, now);
-            self.session_cache
-                .update(&digest.to_vec(), |s| s.last_used_at = s.last_used_at.max(now));
+            self.session_cache.update(&digest.to_vec(), |s| {
+                s.last_used_at = s.last_used_at.max(now)
+            });
         }
     }
 

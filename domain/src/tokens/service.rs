@@ -182,7 +182,9 @@ impl Platform {
             .await?;
         let secret = new_secret()?;
         let now = self.now().timestamp();
-        let mut tx = self.begin_write(&[WriteKey::Account(caller.account.id)]).await?;
+        let mut tx = self
+            .begin_write(&[WriteKey::Account(caller.account.id)])
+            .await?;
         let id: i64 = sqlx::query_scalar(
             "insert into tokens (account_id, description, digest, hint, api_set, expires_at, allowed_ips, created_at, updated_at)
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id",
@@ -225,7 +227,9 @@ impl Platform {
         self.confirm_password(caller.account.id, password, &caller.origin)
             .await?;
         let now = self.now().timestamp();
-        let mut tx = self.begin_write(&[WriteKey::Account(caller.account.id)]).await?;
+        let mut tx = self
+            .begin_write(&[WriteKey::Account(caller.account.id)])
+            .await?;
         let current = sqlx::query(
             "select description, api_set, expires_at, allowed_ips from tokens where id = $1 and account_id = $2",
         )
@@ -304,7 +308,9 @@ impl Platform {
             .await?;
         let secret = new_secret()?;
         let now = self.now().timestamp();
-        let mut tx = self.begin_write(&[WriteKey::Account(caller.account.id)]).await?;
+        let mut tx = self
+            .begin_write(&[WriteKey::Account(caller.account.id)])
+            .await?;
         let done = sqlx::query(
             "update tokens set digest = $1, hint = $2, expires_at = case when $3 then $4 else expires_at end, updated_at = $5
              where id = $6 and account_id = $7",
@@ -347,7 +353,9 @@ impl Platform {
     ) -> Result<u64, DomainError> {
         self.confirm_password(caller.account.id, password, &caller.origin)
             .await?;
-        let mut tx = self.begin_write(&[WriteKey::Account(caller.account.id)]).await?;
+        let mut tx = self
+            .begin_write(&[WriteKey::Account(caller.account.id)])
+            .await?;
         // In id order, the order the last-use writer locks rows in: no deadlock.
         let mut ordered = ids.to_vec();
         ordered.sort_unstable();

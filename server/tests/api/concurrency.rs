@@ -169,7 +169,10 @@ async fn writers_of_different_accounts_do_not_wait_for_each_other() {
         let ann = Account {
             session: ann.session.clone(),
         };
-        async move { app.create_token(&ann, &[("tokenTemplate", "marketplace")]).await }
+        async move {
+            app.create_token(&ann, &[("tokenTemplate", "marketplace")])
+                .await
+        }
     });
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(

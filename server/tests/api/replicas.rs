@@ -295,7 +295,10 @@ async fn a_session_ended_through_one_replica_is_refused_by_the_other_at_once() {
             let r = app.call_on(&b, &session, CHECK, &[]).await;
             assert_eq!(code(&r), 0, "round {round}: {r}");
         }
-        assert!(b.platform.cached_sessions() >= 1, "round {round}: B caches it");
+        assert!(
+            b.platform.cached_sessions() >= 1,
+            "round {round}: B caches it"
+        );
         // Ended through A, alternately by Signout and by SignoutSessions from another.
         let r = if round % 2 == 0 {
             app.call_as(&session, "users.authentication.Signout", &[])
@@ -311,7 +314,11 @@ async fn a_session_ended_through_one_replica_is_refused_by_the_other_at_once() {
         };
         assert_eq!(code(&r), 0, "round {round}: {r}");
         let r = app.call_on(&b, &session, CHECK, &[]).await;
-        assert_eq!(code(&r), 701, "round {round}: B still took an ended session");
+        assert_eq!(
+            code(&r),
+            701,
+            "round {round}: B still took an ended session"
+        );
     }
 
     // A password change through A ends the other sessions on B at once.
@@ -378,7 +385,10 @@ async fn an_environment_changed_through_one_replica_shows_on_the_other_at_once()
         .await;
     assert_eq!(code(&r), 0, "{r}");
     let info = app.call_on(&b, &ann.session, INFO, &env).await;
-    assert!(info.to_string().contains("app.war"), "B missed the deployment: {info}");
+    assert!(
+        info.to_string().contains("app.war"),
+        "B missed the deployment: {info}"
+    );
     let r = app
         .confirmed(&ann, "environment.control.DeleteEnv", &env)
         .await;

@@ -118,7 +118,10 @@ async fn walk(app: &TestApp, account: i64, filter: AuditFilter) -> (Vec<AuditEve
         if start == PageStart::Newest {
             assert_eq!(page.newer, None, "nothing is newer than the newest page");
         } else {
-            assert!(page.newer.is_some(), "{filter:?}: the way back from {start:?}");
+            assert!(
+                page.newer.is_some(),
+                "{filter:?}: the way back from {start:?}"
+            );
         }
         pages += 1;
         let ids: Vec<i64> = page.events.iter().map(|e| e.id).collect();
@@ -164,7 +167,10 @@ async fn every_entry_is_reachable_and_filters_agree_with_the_old_ones() {
                 .unwrap()
         }
     };
-    let (ann_id, bob_id) = (uid(ann.session.clone()).await, uid(bob.session.clone()).await);
+    let (ann_id, bob_id) = (
+        uid(ann.session.clone()).await,
+        uid(bob.session.clone()).await,
+    );
     seed(&app, ann_id, bob_id, 6_200).await;
     let everything = all_events(&app, ann_id).await;
     let needle = everything
@@ -188,7 +194,11 @@ async fn every_entry_is_reachable_and_filters_agree_with_the_old_ones() {
         );
         assert_eq!(pages, expected.len().div_ceil(PAGE_SIZE).max(1));
         let has_needle = seen.iter().any(|e| e.id == needle.id);
-        assert_eq!(has_needle, old_filter_matches(filter, &needle), "{filter:?}");
+        assert_eq!(
+            has_needle,
+            old_filter_matches(filter, &needle),
+            "{filter:?}"
+        );
         eprintln!("{filter:?}: {} entries on {pages} pages", seen.len());
     }
 
@@ -247,9 +257,9 @@ async fn the_csv_export_holds_every_entry_the_filter_picks() {
 
     let export = |filter: &str| {
         let app = &app;
-        let url = app
-            .server
-            .url(&format!("/settings/security-log/export.csv?filter={filter}"));
+        let url = app.server.url(&format!(
+            "/settings/security-log/export.csv?filter={filter}"
+        ));
         let session = ann.session.clone();
         async move {
             let r = app
@@ -273,10 +283,15 @@ async fn the_csv_export_holds_every_entry_the_filter_picks() {
     };
     // The export writes what was only counted in memory before it reads the log.
     let first = export("all").await;
-    assert!(first.contains("api.call,denied,environment.control.StopEnv"), "{first}");
+    assert!(
+        first.contains("api.call,denied,environment.control.StopEnv"),
+        "{first}"
+    );
     let everything = all_events(&app, ann_id).await;
-    assert!(everything.iter().any(|e| e.action == "api.call"
-        && e.target.as_deref() == Some("environment.control.StopEnv")));
+    assert!(everything
+        .iter()
+        .any(|e| e.action == "api.call"
+            && e.target.as_deref() == Some("environment.control.StopEnv")));
     for filter in AuditFilter::ALL {
         let csv = export(filter.key()).await;
         let picked: Vec<AuditEvent> = everything

@@ -135,7 +135,8 @@ async fn cached_sessions_still_expire_when_idle_and_after_fourteen_days() {
     let now = app.server.platform.now();
     let last_used = listed["sessions"][0]["lastUsed"].as_str().unwrap();
     assert_eq!(last_used, now.format("%Y-%m-%d %H:%M:%S").to_string());
-    app.clock.advance(chrono::Duration::hours(24) + chrono::Duration::seconds(1));
+    app.clock
+        .advance(chrono::Duration::hours(24) + chrono::Duration::seconds(1));
     assert_eq!(app.check(&idle).await, 701, "idle for a day, yet taken");
 
     let busy = app.new_session("ann@example.com").await;
