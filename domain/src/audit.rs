@@ -264,6 +264,9 @@ mod service {
     pub struct DenialLog {
         pending: Mutex<HashMap<DenialKey, DenialCount>>,
         dropped: Mutex<u64>,
+        /// One flush at a time, so a reader that flushes first (the Security Log) sees
+        /// every denial noted before, even one another flush is still writing.
+        flushing: tokio::sync::Mutex<()>,
     }
 
     impl Platform {
@@ -317,6 +320,7 @@ mod service {
         }
 
         pub(crate) async fn flush_denials(&self) -> Result<(), DomainError> {
+            let _one_at_a_time = self.denials.flushing.lock().await;
             let batch = std::mem::take(
                 &mut *self
                     .denials
@@ -340,6 +344,29 @@ mod service {
             if batch.is_empty() {
                 return Ok(());
             }
+            let written = self.write_denials(&batch).await;
+            if written.is_err() {
+                // Kept for the next flush rather than lost (the transaction rolled back).
+                let mut pending = self
+                    .denials
+                    .pending
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
+                for (key, tally) in batch {
+                    let entry = pending.entry(key).or_insert(DenialCount {
+                        count: 0,
+                        ip: tally.ip,
+                    });
+                    entry.count += tally.count;
+                }
+            }
+            written
+        }
+
+        async fn write_denials(
+            &self,
+            batch: &HashMap<DenialKey, DenialCount>,
+        ) -> Result<(), DomainError> {
             // Read-then-write per (account, minute) row: every account in the batch is
             // locked, so two replicas flushing the same minute add up instead of both
             // inserting.
