@@ -136,20 +136,26 @@ pub async fn token_alerts() -> Result<(usize, usize), AppError> {
     Ok((soon, expired))
 }
 
-/// The account's security log, newest first, as the filter picks it (at most 500).
+/// One page of the account's security log, newest first, as the filter picks it:
+/// the newest entries, or those before (older than) or after (newer than) an entry.
 #[server(endpoint = "security_log")]
-pub async fn security_log(filter: String) -> Result<Vec<domain::audit::AuditEvent>, AppError> {
+pub async fn security_log(
+    filter: String,
+    #[server(default)] before: Option<i64>,
+    #[server(default)] after: Option<i64>,
+) -> Result<domain::audit::AuditPage, AppError> {
+    use domain::audit::PageStart;
     let caller = caller().await?;
     let filter = domain::audit::AuditFilter::parse(&filter)
         .ok_or_else(|| domain::DomainError::param("filter", "is not a log filter"))?;
-    let platform = platform()?;
-    platform.flush_pending().await?;
-    let events = platform.audit_events(caller.account.id, 5000).await?;
-    Ok(events
-        .into_iter()
-        .filter(|e| filter.matches(e))
-        .take(500)
-        .collect())
+    let start = match (before, after) {
+        (Some(id), _) => PageStart::Before(id),
+        (None, Some(id)) => PageStart::After(id),
+        (None, None) => PageStart::Newest,
+    };
+    Ok(platform()?
+        .audit_page(caller.account.id, filter, start)
+        .await?)
 }
 
 #[server(endpoint = "list_tokens")]

@@ -1,5 +1,10 @@
 //! `bench/run` drives this: seeds databases with N tokens, starts the release server on
-//! each, loads it with `wrk` on 127.0.0.1 and prints one table of what it measured.
+//! each, loads it with `wrk` on 127.0.0.1 and prints one table of what it measured;
+//! then the Security Log with a million entries (`security_log.rs`) and, on
+//! PostgreSQL, token creations by concurrent writers on two replicas (`writers.rs`).
+
+mod security_log;
+mod writers;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -22,6 +27,14 @@ struct Options {
     wasm: PathBuf,
     /// A PostgreSQL database to create the benchmark's databases beside; SQLite if unset.
     postgres: Option<String>,
+    /// What to measure: `api` (token and session checks, pages), `security-log`,
+    /// `writers` (PostgreSQL only), or `all` (writers only on PostgreSQL).
+    suites: Vec<String>,
+    /// Audit entries in the Security Log benchmark's one account.
+    events: u64,
+    /// Concurrent token creators in the writers benchmark, and the accounts they use.
+    writers: u64,
+    writer_accounts: u64,
 }
 
 fn options() -> anyhow::Result<Options> {
@@ -32,6 +45,10 @@ fn options() -> anyhow::Result<Options> {
         connections: 64,
         wasm: PathBuf::from("target/site/pkg/patio_bg.wasm"),
         postgres: None,
+        suites: vec!["all".into()],
+        events: 1_000_000,
+        writers: 16,
+        writer_accounts: 8,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -45,6 +62,10 @@ fn options() -> anyhow::Result<Options> {
             "--connections" => o.connections = value.parse()?,
             "--wasm" => o.wasm = value.into(),
             "--postgres" => o.postgres = Some(value),
+            "--suite" => o.suites = value.split(',').map(str::to_owned).collect(),
+            "--events" => o.events = value.parse()?,
+            "--writers" => o.writers = value.parse()?,
+            "--writer-accounts" => o.writer_accounts = value.parse()?,
             _ => bail!("unknown flag {flag}"),
         }
     }
@@ -173,7 +194,7 @@ impl Drop for Server {
 }
 
 /// A new, empty database named after `n` beside the `--postgres` one.
-async fn fresh_postgres(admin: &str, n: u64) -> anyhow::Result<String> {
+async fn fresh_postgres(admin: &str, n: impl std::fmt::Display) -> anyhow::Result<String> {
     use sqlx::Connection;
     let name = format!("patio_bench_{n}");
     let mut conn = sqlx::PgConnection::connect(admin)
@@ -198,7 +219,13 @@ async fn start(bin: &Path, dir: &Path, url: &str, port: u16) -> anyhow::Result<S
         .args(["--database-url", url])
         .args(["--data-dir", &dir.display().to_string()])
         .args(["--log", "warn"])
-        .stdout(Stdio::null())
+        // PATIO_BENCH_LOGS=<folder> keeps each server's log there (server-<port>.log).
+        .stdout(match std::env::var_os("PATIO_BENCH_LOGS") {
+            Some(folder) => Stdio::from(std::fs::File::create(
+                Path::new(&folder).join(format!("server-{port}.log")),
+            )?),
+            None => Stdio::null(),
+        })
         .spawn()
         .with_context(|| format!("start {}", bin.display()))?;
     let base = format!("http://127.0.0.1:{port}");
@@ -314,13 +341,14 @@ async fn page_time(base: &str, account: u64, runs: usize) -> anyhow::Result<(f64
 }
 
 fn rss_mb(pid: u32) -> f64 {
+    status_mb(pid, "VmRSS:")
+}
+
+/// A memory figure of `/proc/<pid>/status` (`VmRSS:`, `VmHWM:`), in MB.
+fn status_mb(pid: u32, field: &str) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .map(str::to_owned)
-        })
+        .and_then(|s| s.lines().find(|l| l.starts_with(field)).map(str::to_owned))
         .and_then(|l| {
             l.split_whitespace()
                 .nth(1)
@@ -329,10 +357,33 @@ fn rss_mb(pid: u32) -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
+impl Options {
+    fn runs(&self, suite: &str) -> bool {
+        self.suites.iter().any(|s| s == suite)
+            || (self.suites.iter().any(|s| s == "all")
+                && (suite != "writers" || self.postgres.is_some()))
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let o = options()?;
     let work = std::env::temp_dir().join(format!("patio-bench-{}", std::process::id()));
+    if o.runs("api") {
+        api_suite(&o, &work).await?;
+    }
+    if o.runs("security-log") {
+        security_log::run(&o, &work).await?;
+    }
+    if o.runs("writers") {
+        writers::run(&o, &work).await?;
+    }
+    let _ = std::fs::remove_dir_all(&work);
+    Ok(())
+}
+
+/// Token and session checks under load, pages, memory, start-up, wasm size.
+async fn api_suite(o: &Options, work: &Path) -> anyhow::Result<()> {
     let mut rows: Vec<String> = Vec::new();
     let mut floor_by_n = Vec::new();
     for (k, &n) in o.sizes.iter().enumerate() {
@@ -362,7 +413,7 @@ async fn main() -> anyhow::Result<()> {
         ];
         let mut floor = f64::NAN;
         for (name, url, header) in &scenarios {
-            let l = load(url, header.as_deref(), &o).await?;
+            let l = load(url, header.as_deref(), o).await?;
             if name.starts_with("(a)") {
                 floor = l.rps;
             }
@@ -423,6 +474,5 @@ async fn main() -> anyhow::Result<()> {
         "release wasm: {raw} bytes raw, {gz} bytes gzip ({:.0} KB)",
         gz as f64 / 1024.0
     );
-    let _ = std::fs::remove_dir_all(&work);
     Ok(())
 }

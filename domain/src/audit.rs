@@ -83,17 +83,66 @@ impl AuditFilter {
     pub fn matches(self, e: &AuditEvent) -> bool {
         match self {
             Self::All => true,
-            Self::TokenChanges => e.action.starts_with("token.") || e.action.starts_with("share."),
+            Self::TokenChanges => category(&e.action) == CATEGORY_TOKENS,
             Self::Denied => e.outcome == Outcome::Denied.as_str(),
-            Self::SignIns => {
-                e.action == "signin"
-                    || e.action == "password.confirm"
-                    || e.action.starts_with("twofactor.")
-                    || e.action.starts_with("session.")
-                    || e.action.starts_with("account.")
-            }
+            Self::SignIns => category(&e.action) == CATEGORY_SIGNINS,
         }
     }
+
+    /// The same choice as `matches`, as a condition on `audit_events` (each entry stores
+    /// its `category`; indexes serve both forms).
+    pub const fn sql_condition(self) -> &'static str {
+        match self {
+            Self::All => "",
+            Self::TokenChanges => "and category = 'tokens'",
+            Self::Denied => "and outcome = 'denied'",
+            Self::SignIns => "and category = 'signins'",
+        }
+    }
+}
+
+const CATEGORY_TOKENS: &str = "tokens";
+const CATEGORY_SIGNINS: &str = "signins";
+
+/// The part of the log an action belongs to, stored beside each entry so that a filter
+/// is an indexed condition (the migration that added the column wrote the same for the
+/// entries before it).
+pub fn category(action: &str) -> &'static str {
+    if action.starts_with("token.") || action.starts_with("share.") {
+        CATEGORY_TOKENS
+    } else if action == "signin"
+        || action == "password.confirm"
+        || action.starts_with("twofactor.")
+        || action.starts_with("session.")
+        || action.starts_with("account.")
+    {
+        CATEGORY_SIGNINS
+    } else {
+        "other"
+    }
+}
+
+/// Entries on one page of the Security Log.
+pub const PAGE_SIZE: usize = 100;
+
+/// Where a page of the log starts: the newest entries, entries older than one (the
+/// Older link), or newer than one (the Newer link). Entries are known by id, so a page
+/// stays put while new entries arrive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PageStart {
+    Newest,
+    Before(i64),
+    After(i64),
+}
+
+/// One page of the log, newest first, and where the pages beside it start.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub events: Vec<AuditEvent>,
+    /// Entries newer than this page exist: `PageStart::After` this id shows them.
+    pub newer: Option<i64>,
+    /// Entries older than this page exist: `PageStart::Before` this id shows them.
+    pub older: Option<i64>,
 }
 
 /// What an action code means, for people.
@@ -125,8 +174,11 @@ pub fn action_label(action: &str) -> &'static str {
     }
 }
 
-/// The entries as CSV (RFC 4180), with a header row.
-pub fn to_csv(events: &[AuditEvent]) -> String {
+/// The header row of the CSV export.
+pub const CSV_HEADER: &str = "time_utc,action,outcome,target,actor,ip,count\r\n";
+
+/// One entry as a CSV (RFC 4180) row, line end included.
+pub fn csv_row(e: &AuditEvent) -> String {
     fn field(text: &str) -> String {
         // A leading =, +, - or @ would be a formula in a spreadsheet: quote it away.
         let text = if text.starts_with(['=', '+', '-', '@']) {
@@ -140,19 +192,25 @@ pub fn to_csv(events: &[AuditEvent]) -> String {
             text
         }
     }
-    let mut out = String::from("time_utc,action,outcome,target,actor,ip,count\r\n");
+    let row = [
+        e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+        e.action.clone(),
+        e.outcome.clone(),
+        e.target.clone().unwrap_or_default(),
+        e.actor.clone(),
+        e.ip.clone().unwrap_or_default(),
+        e.count.to_string(),
+    ];
+    let mut line = row.iter().map(|f| field(f)).collect::<Vec<_>>().join(",");
+    line.push_str("\r\n");
+    line
+}
+
+/// The entries as CSV (RFC 4180), with a header row.
+pub fn to_csv(events: &[AuditEvent]) -> String {
+    let mut out = String::from(CSV_HEADER);
     for e in events {
-        let row = [
-            e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
-            e.action.clone(),
-            e.outcome.clone(),
-            e.target.clone().unwrap_or_default(),
-            e.actor.clone(),
-            e.ip.clone().unwrap_or_default(),
-            e.count.to_string(),
-        ];
-        out.push_str(&row.iter().map(|f| field(f)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
+        out.push_str(&csv_row(e));
     }
     out
 }
@@ -160,6 +218,8 @@ pub fn to_csv(events: &[AuditEvent]) -> String {
 /// One entry of the log as the owner reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEvent {
+    /// Tells entries apart and orders them: pages start before or after one.
+    pub id: i64,
     pub at: chrono::DateTime<chrono::Utc>,
     pub action: String,
     pub outcome: String,
@@ -181,10 +241,10 @@ mod service {
     use anyhow::Context;
     use sqlx::Row;
 
-    use super::{Actor, AuditEvent, Outcome};
+    use super::{Actor, AuditEvent, AuditFilter, AuditPage, Outcome, PageStart, PAGE_SIZE};
     use crate::accounts::Origin;
     use crate::error::DomainError;
-    use crate::platform::{from_unix, Caller, Platform};
+    use crate::platform::{from_unix, Caller, Platform, WriteKey};
 
     /// Denied calls waiting to be written, counted by account, action, method, actor and
     /// minute: a flood of refused calls becomes one row a minute with a count, and at
@@ -210,6 +270,9 @@ mod service {
     pub struct DenialLog {
         pending: Mutex<HashMap<DenialKey, DenialCount>>,
         dropped: Mutex<u64>,
+        /// One flush at a time, so a reader that flushes first (the Security Log) sees
+        /// every denial noted before, even one another flush is still writing.
+        flushing: tokio::sync::Mutex<()>,
     }
 
     impl Platform {
@@ -263,6 +326,7 @@ mod service {
         }
 
         pub(crate) async fn flush_denials(&self) -> Result<(), DomainError> {
+            let _one_at_a_time = self.denials.flushing.lock().await;
             let batch = std::mem::take(
                 &mut *self
                     .denials
@@ -286,7 +350,37 @@ mod service {
             if batch.is_empty() {
                 return Ok(());
             }
-            let mut tx = self.begin_write().await?;
+            let written = self.write_denials(&batch).await;
+            if written.is_err() {
+                // Kept for the next flush rather than lost (the transaction rolled back).
+                let mut pending = self
+                    .denials
+                    .pending
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
+                for (key, tally) in batch {
+                    let entry = pending.entry(key).or_insert(DenialCount {
+                        count: 0,
+                        ip: tally.ip,
+                    });
+                    entry.count += tally.count;
+                }
+            }
+            written
+        }
+
+        async fn write_denials(
+            &self,
+            batch: &HashMap<DenialKey, DenialCount>,
+        ) -> Result<(), DomainError> {
+            // Read-then-write per (account, minute) row: every account in the batch is
+            // locked, so two replicas flushing the same minute add up instead of both
+            // inserting.
+            let accounts: Vec<WriteKey> = batch
+                .keys()
+                .map(|k| WriteKey::Account(k.account_id))
+                .collect();
+            let mut tx = self.begin_write(&accounts).await?;
             for (key, tally) in batch {
                 // The minute's row, if an earlier flush (or another replica) wrote it.
                 let updated = sqlx::query(
@@ -309,8 +403,8 @@ mod service {
                     continue;
                 }
                 sqlx::query(
-                    "insert into audit_events (account_id, action, outcome, target, actor, ip, created_at, updated_at, count)
-                     values ($1, $2, 'denied', $3, $4, $5, $6, $7, $8)",
+                    "insert into audit_events (account_id, action, outcome, target, actor, ip, created_at, updated_at, count, category)
+                     values ($1, $2, 'denied', $3, $4, $5, $6, $7, $8, $9)",
                 )
                 .bind(key.account_id)
                 .bind(key.action)
@@ -320,6 +414,7 @@ mod service {
                 .bind(key.minute)
                 .bind(key.minute)
                 .bind(tally.count)
+                .bind(super::category(key.action))
                 .execute(&mut *tx)
                 .await
                 .context("insert denied calls")?;
@@ -361,8 +456,8 @@ mod service {
         ) -> Result<(), DomainError> {
             let now = self.now().timestamp();
             sqlx::query(
-                "insert into audit_events (account_id, action, outcome, target, actor, ip, created_at, updated_at)
-                 values ($1, $2, $3, $4, $5, $6, $7, $8)",
+                "insert into audit_events (account_id, action, outcome, target, actor, ip, created_at, updated_at, category)
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(account_id)
             .bind(action)
@@ -372,6 +467,7 @@ mod service {
             .bind(origin.ip.as_deref())
             .bind(now)
             .bind(now)
+            .bind(super::category(action))
             .execute(&self.db)
             .await
             .context("insert audit event")?;
@@ -384,27 +480,155 @@ mod service {
             account_id: i64,
             limit: i64,
         ) -> Result<Vec<AuditEvent>, DomainError> {
-            let rows = sqlx::query(
-                "select created_at, action, outcome, target, actor, ip, count from audit_events
-                 where account_id = $1 order by id desc limit $2",
-            )
+            self.audit_events_before(account_id, AuditFilter::All, i64::MAX, limit)
+                .await
+        }
+
+        /// Up to `limit` of the account's entries that `filter` picks with an id below
+        /// `before`, newest first: one keyset step (an indexed read however long the
+        /// log). Pages and the CSV export walk the log with it.
+        pub async fn audit_events_before(
+            &self,
+            account_id: i64,
+            filter: AuditFilter,
+            before: i64,
+            limit: i64,
+        ) -> Result<Vec<AuditEvent>, DomainError> {
+            let rows = sqlx::query(&format!(
+                "select {EVENT_COLUMNS} from audit_events
+                 where account_id = $1 {} and id < $2 order by id desc limit $3",
+                filter.sql_condition()
+            ))
             .bind(account_id)
+            .bind(before)
             .bind(limit)
             .fetch_all(&self.db)
             .await
             .context("list audit events")?;
-            Ok(rows
-                .into_iter()
-                .map(|r| AuditEvent {
-                    at: from_unix(r.get(0)),
-                    action: r.get(1),
-                    outcome: r.get(2),
-                    target: r.get(3),
-                    actor: r.get(4),
-                    ip: r.get(5),
-                    count: r.get(6),
-                })
-                .collect())
+            Ok(rows.iter().map(event).collect())
+        }
+
+        /// One page of the Security Log: `PAGE_SIZE` entries that `filter` picks from
+        /// where `start` says, newest first, with where the pages beside it start. What
+        /// requests only noted (denied calls) is written first, so the page shows it.
+        pub async fn audit_page(
+            &self,
+            account_id: i64,
+            filter: AuditFilter,
+            start: PageStart,
+        ) -> Result<AuditPage, DomainError> {
+            self.flush_pending().await?;
+            let size = PAGE_SIZE as i64;
+            let condition = filter.sql_condition();
+            let (events, start) = match start {
+                PageStart::Newest => (
+                    self.audit_events_before(account_id, filter, i64::MAX, size + 1)
+                        .await?,
+                    start,
+                ),
+                PageStart::Before(id) => (
+                    self.audit_events_before(account_id, filter, id, size + 1)
+                        .await?,
+                    start,
+                ),
+                PageStart::After(id) => {
+                    let rows = sqlx::query(&format!(
+                        "select {EVENT_COLUMNS} from audit_events
+                         where account_id = $1 {condition} and id > $2 order by id limit $3"
+                    ))
+                    .bind(account_id)
+                    .bind(id)
+                    .bind(size + 1)
+                    .fetch_all(&self.db)
+                    .await
+                    .context("list newer audit events")?;
+                    if rows.len() > PAGE_SIZE {
+                        let mut page: Vec<AuditEvent> =
+                            rows.iter().take(PAGE_SIZE).map(event).collect();
+                        page.reverse();
+                        (page, start)
+                    } else {
+                        // Near the top: the newest page, full, with what arrived since.
+                        let newest = self
+                            .audit_events_before(account_id, filter, i64::MAX, size + 1)
+                            .await?;
+                        (newest, PageStart::Newest)
+                    }
+                }
+            };
+            self.finish_page(account_id, condition, events, start).await
+        }
+
+        /// Trims a page read with one extra entry and finds whether entries lie beyond
+        /// either end.
+        async fn finish_page(
+            &self,
+            account_id: i64,
+            condition: &str,
+            mut events: Vec<AuditEvent>,
+            start: PageStart,
+        ) -> Result<AuditPage, DomainError> {
+            let more_older = events.len() > PAGE_SIZE;
+            events.truncate(PAGE_SIZE);
+            let older = match (more_older, events.last()) {
+                (true, Some(last)) => Some(last.id),
+                (false, Some(last)) if matches!(start, PageStart::After(_)) => self
+                    .audit_exists(account_id, condition, "id < $2", last.id)
+                    .await?
+                    .then_some(last.id),
+                _ => None,
+            };
+            let newer = match (events.first(), start) {
+                (_, PageStart::Newest) => None,
+                (Some(first), _) => self
+                    .audit_exists(account_id, condition, "id > $2", first.id)
+                    .await?
+                    .then_some(first.id),
+                // An empty page past the oldest entry: the way back.
+                (None, PageStart::Before(id)) => self
+                    .audit_exists(account_id, condition, "id >= $2", id)
+                    .await?
+                    .then_some(id - 1),
+                (None, _) => None,
+            };
+            Ok(AuditPage {
+                events,
+                newer,
+                older,
+            })
+        }
+
+        async fn audit_exists(
+            &self,
+            account_id: i64,
+            condition: &str,
+            side: &str,
+            id: i64,
+        ) -> Result<bool, DomainError> {
+            let found: Option<i64> = sqlx::query_scalar(&format!(
+                "select id from audit_events where account_id = $1 {condition} and {side} limit 1"
+            ))
+            .bind(account_id)
+            .bind(id)
+            .fetch_optional(&self.db)
+            .await
+            .context("look for more audit events")?;
+            Ok(found.is_some())
+        }
+    }
+
+    const EVENT_COLUMNS: &str = "id, created_at, action, outcome, target, actor, ip, count";
+
+    fn event(r: &sqlx::any::AnyRow) -> AuditEvent {
+        AuditEvent {
+            id: r.get("id"),
+            at: from_unix(r.get("created_at")),
+            action: r.get("action"),
+            outcome: r.get("outcome"),
+            target: r.get("target"),
+            actor: r.get("actor"),
+            ip: r.get("ip"),
+            count: r.get("count"),
         }
     }
 }
@@ -416,6 +640,7 @@ mod tests {
 
     fn event(action: &str, outcome: &str, target: &str) -> AuditEvent {
         AuditEvent {
+            id: 1,
             at: chrono::Utc
                 .with_ymd_and_hms(2026, 11, 23, 12, 0, 0)
                 .unwrap(),

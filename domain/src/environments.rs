@@ -10,6 +10,8 @@ use crate::tokens::clip;
 #[cfg(feature = "server")]
 mod service;
 #[cfg(feature = "server")]
+pub(crate) use service::EnvironmentCache;
+#[cfg(feature = "server")]
 pub use service::{StoredUpload, Upload, UploadSlot};
 
 /// An environment name: 2 to 40 lower-case letters, digits and hyphens, starting with

@@ -14,6 +14,8 @@ pub mod shares;
 pub mod tokens;
 
 #[cfg(feature = "server")]
+pub mod cache;
+#[cfg(feature = "server")]
 pub mod platform;
 #[cfg(feature = "server")]
 pub mod secrets;

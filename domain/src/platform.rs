@@ -107,6 +107,11 @@ pub struct Platform {
     pub settings: Arc<PlatformSettings>,
     pub(crate) hashing: Arc<tokio::sync::Semaphore>,
     pub(crate) token_cache: Arc<crate::tokens::TokenCache>,
+    /// Open sessions, by digest, kept like verified tokens.
+    pub(crate) session_cache: Arc<crate::accounts::SessionCache>,
+    pub(crate) session_uses: Arc<crate::accounts::SessionUses>,
+    /// Environments by account and name, for `GetEnvInfo` and the dashboard.
+    pub(crate) environment_cache: Arc<crate::environments::EnvironmentCache>,
     pub(crate) last_used: Arc<crate::tokens::LastUsedLog>,
     pub(crate) denials: Arc<crate::audit::DenialLog>,
     /// Token changes of this replica waiting to hear their own notification.
@@ -168,6 +173,9 @@ impl Platform {
             hashing: Arc::new(tokio::sync::Semaphore::new(permits)),
             // Another replica's changes are only heard once listening (PostgreSQL).
             token_cache: Arc::new(crate::tokens::TokenCache::new(trusted)),
+            session_cache: Arc::new(crate::accounts::SessionCache::new(trusted)),
+            session_uses: Arc::default(),
+            environment_cache: Arc::new(crate::environments::EnvironmentCache::new(trusted)),
             echoes: Arc::default(),
             last_used: Arc::default(),
             denials: Arc::default(),
@@ -199,10 +207,24 @@ impl Platform {
         }
     }
 
-    /// A transaction for a change. Writers go one at a time, on SQLite by taking the
-    /// write lock up front (`begin immediate`), on PostgreSQL by a table lock every
-    /// writer takes first, so read-then-write changes never interleave or deadlock.
-    pub(crate) async fn begin_write(&self) -> Result<Transaction, DomainError> {
+    /// How many open sessions this replica holds in memory (0 while it does not trust
+    /// its caches).
+    pub fn cached_sessions(&self) -> usize {
+        if self.session_cache.is_trusted() {
+            self.session_cache.len()
+        } else {
+            0
+        }
+    }
+
+    /// A transaction for a change whose reads decide its writes (a limit, a quota, an
+    /// attempt reservation). On SQLite writers go one at a time: the write lock is taken
+    /// up front (`begin immediate`). On PostgreSQL only writers that share one of `keys`
+    /// wait for each other, each key a transaction-scoped advisory lock taken in one
+    /// order (so two writers never deadlock): one account's changes do not hold up
+    /// another's, across every replica.
+    /// Public for tools and tests that change rows by hand under the same locks.
+    pub async fn begin_write(&self, keys: &[WriteKey]) -> Result<Transaction, DomainError> {
         match self.backend {
             Backend::Sqlite => Ok(self
                 .db
@@ -216,10 +238,16 @@ impl Platform {
                     .execute(&mut *tx)
                     .await
                     .context("set the lock timeout")?;
-                sqlx::query("lock table write_lock in exclusive mode")
-                    .execute(&mut *tx)
-                    .await
-                    .context("take the write lock")?;
+                let mut ids: Vec<i64> = keys.iter().map(WriteKey::lock_id).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                for id in ids {
+                    sqlx::query("select pg_advisory_xact_lock($1)")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await
+                        .context("take a write lock")?;
+                }
                 Ok(tx)
             }
         }
@@ -254,7 +282,7 @@ impl Platform {
             .unwrap_or_else(|e| e.into_inner());
         if *seen != modified {
             *seen = modified;
-            self.token_cache.invalidate();
+            self.forget_everything();
         }
     }
 
@@ -280,9 +308,16 @@ impl Platform {
         (self.last_used.len(), self.denial_backlog())
     }
 
-    /// Writes what requests only noted (last uses, denied calls), in one batch each.
+    /// Session uses waiting for the once-a-second writer.
+    pub fn pending_session_uses(&self) -> usize {
+        self.session_uses.len()
+    }
+
+    /// Writes what requests only noted (last uses of tokens and sessions, denied calls),
+    /// in one batch each.
     pub async fn flush_pending(&self) -> Result<(), crate::DomainError> {
         let uses = self.flush_last_used().await;
+        let sessions = self.flush_session_uses().await;
         let denials = self.flush_denials().await;
         let pruned = self.prune_old_entries().await;
         // An expired link's ciphertext is deleted within a minute (it is never handed
@@ -293,7 +328,45 @@ impl Platform {
         } else {
             self.prune_shares().await
         };
-        uses.and(denials).and(pruned).and(shares)
+        uses.and(sessions).and(denials).and(pruned).and(shares)
+    }
+}
+
+/// What a read-then-write change serialises on, on PostgreSQL (see `begin_write`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WriteKey {
+    /// Everything one account owns: tokens, sessions, uploads, environments, two-factor,
+    /// its Security Log rows.
+    Account(i64),
+    /// The attempts one limit counts: of `kind`, by what it is counted by.
+    AttemptsByLogin(&'static str, Vec<u8>),
+    AttemptsByAddress(&'static str, String),
+    AttemptsByAccount(&'static str, i64),
+    /// One share link, by its public id: it is handed out once.
+    Share(String),
+}
+
+impl WriteKey {
+    /// The advisory lock standing for this key: the same number on every replica. Two
+    /// keys sharing one (one chance in 2^64) only wait for each other.
+    fn lock_id(&self) -> i64 {
+        let mut hash = Sha256::new();
+        match self {
+            Self::Account(id) => hash.update(format!("account:{id}")),
+            Self::AttemptsByLogin(kind, login) => {
+                hash.update(format!("attempts:{kind}:login:"));
+                hash.update(login);
+            }
+            Self::AttemptsByAddress(kind, ip) => hash.update(format!("attempts:{kind}:ip:{ip}")),
+            Self::AttemptsByAccount(kind, id) => {
+                hash.update(format!("attempts:{kind}:account:{id}"))
+            }
+            Self::Share(id) => hash.update(format!("share:{id}")),
+        }
+        let digest = hash.finalize();
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        i64::from_be_bytes(first)
     }
 }
 

@@ -733,7 +733,11 @@ mod changes;
 #[cfg(feature = "server")]
 mod service;
 #[cfg(feature = "server")]
-pub use cache::{LastUsedLog, TokenCache};
+pub use cache::LastUsedLog;
+#[cfg(feature = "server")]
+pub(crate) use cache::TokenCache;
+#[cfg(feature = "server")]
+pub(crate) use changes::Change;
 #[cfg(feature = "server")]
 pub use changes::Echoes;
 #[cfg(feature = "server")]

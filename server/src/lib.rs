@@ -11,6 +11,7 @@ pub mod metrics;
 pub mod notices;
 pub mod openapi;
 pub mod security;
+pub mod security_log;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -115,6 +116,10 @@ pub fn router(
         // The API reads bodies itself, each part bounded, files streamed to disk.
         .merge(api::router().layer(DefaultBodyLimit::disable()))
         .merge(assets::pkg_router(&settings.site_root))
+        .route(
+            "/settings/security-log/export.csv",
+            get(security_log::export),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(metrics::ready))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
@@ -217,6 +222,10 @@ pub async fn serve(
         .flush_last_used()
         .await
         .map_err(|e| anyhow::anyhow!("write last uses: {e}"))?;
+    platform
+        .flush_session_uses()
+        .await
+        .map_err(|e| anyhow::anyhow!("write session uses: {e}"))?;
     served
 }
 

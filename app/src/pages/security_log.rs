@@ -1,9 +1,11 @@
-//! Settings → Security Log: token changes, denied calls and sign-ins, filterable and
-//! exportable as CSV.
+//! Settings → Security Log: token changes, denied calls and sign-ins, filterable, in
+//! pages (Newer / Older, by entry, so every entry is reachable), and exportable as CSV
+//! (every entry the filter picks, streamed by the server).
 
-use domain::audit::{to_csv, AuditFilter};
+use domain::audit::{AuditFilter, PageStart};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::security_log;
 use crate::components::topbar::TopBar;
@@ -12,11 +14,51 @@ use crate::i18n::td_string;
 use crate::locale::use_i18n;
 use crate::text;
 
+const PATH: &str = "/settings/security-log";
+
+/// The address of a page of the log: the filter and where the page starts live in the
+/// URL, so a page can be reloaded, bookmarked and reached without scripts.
+fn page_href(filter: AuditFilter, start: PageStart) -> String {
+    let key = filter.key();
+    match start {
+        PageStart::Newest => format!("{PATH}?filter={key}"),
+        PageStart::Before(id) => format!("{PATH}?filter={key}&before={id}"),
+        PageStart::After(id) => format!("{PATH}?filter={key}&after={id}"),
+    }
+}
+
 #[component]
 pub fn SecurityLogPage() -> impl IntoView {
-    let filter = RwSignal::new(AuditFilter::All);
     let i18n = use_i18n();
-    let events = Resource::new(move || filter.get(), |f| security_log(f.key().to_string()));
+    let query = use_query_map();
+    let filter = Memo::new(move |_| {
+        query
+            .read()
+            .get("filter")
+            .and_then(|f| AuditFilter::parse(&f))
+            .unwrap_or(AuditFilter::All)
+    });
+    let start = Memo::new(move |_| {
+        let query = query.read();
+        let id = |key: &str| query.get(key).and_then(|v| v.parse::<i64>().ok());
+        match (id("before"), id("after")) {
+            (Some(id), _) => PageStart::Before(id),
+            (None, Some(id)) => PageStart::After(id),
+            (None, None) => PageStart::Newest,
+        }
+    });
+    let page = Resource::new(
+        move || (filter.get(), start.get()),
+        |(filter, start)| {
+            let (before, after) = match start {
+                PageStart::Newest => (None, None),
+                PageStart::Before(id) => (Some(id), None),
+                PageStart::After(id) => (None, Some(id)),
+            };
+            security_log(filter.key().to_string(), before, after)
+        },
+    );
+    let navigate = use_navigate();
     view! {
         <Title text=move || td_string!(i18n.get(), settings.security_log)/>
         <TopBar/>
@@ -32,7 +74,7 @@ pub fn SecurityLogPage() -> impl IntoView {
                         <span>{move || td_string!(i18n.get(), log.show)}</span>
                         <select on:change=move |ev| {
                             if let Some(f) = AuditFilter::parse(&event_target_value(&ev)) {
-                                filter.set(f);
+                                navigate(&page_href(f, PageStart::Newest), Default::default());
                             }
                         }>
                             {AuditFilter::ALL.into_iter().map(|f| view! {
@@ -41,46 +83,79 @@ pub fn SecurityLogPage() -> impl IntoView {
                         </select>
                     </label>
                     <span class="spacer"></span>
-                    <Transition fallback=|| ()>
-                        {move || events.get().and_then(Result::ok).map(|list| view! {
-                            <a class="button" href=format::data_url("text/csv", &to_csv(&list)) download="patio-security-log.csv">{move || td_string!(i18n.get(), log.export)}</a>
-                        })}
-                    </Transition>
+                    // Every entry the filter picks, written by the server as it reads them.
+                    <a
+                        class="button"
+                        href=move || format!("{PATH}/export.csv?filter={}", filter.get().key())
+                        download="patio-security-log.csv"
+                        rel="external"
+                        title=move || td_string!(i18n.get(), log.export_title)
+                    >
+                        {move || td_string!(i18n.get(), log.export)}
+                    </a>
                 </div>
                 <Transition fallback=move || view! { <p class="muted">{move || td_string!(i18n.get(), log.loading)}</p> }>
                     {move || Suspend::new(async move {
-                        match events.await {
+                        let current = filter.get_untracked();
+                        match page.await {
                             Err(e) => view! { <p class="error" role="alert">{text::error(i18n, &e)}</p> }.into_any(),
-                            Ok(list) if list.is_empty() => view! {
-                                <div class="empty"><p>{move || td_string!(i18n.get(), log.empty)}</p></div>
-                            }.into_any(),
-                            Ok(list) => view! {
-                                <div class="table-wrap">
-                                    <table class="table" aria-label=move || td_string!(i18n.get(), log.table)>
-                                        <thead>
-                                            <tr><th>{move || td_string!(i18n.get(), log.col_time)}</th><th>{move || td_string!(i18n.get(), log.col_what)}</th><th>{move || td_string!(i18n.get(), log.col_outcome)}</th><th>{move || td_string!(i18n.get(), log.col_target)}</th><th class="wide">{move || td_string!(i18n.get(), log.col_by)}</th><th class="wide">{move || td_string!(i18n.get(), log.col_from)}</th></tr>
-                                        </thead>
-                                        <tbody>
-                                            {list.into_iter().map(|e| {
-                                                let (action, outcome, actor) = (e.action.clone(), e.outcome.clone(), e.actor.clone());
-                                                view! {
-                                                <tr>
-                                                    <td class="muted">{format::date_time(e.at)}</td>
-                                                    <td>{move || text::audit_action(i18n, &action)}</td>
-                                                    <td><span class=format!("badge outcome-{}", e.outcome)>{move || text::audit_outcome(i18n, &outcome)}</span>{(e.count > 1).then(|| view! { <span class="muted">" × "{e.count}</span> })}</td>
-                                                    <td><code>{e.target.clone().unwrap_or_default()}</code></td>
-                                                    <td class="wide">{move || text::audit_actor(i18n, &actor)}</td>
-                                                    <td class="wide muted">{e.ip.clone().unwrap_or_default()}</td>
-                                                </tr>
-                                            }}).collect_view()}
-                                        </tbody>
-                                    </table>
-                                </div>
-                            }.into_any(),
+                            Ok(page) => {
+                                let pager = view! { <Pager filter=current newer=page.newer older=page.older/> };
+                                if page.events.is_empty() {
+                                    return view! {
+                                        <div class="empty"><p>{move || td_string!(i18n.get(), log.empty)}</p></div>
+                                        {pager}
+                                    }.into_any();
+                                }
+                                view! {
+                                    <div class="table-wrap">
+                                        <table class="table" aria-label=move || td_string!(i18n.get(), log.table)>
+                                            <thead>
+                                                <tr><th>{move || td_string!(i18n.get(), log.col_time)}</th><th>{move || td_string!(i18n.get(), log.col_what)}</th><th>{move || td_string!(i18n.get(), log.col_outcome)}</th><th>{move || td_string!(i18n.get(), log.col_target)}</th><th class="wide">{move || td_string!(i18n.get(), log.col_by)}</th><th class="wide">{move || td_string!(i18n.get(), log.col_from)}</th></tr>
+                                            </thead>
+                                            <tbody>
+                                                {page.events.into_iter().map(|e| {
+                                                    let (action, outcome, actor) = (e.action.clone(), e.outcome.clone(), e.actor.clone());
+                                                    view! {
+                                                    <tr>
+                                                        <td class="muted">{format::date_time(e.at)}</td>
+                                                        <td>{move || text::audit_action(i18n, &action)}</td>
+                                                        <td><span class=format!("badge outcome-{}", e.outcome)>{move || text::audit_outcome(i18n, &outcome)}</span>{(e.count > 1).then(|| view! { <span class="muted">" × "{e.count}</span> })}</td>
+                                                        <td><code>{e.target.clone().unwrap_or_default()}</code></td>
+                                                        <td class="wide">{move || text::audit_actor(i18n, &actor)}</td>
+                                                        <td class="wide muted">{e.ip.clone().unwrap_or_default()}</td>
+                                                    </tr>
+                                                }}).collect_view()}
+                                            </tbody>
+                                        </table>
+                                    </div>
+                                    {pager}
+                                }.into_any()
+                            }
                         }
                     })}
                 </Transition>
             </section>
         </main>
     }
+}
+
+/// Links to the newest, newer and older pages, where there are any.
+#[component]
+fn Pager(filter: AuditFilter, newer: Option<i64>, older: Option<i64>) -> impl IntoView {
+    let i18n = use_i18n();
+    (newer.is_some() || older.is_some()).then(|| {
+        view! {
+            <nav class="pager" aria-label=move || td_string!(i18n.get(), log.pages)>
+                {newer.map(|id| view! {
+                    <a class="button" href=page_href(filter, PageStart::Newest)>{move || td_string!(i18n.get(), log.newest)}</a>
+                    <a class="button" href=page_href(filter, PageStart::After(id))>{move || td_string!(i18n.get(), log.newer)}</a>
+                })}
+                <span class="spacer"></span>
+                {older.map(|id| view! {
+                    <a class="button" href=page_href(filter, PageStart::Before(id))>{move || td_string!(i18n.get(), log.older)}</a>
+                })}
+            </nav>
+        }
+    })
 }

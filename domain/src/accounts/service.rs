@@ -11,7 +11,8 @@ use sqlx::Row;
 use super::{AccountInfo, Email, NewPassword};
 use crate::audit::{Actor, Outcome};
 use crate::error::DomainError;
-use crate::platform::{digest, from_unix, random_base62, Platform};
+use crate::platform::{digest, from_unix, random_base62, Platform, WriteKey};
+use crate::tokens::Change;
 
 /// Attempt limits, each over a sliding `ATTEMPT_WINDOW`. A sign-in counts against the
 /// login tried from that address (`PAIR_ATTEMPTS`), against the address whatever the
@@ -81,6 +82,57 @@ impl std::fmt::Debug for NewSession {
     }
 }
 
+/// An open session as this replica remembers it (`Platform::session`).
+#[derive(Clone)]
+pub(crate) struct CachedSession {
+    account: AccountInfo,
+    session_id: i64,
+    expires_at: i64,
+    /// The last use the database holds, or that this replica is about to write.
+    last_used_at: i64,
+}
+
+/// Open sessions by the digest of their value.
+pub(crate) type SessionCache = crate::cache::Cache<Vec<u8>, CachedSession>;
+
+/// Session uses waiting for the once-a-second writer: the latest, by session id.
+#[derive(Default)]
+pub struct SessionUses {
+    pending: std::sync::Mutex<std::collections::HashMap<i64, i64>>,
+    /// One flush at a time, so a reader that flushes first sees every earlier use.
+    flushing: tokio::sync::Mutex<()>,
+}
+
+impl SessionUses {
+    fn record(&self, session_id: i64, at: i64) {
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let last = pending.entry(session_id).or_insert(at);
+        *last = (*last).max(at);
+    }
+
+    fn latest(&self, session_id: i64) -> Option<i64> {
+        self.pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&session_id)
+            .copied()
+    }
+
+    fn take(&self) -> std::collections::HashMap<i64, i64> {
+        std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    fn restore(&self, failed: std::collections::HashMap<i64, i64>) {
+        for (id, at) in failed {
+            self.record(id, at);
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+}
+
 /// One open session, as `GetSessions` lists it.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct SessionInfo {
@@ -130,6 +182,27 @@ impl Attempt {
                 (None, Some(*account_id), None)
             }
             Self::SignUp { ip, .. } => (None, None, ip.clone()),
+        }
+    }
+
+    /// What the limits this attempt is counted against are keyed by: reservations that
+    /// share none of them cannot change each other's counts, and go in parallel.
+    fn write_keys(&self) -> Vec<WriteKey> {
+        let kind = self.kind();
+        match self {
+            Self::SignIn { login, ip, .. } => {
+                let mut keys = vec![WriteKey::AttemptsByLogin(kind, login.clone())];
+                keys.extend(ip.clone().map(|ip| WriteKey::AttemptsByAddress(kind, ip)));
+                keys
+            }
+            Self::Confirm { account_id } | Self::Code { account_id } => {
+                vec![WriteKey::AttemptsByAccount(kind, *account_id)]
+            }
+            Self::SignUp { ip, .. } => ip
+                .clone()
+                .map(|ip| WriteKey::AttemptsByAddress(kind, ip))
+                .into_iter()
+                .collect(),
         }
     }
 
@@ -292,7 +365,7 @@ impl Platform {
         let since = (now - attempt.window()).timestamp();
         // A check still pending after this long was cut short (a crash): a failure.
         let stale = (now - PENDING_STALE).timestamp();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(&attempt.write_keys()).await?;
         let mut limits: Vec<(&str, Key, i64)> = Vec::new();
         match attempt {
             Attempt::SignIn {
@@ -571,53 +644,130 @@ impl Platform {
         })
     }
 
-    /// The account and session id a session value belongs to, if it is still open.
+    /// The account and session id a session value belongs to, if it is still open
+    /// (idle for less than `SESSION_IDLE`, younger than `SESSION_MAX`, account enabled).
+    /// Answered from memory like a token: every sign-out, password change or account
+    /// change empties the account's sessions on every replica before it is answered.
     pub async fn session(&self, value: &str) -> Result<(AccountInfo, i64), DomainError> {
         if value.len() != SESSION_LEN || !value.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err(DomainError::NotAuthenticated);
         }
         let now = self.now().timestamp();
+        let idle_since = now - SESSION_IDLE.num_seconds();
+        let digest = digest(value);
+        self.notice_changes_elsewhere();
+        if let Some(hit) = self.session_cache.get(&digest) {
+            if hit.expires_at > now && hit.last_used_at > idle_since {
+                self.note_session_use(&digest, &hit, now);
+                return Ok((hit.account, hit.session_id));
+            }
+            // Idle here, but another replica may have used it since: ask the database.
+        }
+        let generation = self.session_cache.generation();
         let row = sqlx::query(
-            "select s.id, s.account_id, a.email, s.last_used_at from sessions s join accounts a on a.id = s.account_id
-             where s.digest = $1 and s.expires_at > $2 and s.last_used_at > $3 and a.disabled_at is null",
+            "select s.id, s.account_id, a.email, s.last_used_at, s.expires_at from sessions s
+             join accounts a on a.id = s.account_id
+             where s.digest = $1 and s.expires_at > $2 and a.disabled_at is null",
         )
-        .bind(digest(value))
+        .bind(&digest)
         .bind(now)
-        .bind(now - SESSION_IDLE.num_seconds())
         .fetch_optional(&self.db)
         .await
         .context("look up session")?
         .ok_or(DomainError::NotAuthenticated)?;
-        let (session_id, last_used): (i64, i64) = (row.get(0), row.get(3));
-        // Sliding idle expiry, written at most once a minute per session.
-        if now - last_used >= 60 {
-            sqlx::query("update sessions set last_used_at = $1, updated_at = $2 where id = $3")
-                .bind(now)
-                .bind(now)
-                .bind(session_id)
-                .execute(&self.db)
-                .await
-                .context("touch session")?;
+        let session_id: i64 = row.get(0);
+        // A use this replica noted but has not written yet counts too.
+        let last_used_at = row
+            .get::<i64, _>(3)
+            .max(self.session_uses.latest(session_id).unwrap_or(i64::MIN));
+        if last_used_at <= idle_since {
+            return Err(DomainError::NotAuthenticated);
         }
-        Ok((
-            AccountInfo {
+        let session = CachedSession {
+            account: AccountInfo {
                 id: row.get(1),
                 email: row.get(2),
             },
             session_id,
-        ))
+            expires_at: row.get(4),
+            last_used_at,
+        };
+        self.session_cache
+            .insert(generation, digest.clone(), session.clone());
+        self.note_session_use(&digest, &session, now);
+        Ok((session.account, session_id))
+    }
+
+    /// Sliding idle expiry: a use is written at most once a minute per session, by the
+    /// once-a-second writer, not by the request.
+    fn note_session_use(&self, digest: &[u8], session: &CachedSession, now: i64) {
+        if now - session.last_used_at >= 60 {
+            self.session_uses.record(session.session_id, now);
+            self.session_cache.update(&digest.to_vec(), |s| {
+                s.last_used_at = s.last_used_at.max(now)
+            });
+        }
+    }
+
+    /// Writes the session uses noted since the last flush.
+    pub async fn flush_session_uses(&self) -> Result<(), DomainError> {
+        let _one_at_a_time = self.session_uses.flushing.lock().await;
+        let pending = self.session_uses.take();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let written = async {
+            let mut uses: Vec<(i64, i64)> = pending.iter().map(|(id, at)| (*id, *at)).collect();
+            // One order on every replica: row locks are taken in the same sequence.
+            uses.sort_unstable();
+            let mut tx = self.begin_write(&[]).await?;
+            for (id, at) in uses {
+                sqlx::query(
+                    "update sessions set last_used_at = $1, updated_at = $1 where id = $2 and last_used_at < $1",
+                )
+                .bind(at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .context("record session use")?;
+            }
+            tx.commit().await.context("commit session uses")?;
+            Ok::<(), DomainError>(())
+        }
+        .await;
+        if written.is_err() {
+            // Kept for the next flush rather than lost.
+            self.session_uses.restore(pending);
+        }
+        written
+    }
+
+    /// Forgets the account's sessions on this replica.
+    pub(crate) fn forget_sessions_of(&self, account_id: i64) {
+        self.session_cache
+            .invalidate_where(|_, s| s.account.id == account_id);
     }
 
     pub async fn sign_out(&self, session_id: i64) -> Result<(), DomainError> {
-        sqlx::query("delete from sessions where id = $1")
-            .bind(session_id)
-            .execute(&self.db)
-            .await
-            .context("delete session")?;
-        Ok(())
+        let mut tx = self.db.begin().await.context("begin")?;
+        let account: Option<i64> =
+            sqlx::query_scalar("delete from sessions where id = $1 returning account_id")
+                .bind(session_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .context("delete session")?;
+        match account {
+            Some(account) => {
+                self.commit_change(tx, Change::Sessions(account), "commit sign-out")
+                    .await
+            }
+            None => Ok(()),
+        }
     }
 
     pub async fn sessions(&self, account_id: i64) -> Result<Vec<SessionInfo>, DomainError> {
+        // The owner sees every use so far, not only the flushed ones.
+        self.flush_session_uses().await?;
         let now = self.now().timestamp();
         let rows = sqlx::query(
             "select id, created_at, last_used_at, ip, user_agent from sessions
@@ -648,7 +798,7 @@ impl Platform {
         account_id: i64,
         ids: &[i64],
     ) -> Result<u64, DomainError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(&[WriteKey::Account(account_id)]).await?;
         let mut ended = 0;
         for id in ids {
             let done = sqlx::query("delete from sessions where id = $1 and account_id = $2")
@@ -664,7 +814,8 @@ impl Platform {
             }
             ended += done.rows_affected();
         }
-        tx.commit().await.context("commit")?;
+        self.commit_change(tx, Change::Sessions(account_id), "commit sign-outs")
+            .await?;
         Ok(ended)
     }
 
@@ -714,7 +865,7 @@ impl Platform {
         self.confirm_password(account_id, old, origin).await?;
         let hash = self.hash_password(new.expose()).await?;
         let now = self.now().timestamp();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(&[WriteKey::Account(account_id)]).await?;
         sqlx::query("update accounts set password_hash = $1, updated_at = $2 where id = $3")
             .bind(&hash)
             .bind(now)
@@ -728,7 +879,8 @@ impl Platform {
             .execute(&mut *tx)
             .await
             .context("sign out other sessions")?;
-        tx.commit().await.context("commit")?;
+        self.commit_change(tx, Change::Sessions(account_id), "commit password change")
+            .await?;
         Ok(())
     }
 
@@ -763,13 +915,16 @@ impl Platform {
         origin: &Origin,
     ) -> Result<u64, DomainError> {
         self.confirm_password(account_id, password, origin).await?;
+        let mut tx = self.db.begin().await.context("begin")?;
         let done =
             sqlx::query("delete from sessions where account_id = $1 and id is distinct from $2")
                 .bind(account_id)
                 .bind(keep)
-                .execute(&self.db)
+                .execute(&mut *tx)
                 .await
                 .context("sign out other sessions")?;
+        self.commit_change(tx, Change::Sessions(account_id), "commit sign-outs")
+            .await?;
         self.audit(
             Some(account_id),
             "session.signout_others",
@@ -815,19 +970,21 @@ impl Platform {
         email: &Email,
         disabled: bool,
     ) -> Result<AccountInfo, DomainError> {
+        let id: i64 = sqlx::query_scalar("select id from accounts where email = $1")
+            .bind(email.as_str())
+            .fetch_optional(&self.db)
+            .await
+            .context("look up account")?
+            .ok_or_else(|| DomainError::NotFound(format!("no account {}", email.as_str())))?;
         let now = self.now().timestamp();
-        let mut tx = self.begin_write().await?;
-        let id: Option<i64> = sqlx::query_scalar(
-            "update accounts set disabled_at = $1, updated_at = $2 where email = $3 returning id",
-        )
-        .bind(disabled.then_some(now))
-        .bind(now)
-        .bind(email.as_str())
-        .fetch_optional(&mut *tx)
-        .await
-        .context("disable account")?;
-        let id =
-            id.ok_or_else(|| DomainError::NotFound(format!("no account {}", email.as_str())))?;
+        let mut tx = self.begin_write(&[WriteKey::Account(id)]).await?;
+        sqlx::query("update accounts set disabled_at = $1, updated_at = $2 where id = $3")
+            .bind(disabled.then_some(now))
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .context("disable account")?;
         if disabled {
             sqlx::query("delete from sessions where account_id = $1")
                 .bind(id)
@@ -835,8 +992,8 @@ impl Platform {
                 .await
                 .context("end sessions")?;
         }
-        // Announced like a token change: every replica forgets the account's tokens.
-        self.commit_token_change(tx, "commit account change")
+        // Every replica forgets the account's tokens and sessions before this answers.
+        self.commit_change(tx, Change::Account(id), "commit account change")
             .await?;
         let action = if disabled {
             "account.disable"

@@ -15,7 +15,7 @@ use super::service::{Attempt, Origin};
 use super::{Enrolment, RecoveryCodes, TwoFactorStatus};
 use crate::audit::{Actor, Outcome};
 use crate::error::DomainError;
-use crate::platform::{digest, from_unix, Caller, Platform};
+use crate::platform::{digest, from_unix, Caller, Platform, WriteKey};
 
 /// Code checks per account in `ATTEMPT_WINDOW`, wrong ones counted.
 pub const CODE_ATTEMPTS: i64 = 5;
@@ -236,7 +236,7 @@ impl Platform {
             .secret_key
             .seal(&secret, &seal_context(account_id));
         let now = self.now().timestamp();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(&[WriteKey::Account(account_id)]).await?;
         let written = sqlx::query(
             "insert into two_factor (account_id, secret, enabled_at, last_step, created_at, updated_at)
              values ($1, $2, null, 0, $3, $3)
@@ -291,7 +291,7 @@ impl Platform {
             .map(|_| new_recovery_code())
             .collect();
         let now = self.now().timestamp();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(&[WriteKey::Account(account_id)]).await?;
         let done = sqlx::query(
             "update two_factor set enabled_at = $1, updated_at = $1 where account_id = $2 and enabled_at is null",
         )
@@ -334,7 +334,7 @@ impl Platform {
             .map(|_| new_recovery_code())
             .collect();
         let now = self.now().timestamp();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(&[WriteKey::Account(account_id)]).await?;
         replace_recovery_codes(&mut tx, account_id, &codes, now).await?;
         tx.commit().await.context("commit")?;
         self.audit(
@@ -376,7 +376,7 @@ impl Platform {
     }
 
     async fn remove_two_factor(&self, account_id: i64) -> Result<bool, DomainError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(&[WriteKey::Account(account_id)]).await?;
         let removed = sqlx::query("delete from two_factor where account_id = $1")
             .bind(account_id)
             .execute(&mut *tx)

@@ -8,8 +8,8 @@ use crate::accounts::is_unique_violation;
 use crate::audit::Outcome;
 use crate::error::DomainError;
 use crate::marketplace;
-use crate::platform::{from_unix, random_base62, Caller, Platform};
-use crate::tokens::clip;
+use crate::platform::{from_unix, random_base62, Caller, Platform, WriteKey};
+use crate::tokens::{clip, Change};
 
 /// A file stored by `storage.uploader.Upload`.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -18,6 +18,10 @@ pub struct Upload {
     pub name: String,
     pub size: u64,
 }
+
+/// Environments by account and name, as `GetEnvInfo` and the dashboard read them; every
+/// change to one of an account's environments empties that account's on every replica.
+pub(crate) type EnvironmentCache = crate::cache::Cache<(i64, String), Environment>;
 
 impl Platform {
     pub async fn environments(&self, account_id: i64) -> Result<Vec<Environment>, DomainError> {
@@ -29,7 +33,7 @@ impl Platform {
                 .context("list environments")?;
         let mut out = Vec::with_capacity(names.len());
         for name in names {
-            out.push(self.load_environment(account_id, &name).await?.1);
+            out.push(self.cached_environment(account_id, &name).await?);
         }
         Ok(out)
     }
@@ -39,7 +43,30 @@ impl Platform {
         account_id: i64,
         name: &EnvName,
     ) -> Result<Environment, DomainError> {
-        Ok(self.load_environment(account_id, name.as_str()).await?.1)
+        self.cached_environment(account_id, name.as_str()).await
+    }
+
+    /// An environment from memory, else read and remembered. Only what was found is
+    /// remembered: a name that does not exist yet is asked for again next time.
+    async fn cached_environment(
+        &self,
+        account_id: i64,
+        name: &str,
+    ) -> Result<Environment, DomainError> {
+        let key = (account_id, name.to_owned());
+        if let Some(env) = self.environment_cache.get(&key) {
+            return Ok(env);
+        }
+        let generation = self.environment_cache.generation();
+        let (_, env) = self.load_environment(account_id, name).await?;
+        self.environment_cache.insert(generation, key, env.clone());
+        Ok(env)
+    }
+
+    /// Forgets the account's environments on this replica.
+    pub(crate) fn forget_environments_of(&self, account_id: i64) {
+        self.environment_cache
+            .invalidate_where(|(account, _), _| *account == account_id);
     }
 
     async fn load_environment(
@@ -129,7 +156,9 @@ impl Platform {
             ));
         }
         let now = self.now().timestamp();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self
+            .begin_write(&[WriteKey::Account(caller.account.id)])
+            .await?;
         let inserted = sqlx::query_scalar::<_, i64>(
             "insert into environments (account_id, name, display_name, status, app_id, created_at, updated_at)
              values ($1, $2, $3, $4, $5, $6, $7) returning id",
@@ -177,7 +206,10 @@ impl Platform {
             &caller.origin,
         )
         .await?;
-        self.environment(caller.account.id, name).await
+        Ok(self
+            .load_environment(caller.account.id, name.as_str())
+            .await?
+            .1)
     }
 
     /// Start, stop, sleep or restart; refused with 2212 where the status forbids it.
@@ -194,6 +226,7 @@ impl Platform {
                 .await?;
             let next = env.status.apply(action)?;
             let now = self.now().timestamp();
+            let mut tx = self.db.begin().await.context("begin")?;
             let done = sqlx::query(
                 "update environments set status = $1, updated_at = $2 where id = $3 and status = $4",
             )
@@ -201,7 +234,7 @@ impl Platform {
             .bind(now)
             .bind(id)
             .bind(env.status.code())
-            .execute(&self.db)
+            .execute(&mut *tx)
             .await
             .context("update environment status")?;
             if done.rows_affected() == 1 {
@@ -210,10 +243,16 @@ impl Platform {
                         .bind(now)
                         .bind(now)
                         .bind(id)
-                        .execute(&self.db)
+                        .execute(&mut *tx)
                         .await
                         .context("restart nodes")?;
                 }
+                self.commit_change(
+                    tx,
+                    Change::Environments(caller.account.id),
+                    "commit environment status",
+                )
+                .await?;
                 let label = format!("env.{}", format!("{action:?}").to_lowercase());
                 self.audit(
                     Some(caller.account.id),
@@ -224,7 +263,10 @@ impl Platform {
                     &caller.origin,
                 )
                 .await?;
-                return self.environment(caller.account.id, name).await;
+                return Ok(self
+                    .load_environment(caller.account.id, name.as_str())
+                    .await?
+                    .1);
             }
         }
         Err(anyhow::anyhow!("environment status kept changing").into())
@@ -268,11 +310,18 @@ impl Platform {
             .await?;
         self.confirm_password(caller.account.id, password, &caller.origin)
             .await?;
+        let mut tx = self.db.begin().await.context("begin")?;
         sqlx::query("delete from environments where id = $1")
             .bind(id)
-            .execute(&self.db)
+            .execute(&mut *tx)
             .await
             .context("delete environment")?;
+        self.commit_change(
+            tx,
+            Change::Environments(caller.account.id),
+            "commit environment removal",
+        )
+        .await?;
         self.audit(
             Some(caller.account.id),
             "env.delete",
@@ -346,6 +395,7 @@ impl Platform {
             )));
         }
         let now = self.now().timestamp();
+        let mut tx = self.db.begin().await.context("begin")?;
         sqlx::query(
             "insert into deployments (environment_id, context, file_name, file_url, created_at, updated_at)
              values ($1, $2, $3, $4, $5, $6)
@@ -358,9 +408,15 @@ impl Platform {
         .bind(file_url)
         .bind(now)
         .bind(now)
-        .execute(&self.db)
+        .execute(&mut *tx)
         .await
         .context("insert deployment")?;
+        self.commit_change(
+            tx,
+            Change::Environments(caller.account.id),
+            "commit deployment",
+        )
+        .await?;
         self.audit(
             Some(caller.account.id),
             "env.deploy",
@@ -479,9 +535,11 @@ impl Platform {
             file.sync_all().await.context("write upload")?;
         }
         let now = self.now().timestamp();
-        // Counted again under the write lock: two uploads at once cannot both squeeze
-        // into the same free space.
-        let mut tx = self.begin_write().await?;
+        // Counted again under the account's write lock: two uploads at once cannot both
+        // squeeze into the same free space.
+        let mut tx = self
+            .begin_write(&[WriteKey::Account(caller.account.id)])
+            .await?;
         let used = uploaded_bytes(&mut *tx, caller.account.id).await?;
         if used + slot.size > self.settings.upload_quota {
             return Err(DomainError::param(
@@ -545,7 +603,7 @@ impl Platform {
     /// Deletes the given uploads of the account, all or (if any is not the account's)
     /// none, and their files.
     pub async fn delete_uploads(&self, account_id: i64, ids: &[i64]) -> Result<u64, DomainError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(&[WriteKey::Account(account_id)]).await?;
         let mut files = Vec::with_capacity(ids.len());
         for id in ids {
             let public_id: Option<String> = sqlx::query_scalar(

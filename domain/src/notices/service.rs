@@ -105,7 +105,8 @@ impl Platform {
         }
         let (stamp, lease) = (now.timestamp(), (now + LEASE).timestamp());
         let mut claimed = Vec::with_capacity(candidates.len());
-        let mut tx = self.begin_write().await?;
+        // The unique index, not a lock, decides which replica sends a notice.
+        let mut tx = self.begin_write(&[]).await?;
         for mut notice in candidates {
             // The unique (token, kind, expiry) index decides between replicas.
             let inserted = sqlx::query(

@@ -12,7 +12,7 @@ use super::{
 use crate::accounts::Origin;
 use crate::audit::{Actor, Outcome};
 use crate::error::DomainError;
-use crate::platform::{from_unix, random_base62, Caller, Platform};
+use crate::platform::{from_unix, random_base62, Caller, Platform, WriteKey};
 use crate::tokens::{grant_of, stored_allowlist};
 
 impl Platform {
@@ -69,7 +69,9 @@ impl Platform {
     ) -> Result<CreatedShare, DomainError> {
         let session = caller.session_id.ok_or(DomainError::NotAuthenticated)?;
         let now = self.now();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self
+            .begin_write(&[WriteKey::Account(caller.account.id)])
+            .await?;
         let row = sqlx::query(
             "select hint, share_session_id, share_until from tokens where id = $1 and account_id = $2",
         )
@@ -168,7 +170,10 @@ impl Platform {
     /// transaction; the owner's Security Log records it with the opener's address.
     pub async fn open_share(&self, id: &ShareId, origin: &Origin) -> Result<Sealed, DomainError> {
         let now = self.now().timestamp();
-        let mut tx = self.begin_write().await?;
+        // Two openings of one link take turns: the second finds it used.
+        let mut tx = self
+            .begin_write(&[WriteKey::Share(id.as_str().to_owned())])
+            .await?;
         let row = sqlx::query(
             "select s.id, s.account_id, s.token_id, s.ciphertext, s.expires_at, t.hint
              from token_shares s join tokens t on t.id = s.token_id join accounts a on a.id = s.account_id
@@ -249,7 +254,9 @@ impl Platform {
     /// Ends the token's waiting link; its ciphertext is deleted.
     pub async fn cancel_share(&self, caller: &Caller, token_id: i64) -> Result<(), DomainError> {
         let now = self.now().timestamp();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self
+            .begin_write(&[WriteKey::Account(caller.account.id)])
+            .await?;
         let done = sqlx::query(
             "update token_shares set ciphertext = null, cancelled_at = $1, updated_at = $1
              where token_id = $2 and account_id = $3 and ciphertext is not null and expires_at > $1",
@@ -293,7 +300,8 @@ impl Platform {
         if due.is_none() {
             return Ok(());
         }
-        let mut tx = self.begin_write().await?;
+        // Each statement stands alone: no read decides a write here.
+        let mut tx = self.begin_write(&[]).await?;
         sqlx::query(
             "update token_shares set ciphertext = null, updated_at = $1 where ciphertext is not null and expires_at <= $1",
         )

@@ -2,97 +2,18 @@
 //! change to any token empties at once, and a log of last uses written in batches.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, RwLock};
+use std::sync::Mutex;
 
 use super::{Expiry, TokenGrant};
-
-/// Entries kept at most; past that the cache starts over.
-const CAPACITY: usize = 100_000;
 
 #[derive(Clone)]
 pub(crate) struct Cached {
     pub grant: TokenGrant,
     pub expires_at: Option<Expiry>,
-    pub stored: std::time::Instant,
 }
 
-/// How long a verified token is trusted without reading it again: the bound on how long
-/// a change could go unnoticed should a replica miss a notification.
-const MAX_AGE: std::time::Duration = std::time::Duration::from_secs(60);
-
-/// Verified tokens by digest. A lookup that read the database before a change may not
-/// store its (stale) answer after it: `generation` tells them apart. While `trusted` is
-/// off (a replica not hearing about other replicas' changes) the cache is not used.
-pub struct TokenCache {
-    entries: RwLock<HashMap<Vec<u8>, Cached>>,
-    generation: AtomicU64,
-    trusted: AtomicBool,
-}
-
-impl TokenCache {
-    pub fn new(trusted: bool) -> Self {
-        Self {
-            entries: RwLock::default(),
-            generation: AtomicU64::default(),
-            trusted: AtomicBool::new(trusted),
-        }
-    }
-
-    pub(crate) fn set_trusted(&self, trusted: bool) {
-        if !trusted {
-            self.invalidate();
-        }
-        self.trusted.store(trusted, Ordering::Release);
-    }
-
-    pub fn is_trusted(&self) -> bool {
-        self.trusted.load(Ordering::Acquire)
-    }
-
-    pub(crate) fn get(&self, digest: &[u8]) -> Option<Cached> {
-        if !self.is_trusted() {
-            return None;
-        }
-        self.entries
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(digest)
-            .filter(|entry| entry.stored.elapsed() < MAX_AGE)
-            .cloned()
-    }
-
-    pub(crate) fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
-    }
-
-    /// Stores a lookup's answer unless a change happened since `generation`.
-    pub(crate) fn insert(&self, generation: u64, digest: Vec<u8>, entry: Cached) {
-        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
-        if self.generation.load(Ordering::Acquire) != generation || !self.is_trusted() {
-            return;
-        }
-        if entries.len() >= CAPACITY {
-            entries.clear();
-        }
-        entries.insert(digest, entry);
-    }
-
-    /// Forgets every entry; called after each committed change to a token.
-    pub fn invalidate(&self) {
-        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        entries.clear();
-    }
-
-    pub fn len(&self) -> usize {
-        self.entries.read().unwrap_or_else(|e| e.into_inner()).len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
+/// Verified tokens by digest; every change to any token empties it.
+pub(crate) type TokenCache = crate::cache::Cache<Vec<u8>, Cached>;
 
 /// A token's latest use not yet written.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -13,7 +13,7 @@ use super::{
 use crate::audit::{Actor, Outcome};
 use crate::catalogue::ApiSet;
 use crate::error::DomainError;
-use crate::platform::{digest, from_unix, random_base62, Caller, Platform};
+use crate::platform::{digest, from_unix, random_base62, Backend, Caller, Platform, WriteKey};
 
 /// What a new token is made of.
 #[derive(Clone, Debug)]
@@ -182,7 +182,9 @@ impl Platform {
             .await?;
         let secret = new_secret()?;
         let now = self.now().timestamp();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self
+            .begin_write(&[WriteKey::Account(caller.account.id)])
+            .await?;
         let id: i64 = sqlx::query_scalar(
             "insert into tokens (account_id, description, digest, hint, api_set, expires_at, allowed_ips, created_at, updated_at)
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id",
@@ -226,7 +228,9 @@ impl Platform {
         self.confirm_password(caller.account.id, password, &caller.origin)
             .await?;
         let now = self.now().timestamp();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self
+            .begin_write(&[WriteKey::Account(caller.account.id)])
+            .await?;
         let current = sqlx::query(
             "select description, api_set, expires_at, allowed_ips from tokens where id = $1 and account_id = $2",
         )
@@ -305,7 +309,9 @@ impl Platform {
             .await?;
         let secret = new_secret()?;
         let now = self.now().timestamp();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self
+            .begin_write(&[WriteKey::Account(caller.account.id)])
+            .await?;
         let done = sqlx::query(
             "update tokens set digest = $1, hint = $2, expires_at = case when $3 then $4 else expires_at end, updated_at = $5
              where id = $6 and account_id = $7",
@@ -349,8 +355,13 @@ impl Platform {
     ) -> Result<u64, DomainError> {
         self.confirm_password(caller.account.id, password, &caller.origin)
             .await?;
-        let mut tx = self.begin_write().await?;
-        for id in ids {
+        let mut tx = self
+            .begin_write(&[WriteKey::Account(caller.account.id)])
+            .await?;
+        // In id order, the order the last-use writer locks rows in: no deadlock.
+        let mut ordered = ids.to_vec();
+        ordered.sort_unstable();
+        for id in &ordered {
             let done = sqlx::query("delete from tokens where id = $1 and account_id = $2")
                 .bind(id)
                 .bind(caller.account.id)
@@ -389,7 +400,16 @@ impl Platform {
     /// Removes every token of an account, announced to every replica like any token
     /// change. The caller logs it.
     pub(crate) async fn remove_all_tokens(&self, account_id: i64) -> Result<u64, DomainError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(&[WriteKey::Account(account_id)]).await?;
+        if self.backend == Backend::Postgres {
+            // Rows locked in id order, the order the last-use writer takes them in, so
+            // the two cannot deadlock.
+            sqlx::query("select id from tokens where account_id = $1 order by id for update")
+                .bind(account_id)
+                .fetch_all(&mut *tx)
+                .await
+                .context("lock tokens")?;
+        }
         let done = sqlx::query("delete from tokens where account_id = $1")
             .bind(account_id)
             .execute(&mut *tx)
@@ -450,7 +470,6 @@ impl Platform {
             super::cache::Cached {
                 grant: grant.clone(),
                 expires_at,
-                stored: std::time::Instant::now(),
             },
         );
         if !super::is_live(expires_at, now) {
@@ -494,7 +513,9 @@ impl Platform {
     }
 
     async fn write_uses(&self, pending: &super::cache::PendingUses) -> Result<(), DomainError> {
-        let mut tx = self.begin_write().await?;
+        // Only rows are written, each by key: no read decides a write, so no write lock
+        // beyond the rows' own (on PostgreSQL).
+        let mut tx = self.begin_write(&[]).await?;
         let mut last: Vec<_> = pending.last.iter().collect();
         // One order on every replica: row locks are taken in the same sequence.
         last.sort_by_key(|(id, _)| **id);
@@ -512,7 +533,9 @@ impl Platform {
             .await
             .context("record token use")?;
         }
-        for ((token_id, day, method), calls) in &pending.calls {
+        let mut calls: Vec<_> = pending.calls.iter().collect();
+        calls.sort_unstable_by_key(|(key, _)| **key);
+        for ((token_id, day, method), calls) in calls {
             // A token removed since the call has no row to count against.
             sqlx::query(
                 "insert into token_usage (token_id, day, method_id, calls)

@@ -118,3 +118,70 @@ async fn concurrent_edits_and_removals_end_in_a_serial_outcome() {
         ids.len()
     );
 }
+
+/// PostgreSQL: a change locks its own account, not the database. While one account's
+/// write transaction is held open, another account's token is created at once, and the
+/// first account's own change waits for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn writers_of_different_accounts_do_not_wait_for_each_other() {
+    use std::time::{Duration, Instant};
+
+    use domain::platform::{Backend, WriteKey};
+
+    use crate::helpers::Account;
+
+    let app = Arc::new(spawn_app().await);
+    if app.server.platform.backend != Backend::Postgres {
+        eprintln!("skipped: SQLite has one writer at a time by design (PATIO_TEST_POSTGRES unset)");
+        return;
+    }
+    let ann = app.sign_up("ann@example.com").await;
+    let bob = app.sign_up("bob@example.com").await;
+    let ann_id = app
+        .call_as(&ann.session, "users.account.GetUserInfo", &[])
+        .await["uid"]
+        .as_i64()
+        .unwrap();
+
+    let held = app
+        .server
+        .platform
+        .begin_write(&[WriteKey::Account(ann_id)])
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let created = tokio::time::timeout(
+        Duration::from_secs(5),
+        app.create_token(&bob, &[("tokenTemplate", "marketplace")]),
+    )
+    .await;
+    assert!(
+        created.is_ok(),
+        "Bob's token creation waited for Ann's open transaction"
+    );
+    eprintln!(
+        "Bob's token created in {:?} while Ann's transaction was open",
+        started.elapsed()
+    );
+
+    let ann_creates = tokio::spawn({
+        let app = app.clone();
+        let ann = Account {
+            session: ann.session.clone(),
+        };
+        async move {
+            app.create_token(&ann, &[("tokenTemplate", "marketplace")])
+                .await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !ann_creates.is_finished(),
+        "Ann's own change must wait for her open transaction"
+    );
+    held.rollback().await.unwrap();
+    tokio::time::timeout(Duration::from_secs(5), ann_creates)
+        .await
+        .expect("Ann's change went through once her transaction ended")
+        .unwrap();
+}

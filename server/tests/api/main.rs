@@ -13,6 +13,8 @@ mod permissions;
 mod replicas;
 mod robustness;
 mod security;
+mod security_log;
+mod sessions;
 mod shares;
 mod tokens;
 mod two_factor;

@@ -277,3 +277,122 @@ async fn a_disabled_account_is_refused_by_every_replica_at_once() {
     assert_eq!(code(&app.call_on(&b, &token, INFO, &env).await), 701);
     b.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_session_ended_through_one_replica_is_refused_by_the_other_at_once() {
+    let Some((app, b)) = two_replicas().await else {
+        return;
+    };
+    const CHECK: &str = "users.authentication.CheckSign";
+    app.create_account("ann@example.com").await;
+    let keeper = app.sign_in("ann@example.com").await.session;
+
+    const ROUNDS: usize = 10;
+    for round in 0..ROUNDS {
+        let session = app.sign_in("ann@example.com").await.session;
+        // B reads the session once, then answers from memory.
+        for _ in 0..3 {
+            let r = app.call_on(&b, &session, CHECK, &[]).await;
+            assert_eq!(code(&r), 0, "round {round}: {r}");
+        }
+        assert!(
+            b.platform.cached_sessions() >= 1,
+            "round {round}: B caches it"
+        );
+        // Ended through A, alternately by Signout and by SignoutSessions from another.
+        let r = if round % 2 == 0 {
+            app.call_as(&session, "users.authentication.Signout", &[])
+                .await
+        } else {
+            let id = app.server.platform.session(&session).await.unwrap().1;
+            app.call_as(
+                &keeper,
+                "users.authentication.SignoutSessions",
+                &[("ids", &id.to_string())],
+            )
+            .await
+        };
+        assert_eq!(code(&r), 0, "round {round}: {r}");
+        let r = app.call_on(&b, &session, CHECK, &[]).await;
+        assert_eq!(
+            code(&r),
+            701,
+            "round {round}: B still took an ended session"
+        );
+    }
+
+    // A password change through A ends the other sessions on B at once.
+    let other = app.sign_in("ann@example.com").await.session;
+    assert_eq!(code(&app.call_on(&b, &other, CHECK, &[]).await), 0);
+    assert_eq!(code(&app.call_on(&b, &keeper, CHECK, &[]).await), 0);
+    let r = app
+        .call_as(
+            &keeper,
+            "users.account.ChangePassword",
+            &[
+                ("oldPassword", PASSWORD),
+                ("newPassword", "a new long password"),
+            ],
+        )
+        .await;
+    assert_eq!(code(&r), 0, "{r}");
+    assert_eq!(code(&app.call_on(&b, &other, CHECK, &[]).await), 701);
+    assert_eq!(code(&app.call_on(&b, &keeper, CHECK, &[]).await), 0);
+    eprintln!("{ROUNDS} sign-outs and a password change through A: B refused each at once");
+    b.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_environment_changed_through_one_replica_shows_on_the_other_at_once() {
+    let Some((app, b)) = two_replicas().await else {
+        return;
+    };
+    let ann = app.sign_up("ann@example.com").await;
+    assert_eq!(code(&app.create_env(&ann.session, "shop").await), 0);
+    let env = [("envName", "shop")];
+    let status_on_b = || async {
+        let r = app.call_on(&b, &ann.session, INFO, &env).await;
+        assert_eq!(code(&r), 0, "{r}");
+        r["env"]["status"].as_i64().unwrap()
+    };
+    let running = status_on_b().await;
+    for round in 0..6 {
+        let (method, want_running) = if round % 2 == 0 {
+            ("environment.control.StopEnv", false)
+        } else {
+            ("environment.control.StartEnv", true)
+        };
+        // B answers from memory, then A changes the environment.
+        assert_eq!(status_on_b().await == running, !want_running);
+        let r = app.call_as(&ann.session, method, &env).await;
+        assert_eq!(code(&r), 0, "round {round}: {r}");
+        assert_eq!(
+            status_on_b().await == running,
+            want_running,
+            "round {round}: B showed the status from before {method}"
+        );
+    }
+    let r = app
+        .call_as(
+            &ann.session,
+            "environment.control.DeployApp",
+            &[
+                ("envName", "shop"),
+                ("fileUrl", "https://example.com/app.war"),
+                ("fileName", "app.war"),
+            ],
+        )
+        .await;
+    assert_eq!(code(&r), 0, "{r}");
+    let info = app.call_on(&b, &ann.session, INFO, &env).await;
+    assert!(
+        info.to_string().contains("app.war"),
+        "B missed the deployment: {info}"
+    );
+    let r = app
+        .confirmed(&ann, "environment.control.DeleteEnv", &env)
+        .await;
+    assert_eq!(code(&r), 0, "{r}");
+    assert_eq!(code(&app.call_on(&b, &ann.session, INFO, &env).await), 11);
+    b.stop().await.unwrap();
+}

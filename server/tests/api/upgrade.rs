@@ -64,3 +64,74 @@ async fn rebuilding_the_sqlite_tables_keeps_every_row_and_cascade() {
     .unwrap();
     assert_eq!(next, 8);
 }
+
+/// The entries logged before the Security Log filtered in SQL get the same category the
+/// domain gives new ones, on both backends (PostgreSQL when `PATIO_TEST_POSTGRES` is set).
+#[tokio::test]
+async fn entries_logged_before_the_audit_categories_get_the_domains_category() {
+    const ACTIONS: &[&str] = &[
+        "token.create",
+        "token.revoke_all",
+        "tokens.lookalike",
+        "signin",
+        "signin.other",
+        "password.confirm",
+        "password.confirmed",
+        "twofactor.code",
+        "session.signout_others",
+        "account.disable",
+        "api.call",
+        "api.address",
+        "env.start",
+        "Token.create",
+        "",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
+    sqlx::any::install_default_drivers();
+    let mut urls = vec![sqlite];
+    urls.extend(crate::helpers::fresh_postgres().await);
+    for url in urls {
+        let backend = domain::platform::Backend::of(&url).unwrap();
+        let mut older = domain::platform::migrations(backend);
+        let before = older
+            .migrations
+            .iter()
+            .position(|m| m.description.contains("audit paging"))
+            .expect("the audit paging migration");
+        older.migrations = Cow::Owned(older.migrations[..before].to_vec());
+        let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+        older.run(&pool).await.unwrap();
+        sqlx::query("insert into accounts (email, password_hash, created_at, updated_at) values ('old@example.com', 'x', 1, 1)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        for action in ACTIONS {
+            sqlx::query(
+                "insert into audit_events (account_id, action, outcome, actor, created_at, updated_at)
+                 select id, $1, 'ok', 'password', 1, 1 from accounts",
+            )
+            .bind(*action)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        pool.close().await;
+
+        let db = domain::platform::connect(&url).await.unwrap();
+        let rows = sqlx::query("select action, category from audit_events order by id")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), ACTIONS.len());
+        for row in rows {
+            let action: String = row.get("action");
+            let category: String = row.get("category");
+            assert_eq!(
+                category,
+                domain::audit::category(&action),
+                "{backend:?}: {action:?}"
+            );
+        }
+    }
+}
