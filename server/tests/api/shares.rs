@@ -79,7 +79,7 @@ impl TestApp {
             .share_fn(Some(account), "security_log", &[("filter", "tokens")])
             .await;
         assert_eq!(status, 200, "{log}");
-        log.as_array().expect("entries").clone()
+        log["events"].as_array().expect("events").clone()
     }
 }
 
