@@ -226,52 +226,6 @@ mod tests {
         );
     }
 
-    /// Every key of one language, with the `{{ variables }}` its text uses.
-    fn keys(
-        value: &serde_json::Value,
-        prefix: &str,
-        out: &mut std::collections::BTreeMap<String, Vec<String>>,
-    ) {
-        match value {
-            serde_json::Value::Object(map) => {
-                for (k, v) in map {
-                    keys(v, &format!("{prefix}{k}."), out);
-                }
-            }
-            serde_json::Value::String(text) => {
-                let mut vars: Vec<String> = text
-                    .split("{{")
-                    .skip(1)
-                    .filter_map(|rest| rest.split_once("}}"))
-                    .map(|(name, _)| name.trim().to_owned())
-                    .collect();
-                vars.sort();
-                assert!(!text.trim().is_empty(), "{prefix} is empty");
-                out.insert(prefix.trim_end_matches('.').to_owned(), vars);
-            }
-            other => panic!("{prefix} is not text: {other}"),
-        }
-    }
-
-    #[test]
-    fn both_languages_have_the_same_keys_and_variables() {
-        let parse = |text: &str| {
-            let mut out = std::collections::BTreeMap::new();
-            keys(&serde_json::from_str(text).unwrap(), "", &mut out);
-            out
-        };
-        let en = parse(include_str!("../locales/en.json"));
-        let id = parse(include_str!("../locales/id.json"));
-        let only_en: Vec<_> = en.keys().filter(|k| !id.contains_key(*k)).collect();
-        let only_id: Vec<_> = id.keys().filter(|k| !en.contains_key(*k)).collect();
-        assert!(only_en.is_empty(), "missing in id.json: {only_en:?}");
-        assert!(only_id.is_empty(), "missing in en.json: {only_id:?}");
-        for (key, vars) in &en {
-            assert_eq!(vars, &id[key], "{key} uses other variables in id.json");
-        }
-        assert!(en.len() > 200, "{} keys", en.len());
-    }
-
     #[test]
     fn odd_values_are_dropped() {
         assert_eq!(

@@ -305,15 +305,7 @@ impl Platform {
         }
         replace_recovery_codes(&mut tx, account_id, &codes, now).await?;
         tx.commit().await.context("commit")?;
-        self.audit(
-            Some(account_id),
-            "twofactor.enable",
-            Outcome::Ok,
-            None,
-            &caller.actor,
-            &caller.origin,
-        )
-        .await?;
+        self.audit_change(caller, "twofactor.enable").await?;
         Ok(RecoveryCodes(codes))
     }
 
@@ -337,15 +329,8 @@ impl Platform {
         let mut tx = self.begin_write(&[WriteKey::Account(account_id)]).await?;
         replace_recovery_codes(&mut tx, account_id, &codes, now).await?;
         tx.commit().await.context("commit")?;
-        self.audit(
-            Some(account_id),
-            "twofactor.recovery_codes",
-            Outcome::Ok,
-            None,
-            &caller.actor,
-            &caller.origin,
-        )
-        .await?;
+        self.audit_change(caller, "twofactor.recovery_codes")
+            .await?;
         Ok(RecoveryCodes(codes))
     }
 
@@ -364,9 +349,14 @@ impl Platform {
         self.check_enabled_code(account_id, &code, &caller.origin)
             .await?;
         self.remove_two_factor(account_id).await?;
+        self.audit_change(caller, "twofactor.disable").await
+    }
+
+    /// A change the owner made, in their Security Log.
+    async fn audit_change(&self, caller: &Caller, action: &str) -> Result<(), DomainError> {
         self.audit(
-            Some(account_id),
-            "twofactor.disable",
+            Some(caller.account.id),
+            action,
             Outcome::Ok,
             None,
             &caller.actor,
