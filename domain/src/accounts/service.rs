@@ -873,12 +873,7 @@ impl Platform {
             .execute(&mut *tx)
             .await
             .context("update password")?;
-        sqlx::query("delete from sessions where account_id = $1 and id is distinct from $2")
-            .bind(account_id)
-            .bind(keep)
-            .execute(&mut *tx)
-            .await
-            .context("sign out other sessions")?;
+        delete_other_sessions(&mut tx, account_id, keep).await?;
         self.commit_change(tx, Change::Sessions(account_id), "commit password change")
             .await?;
         Ok(())
@@ -916,25 +911,19 @@ impl Platform {
     ) -> Result<u64, DomainError> {
         self.confirm_password(account_id, password, origin).await?;
         let mut tx = self.db.begin().await.context("begin")?;
-        let done =
-            sqlx::query("delete from sessions where account_id = $1 and id is distinct from $2")
-                .bind(account_id)
-                .bind(keep)
-                .execute(&mut *tx)
-                .await
-                .context("sign out other sessions")?;
+        let ended = delete_other_sessions(&mut tx, account_id, keep).await?;
         self.commit_change(tx, Change::Sessions(account_id), "commit sign-outs")
             .await?;
         self.audit(
             Some(account_id),
             "session.signout_others",
             Outcome::Ok,
-            Some(&format!("{} sessions", done.rows_affected())),
+            Some(&format!("{} sessions", ended)),
             &Actor::Session,
             origin,
         )
         .await?;
-        Ok(done.rows_affected())
+        Ok(ended)
     }
 
     /// Every account, for the operator.
@@ -1058,6 +1047,21 @@ pub(crate) fn is_unique_violation(e: &dyn sqlx::error::DatabaseError, columns: &
             Some(name) => name == index,
             None => e.message().contains(columns),
         }
+}
+
+/// Ends every session of the account but `keep`; how many ended.
+async fn delete_other_sessions(
+    tx: &mut crate::platform::Transaction,
+    account_id: i64,
+    keep: Option<i64>,
+) -> Result<u64, DomainError> {
+    let done = sqlx::query("delete from sessions where account_id = $1 and id is distinct from $2")
+        .bind(account_id)
+        .bind(keep)
+        .execute(&mut **tx)
+        .await
+        .context("sign out other sessions")?;
+    Ok(done.rows_affected())
 }
 
 #[cfg(test)]

@@ -182,18 +182,6 @@ impl Platform {
         })
     }
 
-    /// Whether sign-ins of the account ask for a code.
-    pub async fn has_two_factor(&self, account_id: i64) -> Result<bool, DomainError> {
-        let on: Option<i64> = sqlx::query_scalar(
-            "select 1 from two_factor where account_id = $1 and enabled_at is not null",
-        )
-        .bind(account_id)
-        .fetch_optional(&self.db)
-        .await
-        .context("read two-factor state")?;
-        Ok(on.is_some())
-    }
-
     async fn stored_two_factor(&self, account_id: i64) -> Result<Option<Stored>, DomainError> {
         let Some(row) = sqlx::query(
             "select secret, enabled_at, last_step from two_factor where account_id = $1",
@@ -428,16 +416,22 @@ impl Platform {
         code: Option<&str>,
         origin: &Origin,
     ) -> Result<(), DomainError> {
-        if !self.has_two_factor(account_id).await? {
+        // One read: the secret, if the account has two-factor on.
+        let Some(stored) = self
+            .stored_two_factor(account_id)
+            .await?
+            .filter(|s| s.enabled)
+        else {
             return Ok(());
-        }
+        };
         let Some(code) = code.map(str::trim).filter(|c| !c.is_empty()) else {
             return Err(DomainError::TwoFactorCode(
                 "this account signs in with two-factor: pass the app's 6-digit code (or a recovery code) in `code`".into(),
             ));
         };
         let code = Code::parse(code)?;
-        self.check_enabled_code(account_id, &code, origin).await
+        self.check_code_reserved(account_id, &stored, &code, origin)
+            .await
     }
 
     async fn check_enabled_code(
