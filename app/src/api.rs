@@ -21,6 +21,7 @@ pub async fn current_account() -> Result<Option<AccountInfo>, AppError> {
             // Emails are written in the language the owner last used here.
             if let Some(language) = crate::locale::request_language() {
                 platform()?
+                    .notices()
                     .remember_language(caller.account.id, language)
                     .await?;
             }
@@ -45,6 +46,7 @@ pub async fn sign_in(
 pub async fn sign_up(email: String, password: String) -> Result<(), AppError> {
     let platform = platform()?;
     platform
+        .accounts()
         .sign_up(&email, password.clone(), &crate::auth::origin().await)
         .await?;
     crate::auth::enter_dashboard(&platform, &email, &password, None).await
@@ -54,7 +56,7 @@ pub async fn sign_up(email: String, password: String) -> Result<(), AppError> {
 pub async fn sign_out() -> Result<(), AppError> {
     if let Ok(caller) = caller().await {
         if let Some(id) = caller.session_id {
-            platform()?.sign_out(id).await?;
+            platform()?.sessions().sign_out(id).await?;
         }
     }
     crate::auth::end_session();
@@ -70,7 +72,7 @@ pub async fn signup_open() -> Result<bool, AppError> {
 #[server(endpoint = "list_environments")]
 pub async fn list_environments() -> Result<Vec<Environment>, AppError> {
     let caller = caller().await?;
-    Ok(platform()?.environments(caller.account.id).await?)
+    Ok(platform()?.environments().list(caller.account.id).await?)
 }
 
 #[server(endpoint = "create_environment")]
@@ -83,7 +85,8 @@ pub async fn create_environment(name: String, node_type: String) -> Result<(), A
         serde_json_string(&node_type)
     ))?;
     platform()?
-        .create_environment(&caller, &name, None, &nodes, None)
+        .environments()
+        .create(&caller, &name, None, &nodes, None)
         .await?;
     Ok(())
 }
@@ -106,7 +109,10 @@ fn serde_json_string(text: &str) -> String {
 pub async fn change_environment(name: String, action: Action) -> Result<(), AppError> {
     let caller = caller().await?;
     let name = domain::environments::EnvName::parse(&name)?;
-    platform()?.change_status(&caller, &name, action).await?;
+    platform()?
+        .environments()
+        .change_status(&caller, &name, action)
+        .await?;
     Ok(())
 }
 
@@ -115,7 +121,8 @@ pub async fn delete_environment(name: String, password: String) -> Result<(), Ap
     let caller = caller().await?;
     let name = domain::environments::EnvName::parse(&name)?;
     platform()?
-        .delete_environment(&caller, &password, &name)
+        .environments()
+        .delete(&caller, &password, &name)
         .await?;
     Ok(())
 }
@@ -127,7 +134,7 @@ pub async fn token_alerts() -> Result<(usize, usize), AppError> {
     let caller = caller().await?;
     let platform = platform()?;
     let now = platform.now();
-    let tokens = platform.tokens(caller.account.id, None).await?;
+    let tokens = platform.tokens().list(caller.account.id, None).await?;
     let soon = tokens
         .iter()
         .filter(|t| t.expires_soon(now).is_some())
@@ -154,14 +161,15 @@ pub async fn security_log(
         (None, None) => PageStart::Newest,
     };
     Ok(platform()?
-        .audit_page(caller.account.id, filter, start)
+        .audit()
+        .page(caller.account.id, filter, start)
         .await?)
 }
 
 #[server(endpoint = "list_tokens")]
 pub async fn list_tokens() -> Result<Vec<TokenSummary>, AppError> {
     let caller = caller().await?;
-    Ok(platform()?.tokens(caller.account.id, None).await?)
+    Ok(platform()?.tokens().list(caller.account.id, None).await?)
 }
 
 /// What the token form sends: a new token (`id` absent) or an edit.
@@ -211,7 +219,8 @@ pub async fn save_token(form: TokenForm) -> Result<Option<RevealedToken>, AppErr
                 allowlist,
             };
             let revealed = platform
-                .create_token(&caller, &form.password, draft)
+                .tokens()
+                .create(&caller, &form.password, draft)
                 .await?;
             no_store();
             Ok(Some(revealed))
@@ -225,7 +234,8 @@ pub async fn save_token(form: TokenForm) -> Result<Option<RevealedToken>, AppErr
                 narrow_only: false,
             };
             platform
-                .edit_token(&caller, &form.password, id, edit)
+                .tokens()
+                .edit(&caller, &form.password, id, edit)
                 .await?;
             Ok(None)
         }
@@ -245,7 +255,8 @@ pub async fn regenerate_token(
         .map(|e| domain::tokens::parse_expiry(&e, platform.now()))
         .transpose()?;
     let revealed = platform
-        .regenerate_token(&caller, &password, id, expires_at)
+        .tokens()
+        .regenerate(&caller, &password, id, expires_at)
         .await?;
     no_store();
     Ok(revealed)
@@ -257,14 +268,17 @@ pub async fn delete_tokens(ids: Vec<i64>, password: String) -> Result<u64, AppEr
     if ids.is_empty() {
         return Err(domain::DomainError::param("ids", "is required").into());
     }
-    Ok(platform()?.delete_tokens(&caller, &password, &ids).await?)
+    Ok(platform()?
+        .tokens()
+        .delete(&caller, &password, &ids)
+        .await?)
 }
 
 /// A token's last use, its calls per day for 30 days and the methods it called.
 #[server(endpoint = "token_usage")]
 pub async fn load_token_usage(id: i64) -> Result<TokenUsage, AppError> {
     let caller = caller().await?;
-    Ok(platform()?.token_usage(caller.account.id, id).await?)
+    Ok(platform()?.usage().of_token(caller.account.id, id).await?)
 }
 
 /// The Custom set of only the methods the token called in the last `days` days.
@@ -272,6 +286,7 @@ pub async fn load_token_usage(id: i64) -> Result<TokenUsage, AppError> {
 pub async fn propose_tightening(id: i64, days: i64) -> Result<Tightening, AppError> {
     let caller = caller().await?;
     Ok(platform()?
+        .usage()
         .propose_tightening(caller.account.id, id, days)
         .await?)
 }
@@ -285,7 +300,8 @@ pub async fn tighten_token(
 ) -> Result<TokenSummary, AppError> {
     let caller = caller().await?;
     Ok(platform()?
-        .tighten_token(&caller, &password, id, methods)
+        .usage()
+        .tighten(&caller, &password, id, methods)
         .await?)
 }
 
@@ -293,7 +309,7 @@ pub async fn tighten_token(
 #[server(endpoint = "revoke_all_tokens")]
 pub async fn revoke_all_tokens(password: String) -> Result<u64, AppError> {
     let caller = caller().await?;
-    Ok(platform()?.revoke_all_tokens(&caller, &password).await?)
+    Ok(platform()?.tokens().revoke_all(&caller, &password).await?)
 }
 
 /// One open session as the Sessions tab lists it.
@@ -311,7 +327,7 @@ pub struct SessionRow {
 #[server(endpoint = "list_sessions")]
 pub async fn list_sessions() -> Result<Vec<SessionRow>, AppError> {
     let caller = caller().await?;
-    let sessions = platform()?.sessions(caller.account.id).await?;
+    let sessions = platform()?.sessions().list(caller.account.id).await?;
     Ok(sessions
         .into_iter()
         .map(|s| SessionRow {
@@ -330,7 +346,8 @@ pub async fn list_sessions() -> Result<Vec<SessionRow>, AppError> {
 pub async fn sign_out_others(password: String) -> Result<u64, AppError> {
     let caller = caller().await?;
     Ok(platform()?
-        .sign_out_other_sessions(
+        .sessions()
+        .sign_out_others(
             caller.account.id,
             caller.session_id,
             &password,
@@ -343,7 +360,7 @@ pub async fn sign_out_others(password: String) -> Result<u64, AppError> {
 #[server(endpoint = "two_factor")]
 pub async fn two_factor() -> Result<TwoFactorStatus, AppError> {
     let caller = caller().await?;
-    Ok(platform()?.two_factor_status(caller.account.id).await?)
+    Ok(platform()?.two_factor().status(caller.account.id).await?)
 }
 
 /// A new secret for the authenticator app, as text and as a QR code the server draws.
@@ -365,7 +382,7 @@ impl std::fmt::Debug for TwoFactorSetup {
 #[server(endpoint = "begin_two_factor")]
 pub async fn begin_two_factor(password: String) -> Result<TwoFactorSetup, AppError> {
     let caller = caller().await?;
-    let enrolment = platform()?.begin_two_factor(&caller, &password).await?;
+    let enrolment = platform()?.two_factor().begin(&caller, &password).await?;
     let qr = qr_svg(&enrolment.uri)?;
     Ok(TwoFactorSetup {
         secret: enrolment.secret,
@@ -389,13 +406,14 @@ fn qr_svg(text: &str) -> Result<String, AppError> {
 #[server(endpoint = "enable_two_factor")]
 pub async fn enable_two_factor(code: String) -> Result<RecoveryCodes, AppError> {
     let caller = caller().await?;
-    Ok(platform()?.enable_two_factor(&caller, &code).await?)
+    Ok(platform()?.two_factor().enable(&caller, &code).await?)
 }
 
 #[server(endpoint = "new_recovery_codes")]
 pub async fn new_recovery_codes(password: String, code: String) -> Result<RecoveryCodes, AppError> {
     let caller = caller().await?;
     Ok(platform()?
+        .two_factor()
         .new_recovery_codes(&caller, &password, &code)
         .await?)
 }
@@ -404,7 +422,8 @@ pub async fn new_recovery_codes(password: String, code: String) -> Result<Recove
 pub async fn disable_two_factor(password: String, code: String) -> Result<(), AppError> {
     let caller = caller().await?;
     Ok(platform()?
-        .disable_two_factor(&caller, &password, &code)
+        .two_factor()
+        .disable(&caller, &password, &code)
         .await?)
 }
 
@@ -416,6 +435,7 @@ pub async fn remember_language(language: String) -> Result<(), AppError> {
         .ok_or_else(|| domain::DomainError::param("language", "must be en or id"))?;
     match caller().await {
         Ok(caller) => Ok(platform()?
+            .notices()
             .remember_language(caller.account.id, language)
             .await?),
         Err(e) if e.is_signed_out() => Ok(()),
@@ -436,7 +456,8 @@ pub async fn create_share(
     let sealed = Sealed::parse(&ciphertext)?;
     let lifetime = ShareLifetime::parse(&lifetime)?;
     Ok(platform()?
-        .create_share(&caller, token_id, sealed, lifetime)
+        .shares()
+        .create(&caller, token_id, sealed, lifetime)
         .await?)
 }
 
@@ -446,7 +467,7 @@ pub async fn create_share(
 pub async fn load_share_view(id: String) -> Result<ShareView, AppError> {
     let id = domain::shares::ShareId::parse(&id)?;
     no_store();
-    Ok(platform()?.share_view(&id).await?)
+    Ok(platform()?.shares().view(&id).await?)
 }
 
 /// Hands out a waiting link's ciphertext (base64url) once, deleting it.
@@ -454,7 +475,8 @@ pub async fn load_share_view(id: String) -> Result<ShareView, AppError> {
 pub async fn open_share(id: String) -> Result<String, AppError> {
     let id = domain::shares::ShareId::parse(&id)?;
     let sealed = platform()?
-        .open_share(&id, &crate::auth::origin().await)
+        .shares()
+        .open(&id, &crate::auth::origin().await)
         .await?;
     no_store();
     Ok(sealed.to_text())
@@ -465,7 +487,8 @@ pub async fn open_share(id: String) -> Result<String, AppError> {
 pub async fn load_share_status(token_id: i64) -> Result<Option<ShareStatus>, AppError> {
     let caller = caller().await?;
     Ok(platform()?
-        .latest_share(caller.account.id, token_id)
+        .shares()
+        .latest(caller.account.id, token_id)
         .await?)
 }
 
@@ -473,5 +496,5 @@ pub async fn load_share_status(token_id: i64) -> Result<Option<ShareStatus>, App
 #[server(endpoint = "cancel_share")]
 pub async fn cancel_share(token_id: i64) -> Result<(), AppError> {
     let caller = caller().await?;
-    Ok(platform()?.cancel_share(&caller, token_id).await?)
+    Ok(platform()?.shares().cancel(&caller, token_id).await?)
 }

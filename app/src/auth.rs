@@ -69,7 +69,7 @@ pub async fn caller() -> Result<Caller, AppError> {
         .await
         .map_err(AppError::Transport)?;
     let value = session_cookie(&headers).ok_or(DomainError::NotAuthenticated)?;
-    let (account, session_id) = platform.session(&value).await?;
+    let (account, session_id) = platform.sessions().resolve(&value).await?;
     Ok(Caller {
         account,
         actor: Actor::Session,
@@ -102,6 +102,7 @@ pub async fn enter_dashboard(
     code: Option<&str>,
 ) -> Result<(), AppError> {
     let session = platform
+        .sessions()
         .sign_in(email, password, code, &origin().await)
         .await?;
     set_cookie(

@@ -6,13 +6,19 @@ use serde::{Deserialize, Serialize};
 use crate::error::DomainError;
 
 #[cfg(feature = "server")]
+mod attempts;
+#[cfg(feature = "server")]
+mod passwords;
+#[cfg(feature = "server")]
 mod service;
 #[cfg(feature = "server")]
-pub use service::*;
+mod sessions;
+#[cfg(feature = "server")]
+mod totp;
 #[cfg(feature = "server")]
 mod two_factor;
 #[cfg(feature = "server")]
-pub use two_factor::*;
+pub use {attempts::*, passwords::*, service::*, sessions::*, totp::*, two_factor::*};
 
 pub const PASSWORD_MIN: usize = 8;
 pub const PASSWORD_MAX: usize = 128;

@@ -12,7 +12,11 @@ mod service;
 #[cfg(feature = "server")]
 pub(crate) use service::EnvironmentCache;
 #[cfg(feature = "server")]
-pub use service::{StoredUpload, Upload, UploadSlot};
+pub use service::Environments;
+#[cfg(feature = "server")]
+mod uploads;
+#[cfg(feature = "server")]
+pub use uploads::{StoredUpload, Upload, UploadSlot, Uploads};
 
 /// An environment name: 2 to 40 lower-case letters, digits and hyphens, starting with
 /// a letter and not ending with a hyphen.

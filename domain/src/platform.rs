@@ -129,6 +129,35 @@ pub struct Platform {
     pub(crate) changes_elsewhere: Arc<Mutex<Option<std::time::SystemTime>>>,
 }
 
+/// Declares a service's handle: `platform.<accessor>()` lends the platform to one
+/// service, whose methods are that concern's operations, all in one file. A call site
+/// names the file to open: `platform.tokens().create(…)` is in `tokens/service.rs`. The
+/// handle reads what every service shares (database, clock, settings, caches) through
+/// `Deref`.
+macro_rules! service {
+    ($(#[$doc:meta])* $name:ident, $accessor:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy)]
+        pub struct $name<'a>(&'a $crate::platform::Platform);
+
+        impl $crate::platform::Platform {
+            $(#[$doc])*
+            pub fn $accessor(&self) -> $name<'_> {
+                $name(self)
+            }
+        }
+
+        impl std::ops::Deref for $name<'_> {
+            type Target = $crate::platform::Platform;
+
+            fn deref(&self) -> &Self::Target {
+                self.0
+            }
+        }
+    };
+}
+pub(crate) use service;
+
 /// Counters of what the domain saw, for metrics. Only totals: no token, email or
 /// address is kept.
 #[derive(Default)]
@@ -305,7 +334,7 @@ impl Platform {
 
     /// Items waiting for the once-a-second writer: token uses, denied-call tallies.
     pub fn pending_writes(&self) -> (usize, usize) {
-        (self.last_used.len(), self.denial_backlog())
+        (self.last_used.len(), self.audit().denial_backlog())
     }
 
     /// Session uses waiting for the once-a-second writer.
@@ -316,17 +345,17 @@ impl Platform {
     /// Writes what requests only noted (last uses of tokens and sessions, denied calls),
     /// in one batch each.
     pub async fn flush_pending(&self) -> Result<(), crate::DomainError> {
-        let uses = self.flush_last_used().await;
-        let sessions = self.flush_session_uses().await;
-        let denials = self.flush_denials().await;
-        let pruned = self.prune_old_entries().await;
+        let uses = self.usage().flush().await;
+        let sessions = self.sessions().flush_uses().await;
+        let denials = self.audit().flush_denials().await;
+        let pruned = self.audit().prune().await;
         // An expired link's ciphertext is deleted within a minute (it is never handed
         // out after its expiry in any case).
         let minute = self.now().timestamp() / 60;
         let shares = if self.pruned_minute.swap(minute, Ordering::AcqRel) == minute {
             Ok(())
         } else {
-            self.prune_shares().await
+            self.shares().prune().await
         };
         uses.and(sessions).and(denials).and(pruned).and(shares)
     }

@@ -216,6 +216,8 @@ pub fn share_path(id: &str) -> String {
 
 #[cfg(feature = "server")]
 mod service;
+#[cfg(feature = "server")]
+pub use service::Shares;
 
 #[cfg(test)]
 mod tests {

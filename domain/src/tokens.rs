@@ -733,6 +733,8 @@ mod changes;
 #[cfg(feature = "server")]
 mod service;
 #[cfg(feature = "server")]
+mod usage_service;
+#[cfg(feature = "server")]
 pub use cache::LastUsedLog;
 #[cfg(feature = "server")]
 pub(crate) use cache::TokenCache;
@@ -742,6 +744,8 @@ pub(crate) use changes::Change;
 pub use changes::Echoes;
 #[cfg(feature = "server")]
 pub use service::*;
+#[cfg(feature = "server")]
+pub use usage_service::*;
 
 /// One network of an allowlist: an address and a prefix length (`203.0.113.0/24`,
 /// `2001:db8::/32`; a bare address is a single host).

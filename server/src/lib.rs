@@ -151,7 +151,7 @@ async fn page_gate(State(platform): State<Platform>, request: Request, next: Nex
     let guests_only = path == "/signin" || path == "/signup";
     if request.method() == Method::GET && (needs_account || guests_only) {
         let signed_in = match app::auth::session_cookie(request.headers()) {
-            Some(value) => platform.session(&value).await.is_ok(),
+            Some(value) => platform.sessions().resolve(&value).await.is_ok(),
             None => false,
         };
         if needs_account && !signed_in {
@@ -219,11 +219,13 @@ pub async fn serve(
         exporter.abort();
     }
     platform
-        .flush_last_used()
+        .usage()
+        .flush()
         .await
         .map_err(|e| anyhow::anyhow!("write last uses: {e}"))?;
     platform
-        .flush_session_uses()
+        .sessions()
+        .flush_uses()
         .await
         .map_err(|e| anyhow::anyhow!("write session uses: {e}"))?;
     served
@@ -259,7 +261,7 @@ pub async fn spawn(settings: Settings, clock: Clock) -> anyhow::Result<Spawned> 
         .with_context(|| format!("bind {}", settings.bind))?;
     let addr = listener.local_addr().context("local address")?;
     let platform = platform(&settings, clock, addr).await?;
-    platform.check_secret_key().await?;
+    platform.two_factor().check_secret_key().await?;
     let metrics = metrics::Metrics::new(platform.clone());
     let app = router(&settings, platform.clone(), addr, metrics.clone());
     let exporter = metrics_listener(&settings, metrics).await?;
@@ -292,7 +294,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         .with_context(|| format!("bind {}", settings.bind))?;
     let addr = listener.local_addr().context("local address")?;
     let platform = platform(&settings, Clock::default(), addr).await?;
-    platform.check_secret_key().await?;
+    platform.two_factor().check_secret_key().await?;
     let metrics = metrics::Metrics::new(platform.clone());
     let app = router(&settings, platform.clone(), addr, metrics.clone());
     let exporter = metrics_listener(&settings, metrics).await?;

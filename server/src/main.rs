@@ -176,7 +176,8 @@ fn email(raw: &str) -> anyhow::Result<Email> {
 async fn list_users(settings: &Settings) -> anyhow::Result<()> {
     let accounts = operator_platform(settings)
         .await?
-        .account_list()
+        .accounts()
+        .list()
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!(
@@ -204,7 +205,8 @@ async fn list_users(settings: &Settings) -> anyhow::Result<()> {
 async fn set_disabled(settings: &Settings, raw: &str, disabled: bool) -> anyhow::Result<()> {
     let platform = operator_platform(settings).await?;
     let account = platform
-        .set_account_disabled(&email(raw)?, disabled)
+        .accounts()
+        .set_disabled(&email(raw)?, disabled)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     if disabled {
@@ -222,7 +224,8 @@ async fn reset_two_factor(settings: &Settings, raw: Option<&str>) -> anyhow::Res
     let platform = operator_platform(settings).await?;
     let email = raw.map(email).transpose()?;
     let count = platform
-        .reset_two_factor(email.as_ref())
+        .two_factor()
+        .reset(email.as_ref())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     match &email {
@@ -240,6 +243,7 @@ async fn revoke_tokens(settings: &Settings, raw: &str) -> anyhow::Result<()> {
     let platform = operator_platform(settings).await?;
     let email = email(raw)?;
     let count = platform
+        .accounts()
         .revoke_tokens_of(&email)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -255,7 +259,8 @@ async fn add_user(settings: &Settings, email: &str) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let platform = server::platform(settings, domain::Clock::default(), settings.bind).await?;
     let account = platform
-        .create_account(&email, &password)
+        .accounts()
+        .create(&email, &password)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("created account {} ({})", account.id, account.email);

@@ -98,7 +98,7 @@ fn default_sender(public_url: &str) -> anyhow::Result<Mailbox> {
 
 /// One look: claims what is due and sends it. Returns how many went out.
 pub async fn pass(platform: &Platform, mailer: &Mailer) -> usize {
-    let claimed = match platform.claim_notices().await {
+    let claimed = match platform.notices().claim().await {
         Ok(claimed) => claimed,
         // Logged where it happened; the next pass tries again.
         Err(_) => return 0,
@@ -115,7 +115,7 @@ pub async fn pass(platform: &Platform, mailer: &Mailer) -> usize {
                     language = notice.language.code(),
                     "expiry notice sent"
                 );
-                let _ = platform.notice_sent(notice.notice_id).await;
+                let _ = platform.notices().sent(notice.notice_id).await;
             }
             Err(e) => {
                 let error = format!("{e:#}");
@@ -127,7 +127,7 @@ pub async fn pass(platform: &Platform, mailer: &Mailer) -> usize {
                     error = %error,
                     "expiry notice not sent; it will be retried"
                 );
-                let _ = platform.notice_failed(&notice, &error).await;
+                let _ = platform.notices().failed(&notice, &error).await;
             }
         }
     }

@@ -34,7 +34,7 @@ pub async fn export(
         return (StatusCode::BAD_REQUEST, "filter is not a log filter").into_response();
     };
     let session = match app::auth::session_cookie(&headers) {
-        Some(value) => platform.session(&value).await,
+        Some(value) => platform.sessions().resolve(&value).await,
         None => Err(DomainError::NotAuthenticated),
     };
     let account = match session {
@@ -53,7 +53,8 @@ pub async fn export(
         async move {
             let before = before?;
             match platform
-                .audit_events_before(account.id, filter, before, BATCH)
+                .audit()
+                .events_before(account.id, filter, before, BATCH)
                 .await
             {
                 Ok(events) => {

@@ -81,6 +81,7 @@ async fn start_with_account(dir: &Path) -> (Spawned, String) {
     let server = start(dir).await;
     server
         .platform
+        .accounts()
         .sign_up(EMAIL, PASSWORD.into(), &Origin::default())
         .await
         .expect("sign up");

@@ -53,6 +53,7 @@ async fn no_secret_reaches_the_logs() {
     };
 
     app.platform
+        .accounts()
         .sign_up(
             "ann@example.com",
             PASSWORD.into(),

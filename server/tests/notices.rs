@@ -289,6 +289,7 @@ async fn call(server: &Spawned, method: &str, params: &[(&str, &str)]) -> Value 
 async fn owner(server: &Spawned, email: &str, lang: &str) -> String {
     server
         .platform
+        .accounts()
         .sign_up(email, PASSWORD.into(), &domain::accounts::Origin::default())
         .await
         .unwrap();
@@ -481,7 +482,7 @@ async fn a_hanging_mail_server_holds_up_no_request_and_the_notice_goes_out_once_
 
     // The notice pass waits on the silent server; requests are answered meanwhile.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let notices = server.platform.token_notices(id).await.unwrap();
+    let notices = server.platform.notices().of_token(id).await.unwrap();
     assert_eq!(notices.len(), 1, "claimed: {notices:?}");
     assert_eq!(notices[0].1, "sending");
     let mut slowest = Duration::ZERO;
@@ -530,7 +531,7 @@ async fn a_hanging_mail_server_holds_up_no_request_and_the_notice_goes_out_once_
     let mail = smtp.expect(1).await;
     assert!(mail[0].subject.contains("\"nightly backup\""));
     assert!(!mail[0].raw.contains(&value));
-    let notices = server.platform.token_notices(id).await.unwrap();
+    let notices = server.platform.notices().of_token(id).await.unwrap();
     assert_eq!((notices[0].1.as_str(), notices[0].2), ("sent", 2));
     server.stop().await.unwrap();
 }
@@ -544,7 +545,13 @@ async fn without_smtp_nothing_is_sent_or_claimed() {
     let (id, _) = token(&server, &ann, "dashboard only", Some(3)).await;
     clock.advance(Days::days(2) + Days::hours(12));
     tokio::time::sleep(Duration::from_secs(2)).await;
-    assert!(server.platform.token_notices(id).await.unwrap().is_empty());
+    assert!(server
+        .platform
+        .notices()
+        .of_token(id)
+        .await
+        .unwrap()
+        .is_empty());
     server.stop().await.unwrap();
 }
 

@@ -50,6 +50,7 @@ async fn the_operators_commands_take_effect_on_a_running_server_at_once() {
         .unwrap();
     server
         .platform
+        .accounts()
         .sign_up(
             "ann@example.com",
             PASSWORD.into(),
@@ -136,7 +137,7 @@ async fn the_operators_commands_take_effect_on_a_running_server_at_once() {
     assert!(!ok && out.contains("no account"), "{out}");
 
     // The log says who did it.
-    let log = server.platform.audit_events(1, 50).await.unwrap();
+    let log = server.platform.audit().events(1, 50).await.unwrap();
     let operator: Vec<&str> = log
         .iter()
         .filter(|e| e.actor == "operator")

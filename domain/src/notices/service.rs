@@ -6,17 +6,22 @@
 //! notice over. So a notice is sent at least once, and twice only if a replica dies in
 //! the moment between the mail server's acceptance and the 'sent' write.
 
+use super::{due, NoticeKind};
+use crate::accounts::Language;
+use crate::error::DomainError;
+use crate::platform::from_unix;
 use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::Row;
 
-use super::{due, NoticeKind};
-use crate::accounts::Language;
-use crate::error::DomainError;
-use crate::platform::{from_unix, Platform};
+crate::platform::service! {
+    /// Expiry notices: `platform.notices()`.
+    Notices, notices
+}
 
 /// How long a claim holds a notice while it is being sent.
 pub const LEASE: Duration = Duration::minutes(5);
+
 /// Notices claimed in one pass; the rest wait for the next.
 const PER_PASS: usize = 50;
 
@@ -55,9 +60,9 @@ fn claimable(made: &str, kind: NoticeKind, now: i64) -> bool {
         })
 }
 
-impl Platform {
+impl Notices<'_> {
     /// Claims the notices due now that no replica has sent or is sending.
-    pub async fn claim_notices(&self) -> Result<Vec<DueNotice>, DomainError> {
+    pub async fn claim(&self) -> Result<Vec<DueNotice>, DomainError> {
         let now = self.now();
         // Each token near its expiry, with the notices already made about this expiry
         // (`kind:state:lease_until`, comma-separated): one read a pass, and a notice
@@ -152,7 +157,7 @@ impl Platform {
     }
 
     /// The mail server accepted the notice: it is never sent again.
-    pub async fn notice_sent(&self, notice_id: i64) -> Result<(), DomainError> {
+    pub async fn sent(&self, notice_id: i64) -> Result<(), DomainError> {
         let now = self.now().timestamp();
         sqlx::query(
             "update expiry_notices set state = 'sent', sent_at = $1, lease_until = null, last_error = null, updated_at = $1
@@ -167,7 +172,7 @@ impl Platform {
     }
 
     /// The attempt failed: the notice waits `retry_after` before the next.
-    pub async fn notice_failed(&self, notice: &DueNotice, error: &str) -> Result<(), DomainError> {
+    pub async fn failed(&self, notice: &DueNotice, error: &str) -> Result<(), DomainError> {
         let now = self.now();
         let error: String = error.chars().take(500).collect();
         sqlx::query(
@@ -185,7 +190,7 @@ impl Platform {
 
     /// The notices of a token (kind, state, attempts), oldest first: for the operator
     /// and the tests.
-    pub async fn token_notices(
+    pub async fn of_token(
         &self,
         token_id: i64,
     ) -> Result<Vec<(NoticeKind, String, i64)>, DomainError> {
@@ -230,7 +235,7 @@ impl Platform {
     }
 
     /// Notices about expiries long past can never be due again.
-    pub(crate) async fn prune_notices(&self) -> Result<(), DomainError> {
+    pub(crate) async fn prune(&self) -> Result<(), DomainError> {
         sqlx::query("delete from expiry_notices where expires_at < $1")
             .bind((self.now() - Duration::days(30)).timestamp())
             .execute(&self.db)

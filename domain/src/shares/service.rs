@@ -1,10 +1,6 @@
 //! Storage of share links: the ciphertext a browser sealed, handed out once and deleted
 //! as it is, cancelled or expired.
 
-use anyhow::Context;
-use chrono::Duration;
-use sqlx::Row;
-
 use super::{
     not_found, state_of, CreatedShare, Sealed, ShareId, ShareLifetime, ShareStatus, ShareView,
     KEPT_DAYS, OFFER_MINUTES, SHARE_ID_LEN,
@@ -12,13 +8,21 @@ use super::{
 use crate::accounts::Origin;
 use crate::audit::{Actor, Outcome};
 use crate::error::DomainError;
-use crate::platform::{from_unix, random_base62, Caller, Platform, WriteKey};
+use crate::platform::{from_unix, random_base62, Caller, WriteKey};
 use crate::tokens::{grant_of, stored_allowlist};
+use anyhow::Context;
+use chrono::Duration;
+use sqlx::Row;
 
-impl Platform {
+crate::platform::service! {
+    /// Share links: `platform.shares()`.
+    Shares, shares
+}
+
+impl Shares<'_> {
     /// Lets the session that was just shown a token's value make one share link of it,
     /// for `OFFER_MINUTES`. Called inside the transaction that made the value.
-    pub(crate) async fn offer_share(
+    pub(crate) async fn offer(
         &self,
         conn: &mut sqlx::AnyConnection,
         caller: &Caller,
@@ -35,10 +39,10 @@ impl Platform {
             .await
             .context("offer the value for sharing")?;
         // A waiting link holds the old value, which no longer works: it ends here.
-        self.end_waiting_shares(conn, token_id).await
+        self.end_waiting(conn, token_id).await
     }
 
-    async fn end_waiting_shares(
+    async fn end_waiting(
         &self,
         conn: &mut sqlx::AnyConnection,
         token_id: i64,
@@ -60,7 +64,7 @@ impl Platform {
     /// `OFFER_MINUTES`: the owner's session and the reveal it just saw are the
     /// authorisation, so no second password is asked. One offer makes one link; a new
     /// link ends the token's waiting one.
-    pub async fn create_share(
+    pub async fn create(
         &self,
         caller: &Caller,
         token_id: i64,
@@ -97,7 +101,7 @@ impl Platform {
             .execute(&mut *tx)
             .await
             .context("use the share offer")?;
-        self.end_waiting_shares(&mut tx, token_id).await?;
+        self.end_waiting(&mut tx, token_id).await?;
         let id = random_base62(SHARE_ID_LEN);
         let expires_at = now + lifetime.duration();
         sqlx::query(
@@ -115,25 +119,26 @@ impl Platform {
         .await
         .context("insert share link")?;
         tx.commit().await.context("commit share link")?;
-        self.audit(
-            Some(caller.account.id),
-            "share.create",
-            Outcome::Ok,
-            Some(&format!(
-                "token {token_id} ({hint}), link valid {}",
-                lifetime.key()
-            )),
-            &caller.actor,
-            &caller.origin,
-        )
-        .await?;
+        self.audit()
+            .record(
+                Some(caller.account.id),
+                "share.create",
+                Outcome::Ok,
+                Some(&format!(
+                    "token {token_id} ({hint}), link valid {}",
+                    lifetime.key()
+                )),
+                &caller.actor,
+                &caller.origin,
+            )
+            .await?;
         tracing::info!(token_id, lifetime = lifetime.key(), "share link created");
         Ok(CreatedShare { id, expires_at })
     }
 
     /// What a link grants, for anyone holding it; reading it changes nothing, so a chat
     /// program's link preview cannot use it up.
-    pub async fn share_view(&self, id: &ShareId) -> Result<ShareView, DomainError> {
+    pub async fn view(&self, id: &ShareId) -> Result<ShareView, DomainError> {
         let row = sqlx::query(
             "select a.email, t.description, t.api_set, t.expires_at as token_expires_at, t.allowed_ips,
                     (select string_agg(m.method_id, ',') from token_methods m where m.token_id = t.id) as methods,
@@ -168,7 +173,7 @@ impl Platform {
 
     /// Hands out a waiting link's ciphertext once and deletes it in the same
     /// transaction; the owner's Security Log records it with the opener's address.
-    pub async fn open_share(&self, id: &ShareId, origin: &Origin) -> Result<Sealed, DomainError> {
+    pub async fn open(&self, id: &ShareId, origin: &Origin) -> Result<Sealed, DomainError> {
         let now = self.now().timestamp();
         // Two openings of one link take turns: the second finds it used.
         let mut tx = self
@@ -206,21 +211,22 @@ impl Platform {
         .await
         .context("use share link")?;
         tx.commit().await.context("commit share link use")?;
-        self.audit(
-            Some(account_id),
-            "share.open",
-            Outcome::Ok,
-            Some(&format!("token {token_id} ({hint})")),
-            &Actor::ShareLink,
-            origin,
-        )
-        .await?;
+        self.audit()
+            .record(
+                Some(account_id),
+                "share.open",
+                Outcome::Ok,
+                Some(&format!("token {token_id} ({hint})")),
+                &Actor::ShareLink,
+                origin,
+            )
+            .await?;
         tracing::info!(token_id, "share link opened");
         Ok(sealed)
     }
 
     /// The token's latest link, as its owner sees it.
-    pub async fn latest_share(
+    pub async fn latest(
         &self,
         account_id: i64,
         token_id: i64,
@@ -252,7 +258,7 @@ impl Platform {
     }
 
     /// Ends the token's waiting link; its ciphertext is deleted.
-    pub async fn cancel_share(&self, caller: &Caller, token_id: i64) -> Result<(), DomainError> {
+    pub async fn cancel(&self, caller: &Caller, token_id: i64) -> Result<(), DomainError> {
         let now = self.now().timestamp();
         let mut tx = self
             .begin_write(&[WriteKey::Account(caller.account.id)])
@@ -273,20 +279,21 @@ impl Platform {
                 "no waiting share link for token {token_id} on this account"
             )));
         }
-        self.audit(
-            Some(caller.account.id),
-            "share.cancel",
-            Outcome::Ok,
-            Some(&format!("token {token_id}")),
-            &caller.actor,
-            &caller.origin,
-        )
-        .await
+        self.audit()
+            .record(
+                Some(caller.account.id),
+                "share.cancel",
+                Outcome::Ok,
+                Some(&format!("token {token_id}")),
+                &caller.actor,
+                &caller.origin,
+            )
+            .await
     }
 
     /// Deletes the ciphertext of links that expired unopened, and links gone for
     /// `KEPT_DAYS`. Looks first, so that a quiet minute costs no write.
-    pub(crate) async fn prune_shares(&self) -> Result<(), DomainError> {
+    pub(crate) async fn prune(&self) -> Result<(), DomainError> {
         let now = self.now().timestamp();
         let kept = now - KEPT_DAYS * 86_400;
         let due: Option<i64> = sqlx::query_scalar(

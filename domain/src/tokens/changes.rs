@@ -108,13 +108,13 @@ impl Platform {
     pub(crate) fn apply_change(&self, change: Option<Change>) {
         match change {
             Some(Change::Tokens) => self.token_cache.invalidate(),
-            Some(Change::Sessions(account)) => self.forget_sessions_of(account),
+            Some(Change::Sessions(account)) => self.sessions().forget_of(account),
             Some(Change::Account(account)) => {
                 self.token_cache.invalidate();
-                self.forget_sessions_of(account);
-                self.forget_environments_of(account);
+                self.sessions().forget_of(account);
+                self.environments().forget_of(account);
             }
-            Some(Change::Environments(account)) => self.forget_environments_of(account),
+            Some(Change::Environments(account)) => self.environments().forget_of(account),
             None => self.forget_everything(),
         }
     }

@@ -1,19 +1,23 @@
 //! Storage of tokens: only the SHA-256 digest of a value is kept, and a value is
 //! verified with one indexed lookup by that digest.
 
+use super::{
+    Allowlist, Description, Expiry, Grant, LastUse, RevealedToken, TokenSecret, TokenSummary,
+};
+use crate::audit::{Actor, Outcome};
+use crate::catalogue::ApiSet;
+use crate::error::DomainError;
+use crate::platform::{digest, from_unix, random_base62, Backend, Caller, WriteKey};
 use anyhow::Context;
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 use sqlx::Row;
 
-use super::{
-    Allowlist, DayCalls, Description, Expiry, Grant, LastUse, MethodCalls, RevealedToken,
-    Tightening, TokenSecret, TokenSummary, TokenUsage,
-};
-use crate::audit::{Actor, Outcome};
-use crate::catalogue::ApiSet;
-use crate::error::DomainError;
-use crate::platform::{digest, from_unix, random_base62, Backend, Caller, Platform, WriteKey};
+crate::platform::service! {
+    /// Generating, editing and removing tokens, and looking one up by its value:
+    /// `platform.tokens()`.
+    Tokens, tokens
+}
 
 /// What a new token is made of.
 #[derive(Clone, Debug)]
@@ -130,14 +134,31 @@ async fn insert_methods(
     Ok(())
 }
 
-impl Platform {
-    pub async fn tokens(
+impl Caller {
+    pub fn token(grant: &TokenGrant, origin: crate::accounts::Origin) -> Self {
+        Self {
+            account: crate::accounts::AccountInfo {
+                id: grant.account_id,
+                email: grant.email.clone(),
+            },
+            actor: Actor::Token {
+                hint: grant.hint.clone(),
+            },
+            session_id: None,
+            token_id: Some(grant.token_id),
+            origin,
+        }
+    }
+}
+
+impl Tokens<'_> {
+    pub async fn list(
         &self,
         account_id: i64,
         ids: Option<&[i64]>,
     ) -> Result<Vec<TokenSummary>, DomainError> {
         // The owner sees every use so far, not only the flushed ones.
-        self.flush_last_used().await?;
+        self.usage().flush().await?;
         let rows = sqlx::query(&format!(
             "select {SUMMARY_COLUMNS} from tokens t where t.account_id = $1 order by t.id"
         ))
@@ -155,30 +176,32 @@ impl Platform {
         Ok(out)
     }
 
-    async fn audit_token(
+    async fn audit_change(
         &self,
         caller: &Caller,
         action: &str,
         target: &str,
     ) -> Result<(), DomainError> {
-        self.audit(
-            Some(caller.account.id),
-            action,
-            Outcome::Ok,
-            Some(target),
-            &caller.actor,
-            &caller.origin,
-        )
-        .await
+        self.audit()
+            .record(
+                Some(caller.account.id),
+                action,
+                Outcome::Ok,
+                Some(target),
+                &caller.actor,
+                &caller.origin,
+            )
+            .await
     }
 
-    pub async fn create_token(
+    pub async fn create(
         &self,
         caller: &Caller,
         password: &str,
         draft: TokenDraft,
     ) -> Result<RevealedToken, DomainError> {
-        self.confirm_password(caller.account.id, password, &caller.origin)
+        self.passwords()
+            .confirm(caller.account.id, password, &caller.origin)
             .await?;
         let secret = new_secret()?;
         let now = self.now().timestamp();
@@ -202,11 +225,11 @@ impl Platform {
         .await
         .context("insert token")?;
         insert_methods(&mut tx, id, &draft.grant.custom, now).await?;
-        self.offer_share(&mut tx, caller, id).await?;
+        self.shares().offer(&mut tx, caller, id).await?;
         let token = load_token(&mut tx, caller.account.id, id).await?;
         tx.commit().await.context("commit token")?;
         self.token_cache.invalidate();
-        self.audit_token(
+        self.audit_change(
             caller,
             "token.create",
             &format!("token {id} ({})", secret.hint()),
@@ -218,14 +241,15 @@ impl Platform {
         })
     }
 
-    pub async fn edit_token(
+    pub async fn edit(
         &self,
         caller: &Caller,
         password: &str,
         id: i64,
         edit: TokenEdit,
     ) -> Result<TokenSummary, DomainError> {
-        self.confirm_password(caller.account.id, password, &caller.origin)
+        self.passwords()
+            .confirm(caller.account.id, password, &caller.origin)
             .await?;
         let now = self.now().timestamp();
         let mut tx = self
@@ -292,20 +316,21 @@ impl Platform {
         }
         let token = load_token(&mut tx, caller.account.id, id).await?;
         self.commit_token_change(tx, "commit token edit").await?;
-        self.audit_token(caller, "token.edit", &format!("token {id}"))
+        self.audit_change(caller, "token.edit", &format!("token {id}"))
             .await?;
         Ok(token)
     }
 
     /// A new value for the token; the old one is refused from the moment this returns.
-    pub async fn regenerate_token(
+    pub async fn regenerate(
         &self,
         caller: &Caller,
         password: &str,
         id: i64,
         expires_at: Option<Option<Expiry>>,
     ) -> Result<RevealedToken, DomainError> {
-        self.confirm_password(caller.account.id, password, &caller.origin)
+        self.passwords()
+            .confirm(caller.account.id, password, &caller.origin)
             .await?;
         let secret = new_secret()?;
         let now = self.now().timestamp();
@@ -331,10 +356,10 @@ impl Platform {
                 "no token {id} on this account"
             )));
         }
-        self.offer_share(&mut tx, caller, id).await?;
+        self.shares().offer(&mut tx, caller, id).await?;
         let token = load_token(&mut tx, caller.account.id, id).await?;
         self.commit_token_change(tx, "commit regeneration").await?;
-        self.audit_token(
+        self.audit_change(
             caller,
             "token.regenerate",
             &format!("token {id} ({})", secret.hint()),
@@ -347,13 +372,14 @@ impl Platform {
     }
 
     /// Removes all the given tokens or, if any is not the account's, none.
-    pub async fn delete_tokens(
+    pub async fn delete(
         &self,
         caller: &Caller,
         password: &str,
         ids: &[i64],
     ) -> Result<u64, DomainError> {
-        self.confirm_password(caller.account.id, password, &caller.origin)
+        self.passwords()
+            .confirm(caller.account.id, password, &caller.origin)
             .await?;
         let mut tx = self
             .begin_write(&[WriteKey::Account(caller.account.id)])
@@ -376,7 +402,7 @@ impl Platform {
         }
         self.commit_token_change(tx, "commit token removal").await?;
         for id in ids {
-            self.audit_token(caller, "token.delete", &format!("token {id}"))
+            self.audit_change(caller, "token.delete", &format!("token {id}"))
                 .await?;
         }
         Ok(ids.len() as u64)
@@ -384,22 +410,19 @@ impl Platform {
 
     /// Removes every token of the account at once (a laptop with tokens on it was
     /// stolen): password-confirmed, one log entry with the count.
-    pub async fn revoke_all_tokens(
-        &self,
-        caller: &Caller,
-        password: &str,
-    ) -> Result<u64, DomainError> {
-        self.confirm_password(caller.account.id, password, &caller.origin)
+    pub async fn revoke_all(&self, caller: &Caller, password: &str) -> Result<u64, DomainError> {
+        self.passwords()
+            .confirm(caller.account.id, password, &caller.origin)
             .await?;
-        let count = self.remove_all_tokens(caller.account.id).await?;
-        self.audit_token(caller, "token.revoke_all", &format!("{count} tokens"))
+        let count = self.remove_all(caller.account.id).await?;
+        self.audit_change(caller, "token.revoke_all", &format!("{count} tokens"))
             .await?;
         Ok(count)
     }
 
     /// Removes every token of an account, announced to every replica like any token
     /// change. The caller logs it.
-    pub(crate) async fn remove_all_tokens(&self, account_id: i64) -> Result<u64, DomainError> {
+    pub(crate) async fn remove_all(&self, account_id: i64) -> Result<u64, DomainError> {
         let mut tx = self.begin_write(&[WriteKey::Account(account_id)]).await?;
         if self.backend == Backend::Postgres {
             // Rows locked in id order, the order the last-use writer takes them in, so
@@ -421,7 +444,7 @@ impl Platform {
 
     /// Verifies a presented value: well-formed, known, not expired. Malformed values
     /// are refused without a database read.
-    pub async fn verify_token(&self, value: &str) -> Result<TokenGrant, DomainError> {
+    pub async fn verify(&self, value: &str) -> Result<TokenGrant, DomainError> {
         let Some(secret) = TokenSecret::parse(value) else {
             self.stats.count(&self.stats.tokens_unknown);
             return Err(DomainError::NotAuthenticated);
@@ -479,213 +502,10 @@ impl Platform {
         Ok(grant)
     }
 
-    /// Notes that a token was used to call `method`; `flush_last_used` writes the notes
-    /// in one batch, so a busy token costs no write per request.
-    pub fn touch_token(
-        &self,
-        token_id: i64,
-        origin: &crate::accounts::Origin,
-        method: &'static str,
-    ) {
-        self.last_used.record(
-            token_id,
-            self.now().timestamp(),
-            origin.ip.as_deref(),
-            origin.user_agent.as_deref(),
-            method,
-        );
-    }
-
-    /// Writes the uses noted since the previous flush: each token's last use and its
-    /// calls by day and method. Counts older than `USAGE_RETENTION_DAYS` are dropped.
-    pub async fn flush_last_used(&self) -> Result<(), DomainError> {
-        let _one_at_a_time = self.last_used.flushing.lock().await;
-        let pending = self.last_used.take();
-        if pending.last.is_empty() && pending.calls.is_empty() {
-            return Ok(());
-        }
-        let written = self.write_uses(&pending).await;
-        if written.is_err() {
-            // Kept for the next flush rather than lost.
-            self.last_used.restore(pending);
-        }
-        written
-    }
-
-    async fn write_uses(&self, pending: &super::cache::PendingUses) -> Result<(), DomainError> {
-        // Only rows are written, each by key: no read decides a write, so no write lock
-        // beyond the rows' own (on PostgreSQL).
-        let mut tx = self.begin_write(&[]).await?;
-        let mut last: Vec<_> = pending.last.iter().collect();
-        // One order on every replica: row locks are taken in the same sequence.
-        last.sort_by_key(|(id, _)| **id);
-        for (token_id, last) in last {
-            sqlx::query(
-                "update tokens set last_used_at = $1, last_used_ip = $2, last_used_agent = $3
-                 where id = $4 and (last_used_at is null or last_used_at <= $5)",
-            )
-            .bind(last.at)
-            .bind(&last.ip)
-            .bind(&last.user_agent)
-            .bind(token_id)
-            .bind(last.at)
-            .execute(&mut *tx)
-            .await
-            .context("record token use")?;
-        }
-        let mut calls: Vec<_> = pending.calls.iter().collect();
-        calls.sort_unstable_by_key(|(key, _)| **key);
-        for ((token_id, day, method), calls) in calls {
-            // A token removed since the call has no row to count against.
-            sqlx::query(
-                "insert into token_usage (token_id, day, method_id, calls)
-                 select id, $1, $2, $3 from tokens where id = $4
-                 on conflict (token_id, day, method_id) do update set calls = token_usage.calls + excluded.calls",
-            )
-            .bind(day)
-            .bind(method)
-            .bind(*calls as i64)
-            .bind(token_id)
-            .execute(&mut *tx)
-            .await
-            .context("count token calls")?;
-        }
-        // Old counts go once a day, not on every flush.
-        let today = super::day_number(self.now());
-        if self
-            .last_used
-            .purged_day
-            .swap(today, std::sync::atomic::Ordering::AcqRel)
-            != today
-        {
-            sqlx::query("delete from token_usage where day < $1")
-                .bind(today - super::USAGE_RETENTION_DAYS)
-                .execute(&mut *tx)
-                .await
-                .context("drop old token calls")?;
-        }
-        tx.commit().await.context("commit token uses")?;
-        Ok(())
-    }
-
-    /// The token's last use, calls per day for `USAGE_DAYS` days and the methods called.
-    pub async fn token_usage(&self, account_id: i64, id: i64) -> Result<TokenUsage, DomainError> {
-        let token = self.one_token(account_id, id).await?;
-        let today = super::day_number(self.now());
-        let first = today - super::USAGE_DAYS + 1;
-        let rows = sqlx::query(
-            "select day, method_id, calls from token_usage where token_id = $1 and day >= $2 order by day",
-        )
-        .bind(id)
-        .bind(first)
-        .fetch_all(&self.db)
-        .await
-        .context("read token calls")?;
-        let mut per_day = vec![0u64; super::USAGE_DAYS as usize];
-        let mut methods: Vec<MethodCalls> = Vec::new();
-        for row in &rows {
-            let (day, method, calls): (i64, String, i64) = (row.get(0), row.get(1), row.get(2));
-            let calls = calls.max(0) as u64;
-            if let Some(slot) = usize::try_from(day - first)
-                .ok()
-                .and_then(|i| per_day.get_mut(i))
-            {
-                *slot += calls;
-            }
-            let last_day = super::day_of_number(day);
-            match methods.iter_mut().find(|m| m.method == method) {
-                Some(m) => {
-                    m.calls += calls;
-                    m.last_day = m.last_day.max(last_day);
-                }
-                None => methods.push(MethodCalls {
-                    method,
-                    calls,
-                    last_day,
-                }),
-            }
-        }
-        methods.sort_by(|a, b| b.calls.cmp(&a.calls).then_with(|| a.method.cmp(&b.method)));
-        Ok(TokenUsage {
-            token_id: id,
-            last_used: token.last_used,
-            days: per_day
-                .into_iter()
-                .enumerate()
-                .map(|(i, calls)| DayCalls {
-                    day: super::day_of_number(first + i as i64),
-                    calls,
-                })
-                .collect(),
-            methods,
-        })
-    }
-
-    /// The Custom set of only the methods the token called in the last `days` days
-    /// (1 to `USAGE_RETENTION_DAYS`), beside its current grant.
-    pub async fn propose_tightening(
-        &self,
-        account_id: i64,
-        id: i64,
-        days: i64,
-    ) -> Result<Tightening, DomainError> {
-        if !(1..=super::USAGE_RETENTION_DAYS).contains(&days) {
-            return Err(DomainError::param(
-                "days",
-                format!("must be 1 to {}", super::USAGE_RETENTION_DAYS),
-            ));
-        }
-        let token = self.one_token(account_id, id).await?;
-        let first = super::day_number(self.now()) - days + 1;
-        let used: Vec<String> = sqlx::query_scalar(
-            "select distinct method_id from token_usage where token_id = $1 and day >= $2",
-        )
-        .bind(id)
-        .bind(first)
-        .fetch_all(&self.db)
-        .await
-        .context("read methods called")?;
-        Ok(Tightening::new(id, days, token.grant, &used))
-    }
-
-    /// Narrows a token to a Custom set of `keep`, every one of which it must hold when the
-    /// change is made: a proposal made before another edit can never widen the token.
-    pub async fn tighten_token(
-        &self,
-        caller: &Caller,
-        password: &str,
-        id: i64,
-        keep: Vec<String>,
-    ) -> Result<TokenSummary, DomainError> {
-        let edit = TokenEdit {
-            grant: Some(Grant::custom(keep)?),
-            narrow_only: true,
-            ..TokenEdit::default()
-        };
-        self.edit_token(caller, password, id, edit).await
-    }
-
     /// One token of the account, every noted use written first.
-    async fn one_token(&self, account_id: i64, id: i64) -> Result<TokenSummary, DomainError> {
-        self.flush_last_used().await?;
+    pub(crate) async fn one(&self, account_id: i64, id: i64) -> Result<TokenSummary, DomainError> {
+        self.usage().flush().await?;
         let mut conn = self.db.acquire().await.context("connect")?;
         load_token(&mut conn, account_id, id).await
-    }
-}
-
-impl Caller {
-    pub fn token(grant: &TokenGrant, origin: crate::accounts::Origin) -> Self {
-        Self {
-            account: crate::accounts::AccountInfo {
-                id: grant.account_id,
-                email: grant.email.clone(),
-            },
-            actor: Actor::Token {
-                hint: grant.hint.clone(),
-            },
-            session_id: None,
-            token_id: Some(grant.token_id),
-            origin,
-        }
     }
 }

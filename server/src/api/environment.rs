@@ -25,7 +25,8 @@ pub async fn call(platform: &Platform, method: &Method, caller: &Caller, params:
             let display = env.get("displayName").and_then(Value::as_str);
             let nodes = NodeGroup::parse_list(params.required("nodes")?)?;
             let created = platform
-                .create_environment(caller, &name, display, &nodes, None)
+                .environments()
+                .create(caller, &name, display, &nodes, None)
                 .await?;
             // jelastic-client reads the new environment under `response`.
             let mut answer = views::environment(&created);
@@ -35,13 +36,13 @@ pub async fn call(platform: &Platform, method: &Method, caller: &Caller, params:
             Ok(fields(answer))
         }
         "GetEnvs" => {
-            let envs = platform.environments(account).await?;
+            let envs = platform.environments().list(account).await?;
             Ok(fields(json!({
                 "infos": envs.iter().map(views::environment).collect::<Vec<_>>(),
             })))
         }
         "GetEnvInfo" => {
-            let env = platform.environment(account, &env_name()?).await?;
+            let env = platform.environments().get(account, &env_name()?).await?;
             Ok(fields(views::environment(&env)))
         }
         "StartEnv" | "StopEnv" | "SleepEnv" => {
@@ -50,11 +51,15 @@ pub async fn call(platform: &Platform, method: &Method, caller: &Caller, params:
                 "StopEnv" => Action::Stop,
                 _ => Action::Sleep,
             };
-            platform.change_status(caller, &env_name()?, action).await?;
+            platform
+                .environments()
+                .change_status(caller, &env_name()?, action)
+                .await?;
             Ok(fields(json!({})))
         }
         "RestartNodes" => {
             let restarted = platform
+                .environments()
                 .restart_nodes(caller, &env_name()?, params.optional("nodeGroup")?)
                 .await?;
             Ok(fields(json!({ "restarted": restarted })))
@@ -62,12 +67,16 @@ pub async fn call(platform: &Platform, method: &Method, caller: &Caller, params:
         "DeleteEnv" => {
             let name = env_name()?;
             let password = params.password("password")?;
-            platform.delete_environment(caller, password, &name).await?;
+            platform
+                .environments()
+                .delete(caller, password, &name)
+                .await?;
             Ok(fields(json!({})))
         }
         "DeployApp" => {
             let name = env_name()?;
             let deployment = platform
+                .environments()
                 .deploy(
                     caller,
                     &name,

@@ -35,7 +35,7 @@ pub async fn call(platform: &Platform, method: &Method, caller: &Caller, params:
         "Install" => {
             let id = params.required("id")?;
             let name = EnvName::parse(params.single("envName")?.unwrap_or_default())?;
-            let env = platform.install(caller, id, &name).await?;
+            let env = platform.environments().install(caller, id, &name).await?;
             Ok(fields(views::environment(&env)))
         }
         _ => Err(DomainError::NotFound(format!("no method {}", method.id))),

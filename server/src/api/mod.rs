@@ -155,7 +155,7 @@ async fn read_params(
             async move {
                 let found = authenticate(platform, method, credential?, origin).await?;
                 let found = found.ok_or(DomainError::NotAuthenticated)?;
-                let slot = platform.start_upload(&found).await?;
+                let slot = platform.uploads().start(&found).await?;
                 Ok((found, slot))
             }
         })
@@ -227,30 +227,32 @@ async fn authenticate(
         .filter(|c| !c.is_empty())
         .ok_or(DomainError::NotAuthenticated)?;
     if looks_like_token(&value) {
-        let grant = platform.verify_token(&value).await?;
+        let grant = platform.tokens().verify(&value).await?;
         let caller = Caller::token(&grant, origin);
         let address = caller.origin.ip.as_deref().and_then(|ip| ip.parse().ok());
         if !grant.allowlist.allows(address) {
             platform
                 .stats
                 .count(&platform.stats.tokens_outside_allowlist);
-            platform.audit_outside_allowlist(&caller, method.id);
+            platform.audit().outside_allowlist(&caller, method.id);
             return Err(DomainError::NotAuthenticated);
         }
         // Every token may ask about itself; anything else needs its set to allow it.
         if method.access != Access::Own && !grant.grant.allows(method) {
             platform.stats.count(&platform.stats.tokens_denied);
-            platform.audit_denied(&caller, method.id);
+            platform.audit().denied(&caller, method.id);
             return Err(DomainError::PermissionDenied(method.id.to_owned()));
         }
         platform.stats.count(&platform.stats.tokens_accepted);
         // A token asking about itself is not a use of it, and costs no write.
         if method.access != Access::Own {
-            platform.touch_token(grant.token_id, &caller.origin, method.id);
+            platform
+                .usage()
+                .touch(grant.token_id, &caller.origin, method.id);
         }
         Ok(Some(caller))
     } else {
-        let (account, session_id) = platform.session(&value).await?;
+        let (account, session_id) = platform.sessions().resolve(&value).await?;
         Ok(Some(Caller {
             account,
             actor: Actor::Session,

@@ -25,13 +25,13 @@ pub async fn call(
             let (name, slot) = file.ok_or_else(|| {
                 DomainError::param("file", "is required as a multipart file part")
             })?;
-            let upload = platform.store_upload(caller, slot, &name).await?;
+            let upload = platform.uploads().store(caller, slot, &name).await?;
             Ok(fields(
                 json!({ "file": upload.url, "name": upload.name, "size": upload.size, "fid": fid }),
             ))
         }
         "GetUploads" => {
-            let uploads = platform.uploads(caller.account.id).await?;
+            let uploads = platform.uploads().list(caller.account.id).await?;
             let used: u64 = uploads.iter().map(|u| u.size).sum();
             Ok(fields(json!({
                 "uploads": uploads.iter().map(|u| json!({
@@ -47,7 +47,7 @@ pub async fn call(
         }
         "DeleteUploads" => {
             let ids = parse_ids("ids", params.required("ids")?)?;
-            let count = platform.delete_uploads(caller.account.id, &ids).await?;
+            let count = platform.uploads().delete(caller.account.id, &ids).await?;
             Ok(fields(json!({ "count": count })))
         }
         _ => Err(DomainError::NotFound(format!("no method {}", method.id))),

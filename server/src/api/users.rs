@@ -18,7 +18,10 @@ pub async fn call(
         let login = params.required("login")?;
         let password = params.password("password")?;
         let code = params.optional("code")?;
-        let session = platform.sign_in(login, password, code, origin).await?;
+        let session = platform
+            .sessions()
+            .sign_in(login, password, code, origin)
+            .await?;
         return Ok(fields(json!({
             "session": session.value,
             "uid": session.account.id,
@@ -30,7 +33,7 @@ pub async fn call(
     match method.name() {
         "Signout" => {
             if let Some(id) = caller.session_id {
-                platform.sign_out(id).await?;
+                platform.sessions().sign_out(id).await?;
             }
             Ok(fields(json!({})))
         }
@@ -42,7 +45,8 @@ pub async fn call(
             });
             if let Some(id) = caller.token_id {
                 let token = platform
-                    .tokens(account, Some(&[id]))
+                    .tokens()
+                    .list(account, Some(&[id]))
                     .await?
                     .into_iter()
                     .next()
@@ -55,7 +59,7 @@ pub async fn call(
             json!({ "uid": account, "email": caller.account.email }),
         )),
         "GetSessions" => {
-            let sessions = platform.sessions(account).await?;
+            let sessions = platform.sessions().list(account).await?;
             Ok(fields(json!({
                 "sessions": sessions.iter().map(|s| json!({
                     "id": s.id,
@@ -69,7 +73,7 @@ pub async fn call(
         }
         "SignoutSessions" => {
             let ids = required_ids(params)?;
-            let count = platform.sign_out_sessions(account, &ids).await?;
+            let count = platform.sessions().sign_out_these(account, &ids).await?;
             Ok(fields(json!({ "count": count })))
         }
         "CreateToken" => {
@@ -86,7 +90,7 @@ pub async fn call(
                     platform.now(),
                 )?,
             };
-            let revealed = platform.create_token(&caller, password, draft).await?;
+            let revealed = platform.tokens().create(&caller, password, draft).await?;
             let mut token = views::token(&revealed.token);
             token["key"] = json!(revealed.key);
             Ok(fields(json!({ "token": token })))
@@ -116,7 +120,7 @@ pub async fn call(
                     .transpose()?,
                 narrow_only: false,
             };
-            let token = platform.edit_token(&caller, password, id, edit).await?;
+            let token = platform.tokens().edit(&caller, password, id, edit).await?;
             Ok(fields(json!({ "token": views::token(&token) })))
         }
         "RegenerateToken" => {
@@ -127,7 +131,8 @@ pub async fn call(
                 .map(|e| parse_expiry(e, platform.now()))
                 .transpose()?;
             let revealed = platform
-                .regenerate_token(&caller, password, id, expires_at)
+                .tokens()
+                .regenerate(&caller, password, id, expires_at)
                 .await?;
             let mut token = views::token(&revealed.token);
             token["key"] = json!(revealed.key);
@@ -136,7 +141,7 @@ pub async fn call(
         "DeleteTokens" => {
             let password = params.password("password")?;
             let ids = required_ids(params)?;
-            let count = platform.delete_tokens(&caller, password, &ids).await?;
+            let count = platform.tokens().delete(&caller, password, &ids).await?;
             Ok(fields(json!({ "count": count })))
         }
         "GetTokens" => {
@@ -145,7 +150,7 @@ pub async fn call(
                 items if items.is_empty() || items == ["*"] => None,
                 items => Some(tokens::ids("ids", items)?),
             };
-            let tokens = platform.tokens(account, ids.as_deref()).await?;
+            let tokens = platform.tokens().list(account, ids.as_deref()).await?;
             Ok(fields(
                 json!({ "apiTokens": tokens.iter().map(views::token).collect::<Vec<_>>() }),
             ))
@@ -166,7 +171,7 @@ pub async fn call(
             "templates": ApiSet::PREDEFINED.iter().map(|s| json!({ "id": s.key(), "name": s.name(), "apiList": s.methods() })).collect::<Vec<_>>()
         }))),
         "GetUserInfo" => {
-            let (info, created) = platform.account(account).await?;
+            let (info, created) = platform.accounts().get(account).await?;
             Ok(fields(
                 json!({ "uid": info.id, "email": info.email, "createdAt": views::time(created) }),
             ))
@@ -175,6 +180,7 @@ pub async fn call(
             let old = params.password("oldPassword")?;
             let new = params.password("newPassword")?.to_owned();
             platform
+                .accounts()
                 .change_password(account, caller.session_id, old, new, &caller.origin)
                 .await?;
             Ok(fields(json!({})))

@@ -280,7 +280,7 @@ async fn behind_a_trusted_proxy_every_address_rule_sees_the_client() {
         )
         .await;
     assert_eq!(list["apiTokens"][0]["lastUsedIp"], "198.51.100.7", "{list}");
-    let log = app.server.platform.audit_events(1, 100).await.unwrap();
+    let log = app.server.platform.audit().events(1, 100).await.unwrap();
     let ips: Vec<(String, Option<String>)> = log
         .iter()
         .map(|e| (e.action.clone(), e.ip.clone()))
@@ -484,6 +484,7 @@ async fn signups_are_limited_per_address() {
     for n in 0..10 {
         app.server
             .platform
+            .accounts()
             .sign_up(&format!("u{n}@example.com"), PASSWORD.into(), &from)
             .await
             .unwrap();
@@ -491,6 +492,7 @@ async fn signups_are_limited_per_address() {
     let refused = app
         .server
         .platform
+        .accounts()
         .sign_up("one-more@example.com", PASSWORD.into(), &from)
         .await
         .unwrap_err();
@@ -498,6 +500,7 @@ async fn signups_are_limited_per_address() {
     app.clock.advance(chrono::Duration::minutes(61));
     app.server
         .platform
+        .accounts()
         .sign_up("one-more@example.com", PASSWORD.into(), &from)
         .await
         .unwrap();

@@ -157,6 +157,7 @@ impl TestApp {
     pub async fn create_account(&self, email: &str) {
         self.server
             .platform
+            .accounts()
             .sign_up(email, PASSWORD.into(), &domain::accounts::Origin::default())
             .await
             .expect("sign up");

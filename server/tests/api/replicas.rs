@@ -243,7 +243,8 @@ async fn a_disabled_account_is_refused_by_every_replica_at_once() {
     let email = domain::accounts::Email::parse("ann@example.com").unwrap();
     app.server
         .platform
-        .set_account_disabled(&email, true)
+        .accounts()
+        .set_disabled(&email, true)
         .await
         .unwrap();
     let token_on_b = app.call_on(&b, &token, INFO, &env).await;
@@ -268,11 +269,18 @@ async fn a_disabled_account_is_refused_by_every_replica_at_once() {
     // Revoking every token through A, after enabling again, is just as immediate.
     app.server
         .platform
-        .set_account_disabled(&email, false)
+        .accounts()
+        .set_disabled(&email, false)
         .await
         .unwrap();
     assert_eq!(code(&app.call_on(&b, &token, INFO, &env).await), 0);
-    let revoked = app.server.platform.revoke_tokens_of(&email).await.unwrap();
+    let revoked = app
+        .server
+        .platform
+        .accounts()
+        .revoke_tokens_of(&email)
+        .await
+        .unwrap();
     assert_eq!(revoked, 1);
     assert_eq!(code(&app.call_on(&b, &token, INFO, &env).await), 701);
     b.stop().await.unwrap();
@@ -304,7 +312,14 @@ async fn a_session_ended_through_one_replica_is_refused_by_the_other_at_once() {
             app.call_as(&session, "users.authentication.Signout", &[])
                 .await
         } else {
-            let id = app.server.platform.session(&session).await.unwrap().1;
+            let id = app
+                .server
+                .platform
+                .sessions()
+                .resolve(&session)
+                .await
+                .unwrap()
+                .1;
             app.call_as(
                 &keeper,
                 "users.authentication.SignoutSessions",

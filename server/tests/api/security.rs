@@ -186,6 +186,7 @@ async fn behind_https_cookies_are_secure_and_hsts_is_sent() {
         .unwrap();
     server
         .platform
+        .accounts()
         .sign_up(
             "ann@example.com",
             PASSWORD.into(),

@@ -113,7 +113,7 @@ async fn walk(app: &TestApp, account: i64, filter: AuditFilter) -> (Vec<AuditEve
     let mut pages = 0;
     let mut start = PageStart::Newest;
     let (newer, last_page) = loop {
-        let page = platform.audit_page(account, filter, start).await.unwrap();
+        let page = platform.audit().page(account, filter, start).await.unwrap();
         assert!(page.events.len() <= PAGE_SIZE);
         if start == PageStart::Newest {
             assert_eq!(page.newer, None, "nothing is newer than the newest page");
@@ -135,7 +135,8 @@ async fn walk(app: &TestApp, account: i64, filter: AuditFilter) -> (Vec<AuditEve
     let mut newer = newer;
     while let Some(id) = newer {
         let page = platform
-            .audit_page(account, filter, PageStart::After(id))
+            .audit()
+            .page(account, filter, PageStart::After(id))
             .await
             .unwrap();
         assert!(!page.events.is_empty());

@@ -22,7 +22,13 @@ impl TestApp {
 
     /// The session's id, as the domain knows it.
     async fn session_id(&self, session: &str) -> i64 {
-        self.server.platform.session(session).await.expect("open").1
+        self.server
+            .platform
+            .sessions()
+            .resolve(session)
+            .await
+            .expect("open")
+            .1
     }
 
     async fn uid(&self, session: &str) -> i64 {
@@ -80,7 +86,8 @@ async fn a_cached_session_ends_at_once_whichever_way_it_is_ended() {
     let ended = app
         .server
         .platform
-        .sign_out_other_sessions(uid, Some(keep), PASSWORD, &Origin::default())
+        .sessions()
+        .sign_out_others(uid, Some(keep), PASSWORD, &Origin::default())
         .await
         .expect("sign out the others");
     assert_eq!(ended, 2);
@@ -110,7 +117,8 @@ async fn a_cached_session_ends_at_once_whichever_way_it_is_ended() {
     let email = domain::accounts::Email::parse("ann@example.com").unwrap();
     app.server
         .platform
-        .set_account_disabled(&email, true)
+        .accounts()
+        .set_disabled(&email, true)
         .await
         .expect("disable");
     assert_eq!(app.check(&ann[2]).await, 701);

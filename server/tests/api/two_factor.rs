@@ -17,7 +17,8 @@ async fn caller(app: &TestApp, account: &Account) -> Caller {
     let (info, id) = app
         .server
         .platform
-        .session(&account.session)
+        .sessions()
+        .resolve(&account.session)
         .await
         .expect("session");
     Caller {
@@ -35,13 +36,15 @@ async fn enrol(app: &TestApp, account: &Account) -> (String, RecoveryCodes) {
     let caller = caller(app, account).await;
     let platform = &app.server.platform;
     let enrolment = platform
-        .begin_two_factor(&caller, PASSWORD)
+        .two_factor()
+        .begin(&caller, PASSWORD)
         .await
         .expect("begin");
     assert!(enrolment.uri.starts_with("otpauth://totp/Patio:"));
     let first = totp(&enrolment.secret, platform.now().timestamp()).expect("code");
     let codes = platform
-        .enable_two_factor(&caller, &first)
+        .two_factor()
+        .enable(&caller, &first)
         .await
         .expect("enable");
     assert_eq!(codes.0.len(), 10);
@@ -155,7 +158,8 @@ async fn a_recovery_code_signs_in_once() {
     let status = app
         .server
         .platform
-        .two_factor_status(caller(&app, &ann).await.account.id)
+        .two_factor()
+        .status(caller(&app, &ann).await.account.id)
         .await
         .unwrap();
     assert_eq!(status.recovery_codes_left, 8);
@@ -239,16 +243,19 @@ async fn new_codes_and_turning_off_need_the_password_and_a_code() {
     let me = caller(&app, &ann).await;
 
     let e = platform
+        .two_factor()
         .new_recovery_codes(&me, "wrong password", &code_now(&app, &secret))
         .await
         .unwrap_err();
     assert_eq!(e.code().number(), 702);
     let e = platform
+        .two_factor()
         .new_recovery_codes(&me, PASSWORD, &code_later(&app, &secret))
         .await
         .unwrap_err();
     assert_eq!(e.code().number(), 704);
     let new = platform
+        .two_factor()
         .new_recovery_codes(&me, PASSWORD, &code_now(&app, &secret))
         .await
         .expect("new codes");
@@ -261,15 +268,16 @@ async fn new_codes_and_turning_off_need_the_password_and_a_code() {
     );
 
     // Setting up again while on is refused, and changes nothing.
-    assert!(platform.begin_two_factor(&me, PASSWORD).await.is_err());
+    assert!(platform.two_factor().begin(&me, PASSWORD).await.is_err());
     // The phone is gone: a recovery code turns two-factor off.
     platform
-        .disable_two_factor(&me, PASSWORD, &new.0[3])
+        .two_factor()
+        .disable(&me, PASSWORD, &new.0[3])
         .await
         .expect("turn off");
     let reply = sign_in(&app, None).await;
     assert_eq!(code(&reply), 0, "password only again: {reply}");
-    let status = platform.two_factor_status(me.account.id).await.unwrap();
+    let status = platform.two_factor().status(me.account.id).await.unwrap();
     assert_eq!(status.enabled_at, None);
     let log = actions(&app).await;
     for action in ["twofactor.recovery_codes", "twofactor.disable"] {
@@ -286,21 +294,23 @@ async fn an_unfinished_set_up_asks_for_nothing_until_its_code() {
     let ann = app.sign_up("ann@example.com").await;
     let me = caller(&app, &ann).await;
     let platform = &app.server.platform;
-    let first = platform.begin_two_factor(&me, PASSWORD).await.unwrap();
+    let first = platform.two_factor().begin(&me, PASSWORD).await.unwrap();
     assert_eq!(code(&sign_in(&app, None).await), 0);
     // Starting again replaces the secret: the first one's codes no longer turn it on.
-    let second = platform.begin_two_factor(&me, PASSWORD).await.unwrap();
+    let second = platform.two_factor().begin(&me, PASSWORD).await.unwrap();
     assert_ne!(first.secret, second.secret);
     let stale = code_now(&app, &first.secret);
-    assert!(platform.enable_two_factor(&me, &stale).await.is_err());
+    assert!(platform.two_factor().enable(&me, &stale).await.is_err());
     platform
-        .enable_two_factor(&me, &code_now(&app, &second.secret))
+        .two_factor()
+        .enable(&me, &code_now(&app, &second.secret))
         .await
         .expect("enable");
     assert_eq!(code(&sign_in(&app, None).await), 704);
     // A wrong password never shows a secret.
     let e = platform
-        .begin_two_factor(&me, "nope nope")
+        .two_factor()
+        .begin(&me, "nope nope")
         .await
         .unwrap_err();
     assert_eq!(e.code().number(), 702);
@@ -352,7 +362,7 @@ async fn the_operator_turns_two_factor_off_for_one_account_or_all() {
     let platform = &app.server.platform;
     let ann_email = domain::accounts::Email::parse("ann@example.com").unwrap();
     assert_eq!(
-        platform.reset_two_factor(Some(&ann_email)).await.unwrap(),
+        platform.two_factor().reset(Some(&ann_email)).await.unwrap(),
         1
     );
     assert_eq!(
@@ -361,12 +371,12 @@ async fn the_operator_turns_two_factor_off_for_one_account_or_all() {
         "ann signs in with her password"
     );
     assert_eq!(
-        platform.reset_two_factor(Some(&ann_email)).await.unwrap(),
+        platform.two_factor().reset(Some(&ann_email)).await.unwrap(),
         0
     );
     let ghost = domain::accounts::Email::parse("ghost@example.com").unwrap();
-    assert!(platform.reset_two_factor(Some(&ghost)).await.is_err());
-    assert_eq!(platform.reset_two_factor(None).await.unwrap(), 1, "bob's");
+    assert!(platform.two_factor().reset(Some(&ghost)).await.is_err());
+    assert_eq!(platform.two_factor().reset(None).await.unwrap(), 1, "bob's");
     let reply = app
         .call(
             SIGNIN,
