@@ -278,7 +278,7 @@ pub async fn delete_tokens(ids: Vec<i64>, password: String) -> Result<u64, AppEr
 #[server(endpoint = "token_usage")]
 pub async fn load_token_usage(id: i64) -> Result<TokenUsage, AppError> {
     let caller = caller().await?;
-    Ok(platform()?.usage().of_token(caller.account.id, id).await?)
+    Ok(platform()?.usage().report(caller.account.id, id).await?)
 }
 
 /// The Custom set of only the methods the token called in the last `days` days.

@@ -12,13 +12,36 @@ mod passwords;
 #[cfg(feature = "server")]
 mod service;
 #[cfg(feature = "server")]
+mod session_cache;
+#[cfg(feature = "server")]
 mod sessions;
 #[cfg(feature = "server")]
 mod totp;
 #[cfg(feature = "server")]
 mod two_factor;
 #[cfg(feature = "server")]
-pub use {attempts::*, passwords::*, service::*, sessions::*, totp::*, two_factor::*};
+pub use {
+    attempts::*, passwords::*, service::*, session_cache::*, sessions::*, totp::*, two_factor::*,
+};
+
+/// Where a request came from, for the audit log and the rate limits.
+#[derive(Clone, Debug, Default)]
+pub struct Origin {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// Who is calling and how: the account, the credential it used, where from.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub account: AccountInfo,
+    pub actor: crate::audit::Actor,
+    /// The session used, when the caller signed in (not for tokens).
+    pub session_id: Option<i64>,
+    /// The token used, when the caller presented one.
+    pub token_id: Option<i64>,
+    pub origin: Origin,
+}
 
 pub const PASSWORD_MIN: usize = 8;
 pub const PASSWORD_MAX: usize = 128;

@@ -231,8 +231,12 @@ pub struct AuditEvent {
 }
 
 #[cfg(feature = "server")]
-pub use service::{Audit, DenialLog};
+pub use denials::DenialLog;
+#[cfg(feature = "server")]
+pub use service::Audit;
 
+#[cfg(feature = "server")]
+mod denials;
 #[cfg(feature = "server")]
 mod service;
 

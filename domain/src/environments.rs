@@ -10,7 +10,9 @@ use crate::tokens::clip;
 #[cfg(feature = "server")]
 mod service;
 #[cfg(feature = "server")]
-pub(crate) use service::EnvironmentCache;
+/// Environments by account and name, as `GetEnvInfo` and the dashboard read them; every
+/// change to one of an account's environments empties that account's on every replica.
+pub(crate) type EnvironmentCache = crate::cache::Cache<(i64, String), Environment>;
 #[cfg(feature = "server")]
 pub use service::Environments;
 #[cfg(feature = "server")]

@@ -16,10 +16,15 @@ pub mod tokens;
 #[cfg(feature = "server")]
 pub mod cache;
 #[cfg(feature = "server")]
+pub mod changes;
+#[cfg(feature = "server")]
 pub mod platform;
 #[cfg(feature = "server")]
 pub mod secrets;
+#[cfg(feature = "server")]
+pub mod upkeep;
 
+pub use accounts::Caller;
 pub use error::{DomainError, ResultCode};
 #[cfg(feature = "server")]
-pub use platform::{Caller, Clock, Platform, PlatformSettings};
+pub use platform::{Clock, Platform, PlatformSettings};

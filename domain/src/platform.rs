@@ -115,7 +115,7 @@ pub struct Platform {
     pub(crate) last_used: Arc<crate::tokens::LastUsedLog>,
     pub(crate) denials: Arc<crate::audit::DenialLog>,
     /// Token changes of this replica waiting to hear their own notification.
-    pub(crate) echoes: Arc<crate::tokens::Echoes>,
+    pub(crate) echoes: Arc<crate::changes::Echoes>,
     /// The hour old audit entries and attempts were last deleted in.
     pub(crate) pruned_hour: Arc<std::sync::atomic::AtomicI64>,
     /// The minute expired share links last lost their ciphertext in.
@@ -282,39 +282,6 @@ impl Platform {
         }
     }
 
-    /// The file through which, on SQLite, another process (`patio user disable`, `patio
-    /// token revoke`) tells a running server that tokens changed.
-    fn changes_file(&self) -> PathBuf {
-        self.settings.data_dir.join("token-changes")
-    }
-
-    /// Tells other processes on this SQLite database that tokens changed.
-    pub(crate) fn announce_changes_elsewhere(&self) {
-        let _ = std::fs::create_dir_all(&self.settings.data_dir);
-        if let Err(e) = std::fs::write(self.changes_file(), random_base62(16)) {
-            tracing::warn!(error = %e, "could not signal the token change to a running server");
-        }
-    }
-
-    /// On SQLite, forgets cached tokens when another process announced a change since
-    /// the last look (one `stat` a token check).
-    pub(crate) fn notice_changes_elsewhere(&self) {
-        if self.backend != Backend::Sqlite {
-            return;
-        }
-        let modified = std::fs::metadata(self.changes_file())
-            .and_then(|m| m.modified())
-            .ok();
-        let mut seen = self
-            .changes_elsewhere
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        if *seen != modified {
-            *seen = modified;
-            self.forget_everything();
-        }
-    }
-
     /// Whether this replica can serve: the database answers and, on PostgreSQL, it
     /// hears the other replicas' token changes.
     pub async fn readiness(&self) -> Result<(), &'static str> {
@@ -330,34 +297,6 @@ impl Platform {
             return Err("not hearing other replicas' token changes yet");
         }
         Ok(())
-    }
-
-    /// Items waiting for the once-a-second writer: token uses, denied-call tallies.
-    pub fn pending_writes(&self) -> (usize, usize) {
-        (self.last_used.len(), self.audit().denial_backlog())
-    }
-
-    /// Session uses waiting for the once-a-second writer.
-    pub fn pending_session_uses(&self) -> usize {
-        self.session_uses.len()
-    }
-
-    /// Writes what requests only noted (last uses of tokens and sessions, denied calls),
-    /// in one batch each.
-    pub async fn flush_pending(&self) -> Result<(), crate::DomainError> {
-        let uses = self.usage().flush().await;
-        let sessions = self.sessions().flush_uses().await;
-        let denials = self.audit().flush_denials().await;
-        let pruned = self.audit().prune().await;
-        // An expired link's ciphertext is deleted within a minute (it is never handed
-        // out after its expiry in any case).
-        let minute = self.now().timestamp() / 60;
-        let shares = if self.pruned_minute.swap(minute, Ordering::AcqRel) == minute {
-            Ok(())
-        } else {
-            self.shares().prune().await
-        };
-        uses.and(sessions).and(denials).and(pruned).and(shares)
     }
 }
 
@@ -520,16 +459,4 @@ pub(crate) fn random_base62(n: usize) -> String {
 
 pub(crate) fn from_unix(seconds: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(seconds, 0).single().unwrap_or_default()
-}
-
-/// Who is calling and how: the account, the credential it used, where from.
-#[derive(Clone, Debug)]
-pub struct Caller {
-    pub account: crate::accounts::AccountInfo,
-    pub actor: crate::audit::Actor,
-    /// The session used, when the caller signed in (not for tokens).
-    pub session_id: Option<i64>,
-    /// The token used, when the caller presented one.
-    pub token_id: Option<i64>,
-    pub origin: crate::accounts::Origin,
 }

@@ -729,23 +729,23 @@ mod tests {
 #[cfg(feature = "server")]
 mod cache;
 #[cfg(feature = "server")]
-mod changes;
-#[cfg(feature = "server")]
 mod service;
 #[cfg(feature = "server")]
 mod usage_service;
+#[cfg(feature = "server")]
+mod uses;
 #[cfg(feature = "server")]
 pub use cache::LastUsedLog;
 #[cfg(feature = "server")]
 pub(crate) use cache::TokenCache;
 #[cfg(feature = "server")]
-pub(crate) use changes::Change;
-#[cfg(feature = "server")]
-pub use changes::Echoes;
+pub use cache::TokenGrant;
 #[cfg(feature = "server")]
 pub use service::*;
 #[cfg(feature = "server")]
 pub use usage_service::*;
+#[cfg(feature = "server")]
+pub use uses::*;
 
 /// One network of an allowlist: an address and a prefix length (`203.0.113.0/24`,
 /// `2001:db8::/32`; a bare address is a single host).

@@ -188,13 +188,13 @@ pub async fn serve(
             loop {
                 every.tick().await;
                 // Errors are logged where they happen; the next tick tries again.
-                let _ = platform.flush_pending().await;
+                let _ = platform.upkeep().flush_pending().await;
             }
         }
     });
     let follower = tokio::spawn({
         let platform = platform.clone();
-        async move { platform.follow_token_changes().await }
+        async move { platform.changes().follow().await }
     });
     // Expiry notices go out on their own task: a slow mail server holds up no request.
     let notifier =
@@ -219,7 +219,7 @@ pub async fn serve(
         exporter.abort();
     }
     platform
-        .usage()
+        .uses()
         .flush()
         .await
         .map_err(|e| anyhow::anyhow!("write last uses: {e}"))?;

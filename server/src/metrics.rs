@@ -229,7 +229,7 @@ impl Collector for PlatformCollector {
             "Password checks refused because a limit was reached (703)",
             Stats::get(&stats.lockouts),
         )?;
-        let (uses, denials) = platform.pending_writes();
+        let (uses, denials) = platform.upkeep().pending_writes();
         gauge(
             &mut encoder,
             "patio_pending_last_uses",

@@ -43,7 +43,7 @@ pub async fn export(
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
     // Denied calls are counted in memory first: the export shows them too.
-    if platform.flush_pending().await.is_err() {
+    if platform.upkeep().flush_pending().await.is_err() {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
     // Each batch starts below the last id written; entries logged meanwhile have higher

@@ -1,11 +1,11 @@
 //! Accounts: signing up, the operator's account commands, and changing a password.
 
 use super::delete_other_sessions;
-use super::{AccountInfo, Attempt, Email, NewPassword};
+use super::{AccountInfo, Attempt, Email, NewPassword, Origin};
 use crate::audit::{Actor, Outcome};
+use crate::changes::Change;
 use crate::error::DomainError;
 use crate::platform::{from_unix, WriteKey};
-use crate::tokens::Change;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
@@ -13,13 +13,6 @@ use sqlx::Row;
 crate::platform::service! {
     /// Accounts: `platform.accounts()`.
     Accounts, accounts
-}
-
-/// Where a request came from, for the audit log and the rate limits.
-#[derive(Clone, Debug, Default)]
-pub struct Origin {
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
 }
 
 /// An account as `patio user list` shows it.
@@ -120,7 +113,8 @@ impl Accounts<'_> {
             .await
             .context("update password")?;
         delete_other_sessions(&mut tx, account_id, keep).await?;
-        self.commit_change(tx, Change::Sessions(account_id), "commit password change")
+        self.changes()
+            .commit(tx, Change::Sessions(account_id), "commit password change")
             .await?;
         Ok(())
     }
@@ -197,7 +191,8 @@ impl Accounts<'_> {
                 .context("end sessions")?;
         }
         // Every replica forgets the account's tokens and sessions before this answers.
-        self.commit_change(tx, Change::Account(id), "commit account change")
+        self.changes()
+            .commit(tx, Change::Account(id), "commit account change")
             .await?;
         let action = if disabled {
             "account.disable"

@@ -2,11 +2,11 @@
 //! `session` parameter, answered from memory like a token.
 
 use super::needs_rehash;
-use super::{AccountInfo, Attempt, Email, Origin};
+use super::{AccountInfo, Attempt, CachedSession, Email, Origin};
 use crate::audit::{Actor, Outcome};
+use crate::changes::Change;
 use crate::error::DomainError;
 use crate::platform::{digest, from_unix, random_base62, WriteKey};
-use crate::tokens::Change;
 use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::Row;
@@ -35,57 +35,6 @@ impl std::fmt::Debug for NewSession {
         f.debug_struct("NewSession")
             .field("account", &self.account)
             .finish_non_exhaustive()
-    }
-}
-
-/// An open session as this replica remembers it (`Platform::session`).
-#[derive(Clone)]
-pub(crate) struct CachedSession {
-    account: AccountInfo,
-    session_id: i64,
-    expires_at: i64,
-    /// The last use the database holds, or that this replica is about to write.
-    last_used_at: i64,
-}
-
-/// Open sessions by the digest of their value.
-pub(crate) type SessionCache = crate::cache::Cache<Vec<u8>, CachedSession>;
-
-/// Session uses waiting for the once-a-second writer: the latest, by session id.
-#[derive(Default)]
-pub struct SessionUses {
-    pending: std::sync::Mutex<std::collections::HashMap<i64, i64>>,
-    /// One flush at a time, so a reader that flushes first sees every earlier use.
-    flushing: tokio::sync::Mutex<()>,
-}
-
-impl SessionUses {
-    fn record(&self, session_id: i64, at: i64) {
-        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        let last = pending.entry(session_id).or_insert(at);
-        *last = (*last).max(at);
-    }
-
-    fn latest(&self, session_id: i64) -> Option<i64> {
-        self.pending
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&session_id)
-            .copied()
-    }
-
-    fn take(&self) -> std::collections::HashMap<i64, i64> {
-        std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()))
-    }
-
-    fn restore(&self, failed: std::collections::HashMap<i64, i64>) {
-        for (id, at) in failed {
-            self.record(id, at);
-        }
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.pending.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 }
 
@@ -244,7 +193,7 @@ impl Sessions<'_> {
         let now = self.now().timestamp();
         let idle_since = now - SESSION_IDLE.num_seconds();
         let digest = digest(value);
-        self.notice_changes_elsewhere();
+        self.changes().notice_elsewhere();
         if let Some(hit) = self.session_cache.get(&digest) {
             if hit.expires_at > now && hit.last_used_at > idle_since {
                 self.note_use(&digest, &hit, now);
@@ -331,12 +280,6 @@ impl Sessions<'_> {
         written
     }
 
-    /// Forgets the account's sessions on this replica.
-    pub(crate) fn forget_of(&self, account_id: i64) {
-        self.session_cache
-            .invalidate_where(|_, s| s.account.id == account_id);
-    }
-
     pub async fn sign_out(&self, session_id: i64) -> Result<(), DomainError> {
         let mut tx = self.db.begin().await.context("begin")?;
         let account: Option<i64> =
@@ -347,7 +290,8 @@ impl Sessions<'_> {
                 .context("delete session")?;
         match account {
             Some(account) => {
-                self.commit_change(tx, Change::Sessions(account), "commit sign-out")
+                self.changes()
+                    .commit(tx, Change::Sessions(account), "commit sign-out")
                     .await
             }
             None => Ok(()),
@@ -399,7 +343,8 @@ impl Sessions<'_> {
             }
             ended += done.rows_affected();
         }
-        self.commit_change(tx, Change::Sessions(account_id), "commit sign-outs")
+        self.changes()
+            .commit(tx, Change::Sessions(account_id), "commit sign-outs")
             .await?;
         Ok(ended)
     }
@@ -418,7 +363,8 @@ impl Sessions<'_> {
             .await?;
         let mut tx = self.db.begin().await.context("begin")?;
         let ended = delete_other_sessions(&mut tx, account_id, keep).await?;
-        self.commit_change(tx, Change::Sessions(account_id), "commit sign-outs")
+        self.changes()
+            .commit(tx, Change::Sessions(account_id), "commit sign-outs")
             .await?;
         self.audit()
             .record(

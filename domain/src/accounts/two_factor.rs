@@ -2,14 +2,15 @@
 //! after the password.
 
 use super::attempts::Attempt;
-use super::service::Origin;
 use super::totp::{
     grouped, hotp, new_recovery_code, otpauth_uri, step_of, Code, DRIFT, SECRET_BYTES,
 };
+use super::Origin;
 use super::{Enrolment, RecoveryCodes, TwoFactorStatus};
 use crate::audit::{Actor, Outcome};
 use crate::error::DomainError;
-use crate::platform::{digest, from_unix, Caller, WriteKey};
+use crate::platform::{digest, from_unix, WriteKey};
+use crate::Caller;
 use anyhow::Context;
 use data_encoding::BASE32_NOPAD;
 use rand::RngCore;

@@ -1,47 +1,19 @@
 //! Storage of the Security Log: entries written with the change they record, denied
 //! calls tallied by the minute and written once a second, and keyset pages.
 
+use super::denials::{DenialCount, DenialKey, DENIALS_MAX};
 use super::{Actor, AuditEvent, AuditFilter, AuditPage, Outcome, PageStart, PAGE_SIZE};
 use crate::accounts::Origin;
 use crate::error::DomainError;
-use crate::platform::{from_unix, Caller, WriteKey};
+use crate::platform::{from_unix, WriteKey};
+use crate::Caller;
 use anyhow::Context;
 use sqlx::Row;
 use std::collections::HashMap;
-use std::sync::Mutex;
 
 crate::platform::service! {
     /// The Security Log: `platform.audit()`.
     Audit, audit
-}
-
-/// Denied calls waiting to be written, counted by account, action, method, actor and
-/// minute: a flood of refused calls becomes one row a minute with a count, and at
-/// most this many distinct rows wait at once (the rest are counted as dropped).
-const DENIALS_MAX: usize = 10_000;
-
-#[derive(Clone, PartialEq, Eq, Hash)]
-struct DenialKey {
-    account_id: i64,
-    action: &'static str,
-    method: &'static str,
-    actor: String,
-    minute: i64,
-}
-
-struct DenialCount {
-    count: i64,
-    /// The address of the latest call in the minute.
-    ip: Option<String>,
-}
-
-#[derive(Default)]
-pub struct DenialLog {
-    pending: Mutex<HashMap<DenialKey, DenialCount>>,
-    dropped: Mutex<u64>,
-    /// One flush at a time, so a reader that flushes first (the Security Log) sees
-    /// every denial noted before, even one another flush is still writing.
-    flushing: tokio::sync::Mutex<()>,
 }
 
 const EVENT_COLUMNS: &str = "id, created_at, action, outcome, target, actor, ip, count";
@@ -301,7 +273,7 @@ impl Audit<'_> {
         filter: AuditFilter,
         start: PageStart,
     ) -> Result<AuditPage, DomainError> {
-        self.flush_pending().await?;
+        self.flush_denials().await?;
         let size = PAGE_SIZE as i64;
         let condition = filter.sql_condition();
         let (events, start) = match start {

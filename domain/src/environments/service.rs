@@ -3,10 +3,12 @@
 use super::{platform_host, Action, Deployment, EnvName, Environment, Node, NodeGroup, Status};
 use crate::accounts::is_unique_violation;
 use crate::audit::Outcome;
+use crate::changes::Change;
 use crate::error::DomainError;
 use crate::marketplace;
-use crate::platform::{from_unix, Caller, WriteKey};
-use crate::tokens::{clip, Change};
+use crate::platform::{from_unix, WriteKey};
+use crate::tokens::clip;
+use crate::Caller;
 use anyhow::Context;
 use sqlx::Row;
 
@@ -14,10 +16,6 @@ crate::platform::service! {
     /// Environments: `platform.environments()`.
     Environments, environments
 }
-
-/// Environments by account and name, as `GetEnvInfo` and the dashboard read them; every
-/// change to one of an account's environments empties that account's on every replica.
-pub(crate) type EnvironmentCache = crate::cache::Cache<(i64, String), Environment>;
 
 impl Environments<'_> {
     pub async fn list(&self, account_id: i64) -> Result<Vec<Environment>, DomainError> {
@@ -49,12 +47,6 @@ impl Environments<'_> {
         let (_, env) = self.load(account_id, name).await?;
         self.environment_cache.insert(generation, key, env.clone());
         Ok(env)
-    }
-
-    /// Forgets the account's environments on this replica.
-    pub(crate) fn forget_of(&self, account_id: i64) {
-        self.environment_cache
-            .invalidate_where(|(account, _), _| *account == account_id);
     }
 
     async fn load(&self, account_id: i64, name: &str) -> Result<(i64, Environment), DomainError> {
@@ -234,12 +226,13 @@ impl Environments<'_> {
                         .await
                         .context("restart nodes")?;
                 }
-                self.commit_change(
-                    tx,
-                    Change::Environments(caller.account.id),
-                    "commit environment status",
-                )
-                .await?;
+                self.changes()
+                    .commit(
+                        tx,
+                        Change::Environments(caller.account.id),
+                        "commit environment status",
+                    )
+                    .await?;
                 let label = format!("env.{}", format!("{action:?}").to_lowercase());
                 self.audit()
                     .record(
@@ -307,12 +300,13 @@ impl Environments<'_> {
             .execute(&mut *tx)
             .await
             .context("delete environment")?;
-        self.commit_change(
-            tx,
-            Change::Environments(caller.account.id),
-            "commit environment removal",
-        )
-        .await?;
+        self.changes()
+            .commit(
+                tx,
+                Change::Environments(caller.account.id),
+                "commit environment removal",
+            )
+            .await?;
         self.audit()
             .record(
                 Some(caller.account.id),
@@ -404,12 +398,13 @@ impl Environments<'_> {
         .execute(&mut *tx)
         .await
         .context("insert deployment")?;
-        self.commit_change(
-            tx,
-            Change::Environments(caller.account.id),
-            "commit deployment",
-        )
-        .await?;
+        self.changes()
+            .commit(
+                tx,
+                Change::Environments(caller.account.id),
+                "commit deployment",
+            )
+            .await?;
         self.audit()
             .record(
                 Some(caller.account.id),

@@ -2,7 +2,8 @@
 //! within each account's quota, and the links deployments use.
 
 use crate::error::DomainError;
-use crate::platform::{from_unix, random_base62, Caller, WriteKey};
+use crate::platform::{from_unix, random_base62, WriteKey};
+use crate::Caller;
 use anyhow::Context;
 use sqlx::Row;
 

@@ -8,8 +8,9 @@ use super::{
 use crate::accounts::Origin;
 use crate::audit::{Actor, Outcome};
 use crate::error::DomainError;
-use crate::platform::{from_unix, random_base62, Caller, WriteKey};
+use crate::platform::{from_unix, random_base62, WriteKey};
 use crate::tokens::{grant_of, stored_allowlist};
+use crate::Caller;
 use anyhow::Context;
 use chrono::Duration;
 use sqlx::Row;

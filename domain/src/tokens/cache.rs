@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use super::{Expiry, TokenGrant};
+use super::{Allowlist, Expiry, Grant};
 
 #[derive(Clone)]
 pub(crate) struct Cached {
@@ -118,4 +118,15 @@ fn clip(text: &str, max: usize) -> &str {
     text.char_indices()
         .nth(max)
         .map_or(text, |(end, _)| &text[..end])
+}
+
+/// A verified token: whose it is and what it may call.
+#[derive(Clone, Debug)]
+pub struct TokenGrant {
+    pub token_id: i64,
+    pub account_id: i64,
+    pub email: String,
+    pub hint: String,
+    pub grant: Grant,
+    pub allowlist: Allowlist,
 }

@@ -2,12 +2,14 @@
 //! verified with one indexed lookup by that digest.
 
 use super::{
-    Allowlist, Description, Expiry, Grant, LastUse, RevealedToken, TokenSecret, TokenSummary,
+    Allowlist, Description, Expiry, Grant, LastUse, RevealedToken, TokenGrant, TokenSecret,
+    TokenSummary,
 };
 use crate::audit::{Actor, Outcome};
 use crate::catalogue::ApiSet;
 use crate::error::DomainError;
-use crate::platform::{digest, from_unix, random_base62, Backend, Caller, WriteKey};
+use crate::platform::{digest, from_unix, random_base62, Backend, WriteKey};
+use crate::Caller;
 use anyhow::Context;
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
@@ -37,17 +39,6 @@ pub struct TokenEdit {
     pub allowlist: Option<Allowlist>,
     /// The new grant may only drop methods the token holds at the moment of the change.
     pub narrow_only: bool,
-}
-
-/// A verified token: whose it is and what it may call.
-#[derive(Clone, Debug)]
-pub struct TokenGrant {
-    pub token_id: i64,
-    pub account_id: i64,
-    pub email: String,
-    pub hint: String,
-    pub grant: Grant,
-    pub allowlist: Allowlist,
 }
 
 const SUMMARY_COLUMNS: &str =
@@ -158,7 +149,7 @@ impl Tokens<'_> {
         ids: Option<&[i64]>,
     ) -> Result<Vec<TokenSummary>, DomainError> {
         // The owner sees every use so far, not only the flushed ones.
-        self.usage().flush().await?;
+        self.uses().flush().await?;
         let rows = sqlx::query(&format!(
             "select {SUMMARY_COLUMNS} from tokens t where t.account_id = $1 order by t.id"
         ))
@@ -315,7 +306,9 @@ impl Tokens<'_> {
             insert_methods(&mut tx, id, &grant.custom, now).await?;
         }
         let token = load_token(&mut tx, caller.account.id, id).await?;
-        self.commit_token_change(tx, "commit token edit").await?;
+        self.changes()
+            .commit_tokens(tx, "commit token edit")
+            .await?;
         self.audit_change(caller, "token.edit", &format!("token {id}"))
             .await?;
         Ok(token)
@@ -358,7 +351,9 @@ impl Tokens<'_> {
         }
         self.shares().offer(&mut tx, caller, id).await?;
         let token = load_token(&mut tx, caller.account.id, id).await?;
-        self.commit_token_change(tx, "commit regeneration").await?;
+        self.changes()
+            .commit_tokens(tx, "commit regeneration")
+            .await?;
         self.audit_change(
             caller,
             "token.regenerate",
@@ -400,7 +395,9 @@ impl Tokens<'_> {
                 )));
             }
         }
-        self.commit_token_change(tx, "commit token removal").await?;
+        self.changes()
+            .commit_tokens(tx, "commit token removal")
+            .await?;
         for id in ids {
             self.audit_change(caller, "token.delete", &format!("token {id}"))
                 .await?;
@@ -438,7 +435,9 @@ impl Tokens<'_> {
             .execute(&mut *tx)
             .await
             .context("delete tokens")?;
-        self.commit_token_change(tx, "commit token removal").await?;
+        self.changes()
+            .commit_tokens(tx, "commit token removal")
+            .await?;
         Ok(done.rows_affected())
     }
 
@@ -451,7 +450,7 @@ impl Tokens<'_> {
         };
         let now = self.now();
         let digest = digest(secret.expose());
-        self.notice_changes_elsewhere();
+        self.changes().notice_elsewhere();
         if let Some(hit) = self.token_cache.get(&digest) {
             self.stats.count(&self.stats.cache_hits);
             return if super::is_live(hit.expires_at, now) {
@@ -504,7 +503,7 @@ impl Tokens<'_> {
 
     /// One token of the account, every noted use written first.
     pub(crate) async fn one(&self, account_id: i64, id: i64) -> Result<TokenSummary, DomainError> {
-        self.usage().flush().await?;
+        self.uses().flush().await?;
         let mut conn = self.db.acquire().await.context("connect")?;
         load_token(&mut conn, account_id, id).await
     }

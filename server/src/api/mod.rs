@@ -247,7 +247,7 @@ async fn authenticate(
         // A token asking about itself is not a use of it, and costs no write.
         if method.access != Access::Own {
             platform
-                .usage()
+                .uses()
                 .touch(grant.token_id, &caller.origin, method.id);
         }
         Ok(Some(caller))

@@ -270,7 +270,7 @@ async fn behind_a_trusted_proxy_every_address_rule_sees_the_client() {
         )
         .await;
     assert_eq!(code(&denied), 8202);
-    app.server.platform.flush_pending().await.unwrap();
+    app.server.platform.upkeep().flush_pending().await.unwrap();
 
     let list = app
         .call_as(
@@ -313,10 +313,10 @@ async fn a_flood_of_denied_calls_is_a_row_a_minute() {
         let replies = join_all(calls).await;
         assert!(replies.iter().all(|r| code(r) == 8202), "chunk {chunk}");
         if chunk % 10 == 0 {
-            app.server.platform.flush_pending().await.unwrap();
+            app.server.platform.upkeep().flush_pending().await.unwrap();
         }
     }
-    app.server.platform.flush_pending().await.unwrap();
+    app.server.platform.upkeep().flush_pending().await.unwrap();
     let db = &app.server.platform.db;
     let (rows, calls): (i64, Option<i64>) = sqlx::query_as(
         "select count(*), cast(sum(count) as bigint) from audit_events where action = 'api.call'",
@@ -329,7 +329,7 @@ async fn a_flood_of_denied_calls_is_a_row_a_minute() {
 
     // Entries older than the retention period go.
     app.clock.advance(chrono::Duration::days(401));
-    app.server.platform.flush_pending().await.unwrap();
+    app.server.platform.upkeep().flush_pending().await.unwrap();
     let left: i64 = sqlx::query_scalar("select count(*) from audit_events")
         .fetch_one(db)
         .await
@@ -438,7 +438,7 @@ async fn verify_token_answers_without_a_write() {
             .await;
         assert_eq!(code(&r), 0);
     }
-    app.server.platform.flush_pending().await.unwrap();
+    app.server.platform.upkeep().flush_pending().await.unwrap();
     let db = &app.server.platform.db;
     let (used, usage): (Option<i64>, i64) = sqlx::query_as(
         "select last_used_at, (select count(*) from token_usage where token_id = $1) from tokens where id = $1",

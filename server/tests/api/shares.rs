@@ -334,7 +334,7 @@ async fn expired_and_cancelled_links_lose_their_ciphertext() {
     assert_eq!(view["state"], "Expired", "{view}");
     let (status, body) = app.open_share(&expiring).await;
     assert_eq!((status, refusal(&body)), (404, 5), "{body}");
-    app.server.platform.flush_pending().await.unwrap();
+    app.server.platform.upkeep().flush_pending().await.unwrap();
     assert_eq!(
         app.share_row(&expiring)
             .await
@@ -378,7 +378,7 @@ async fn expired_and_cancelled_links_lose_their_ciphertext() {
 
     // Links gone for 30 days are removed.
     app.clock.advance(chrono::Duration::days(38));
-    app.server.platform.flush_pending().await.unwrap();
+    app.server.platform.upkeep().flush_pending().await.unwrap();
     let count: i64 = sqlx::query_scalar("select count(*) from token_shares")
         .fetch_one(&app.server.platform.db)
         .await

@@ -638,7 +638,7 @@ async fn a_token_works_only_from_its_allowed_networks() {
         701,
         "127.0.0.1 is outside 10/8"
     );
-    app.server.platform.flush_pending().await.unwrap();
+    app.server.platform.upkeep().flush_pending().await.unwrap();
     let logged: i64 = sqlx::query_scalar(
         "select count(*) from audit_events where action = 'api.address' and outcome = 'denied'",
     )

@@ -71,7 +71,12 @@ async fn sign_in(app: &TestApp, code: Option<&str>) -> serde_json::Value {
 }
 
 async fn actions(app: &TestApp) -> Vec<(String, String)> {
-    app.server.platform.flush_pending().await.expect("flush");
+    app.server
+        .platform
+        .upkeep()
+        .flush_pending()
+        .await
+        .expect("flush");
     sqlx::query("select action, outcome from audit_events order by id")
         .fetch_all(&app.server.platform.db)
         .await

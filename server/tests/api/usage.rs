@@ -155,7 +155,7 @@ async fn counts_go_with_the_token_and_age_out() {
         app.call_with_agent(&other_token, "a", INFO, "shop").await,
         0
     );
-    app.server.platform.flush_pending().await.unwrap();
+    app.server.platform.upkeep().flush_pending().await.unwrap();
     let rows = |token_id: i64| {
         let db = app.server.platform.db.clone();
         async move {
@@ -184,7 +184,7 @@ async fn counts_go_with_the_token_and_age_out() {
         app.call_with_agent(&other_token, "a", INFO, "shop").await,
         0
     );
-    app.server.platform.flush_pending().await.unwrap();
+    app.server.platform.upkeep().flush_pending().await.unwrap();
     assert_eq!(rows(other).await, 1, "only today's row is left");
 }
 

@@ -10,111 +10,60 @@
 //! its caches and reads everything from the database until it listens again; and no
 //! cached answer is older than a minute, however quiet the channel.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::Duration;
-
+use crate::error::DomainError;
+use crate::platform::{random_base62, Backend, Transaction};
 use anyhow::Context;
 use sqlx::postgres::PgListener;
-use tokio::sync::oneshot;
+use std::path::PathBuf;
+use std::time::Duration;
 
-use crate::error::DomainError;
-use crate::platform::{random_base62, Backend, Platform, Transaction};
+mod announcement;
+pub(crate) use announcement::Change;
+pub use announcement::Echoes;
+
+crate::platform::service! {
+    /// Committing changes other replicas must hear of, and hearing theirs:
+    /// `platform.changes()`.
+    Changes, changes
+}
 
 /// The channel changes are announced on (named when only tokens were).
 const CHANNEL: &str = "patio_tokens";
+
 /// How often a quiet listening connection is checked with a query.
 const HEALTH_EVERY: Duration = Duration::from_secs(15);
+
 /// How long a change waits to hear its own announcement before answering anyway.
 const ECHO_WAIT: Duration = Duration::from_secs(1);
+
 /// PostgreSQL signals every listening connection at commit, but each delivers in its
 /// own time: hearing our own announcement says the others were sent theirs, not that
 /// they have read it. The change waits this much longer before it is answered, so the
 /// other replicas' listeners have read it too (measured skew: a few milliseconds).
 const ECHO_GRACE: Duration = Duration::from_millis(25);
 
-/// Announcements this replica made, by payload, and who waits to hear each.
-#[derive(Default)]
-pub struct Echoes(Mutex<HashMap<String, oneshot::Sender<()>>>);
-
-impl Echoes {
-    fn expect(&self, payload: &str) -> oneshot::Receiver<()> {
-        let (heard, wait) = oneshot::channel();
-        self.lock().insert(payload.to_owned(), heard);
-        wait
+impl Changes<'_> {
+    fn forget_sessions_of(&self, account_id: i64) {
+        self.session_cache
+            .invalidate_where(|_, s| s.account.id == account_id);
     }
 
-    fn heard(&self, payload: &str) {
-        if let Some(waiter) = self.lock().remove(payload) {
-            let _ = waiter.send(());
-        }
+    fn forget_environments_of(&self, account_id: i64) {
+        self.environment_cache
+            .invalidate_where(|(account, _), _| *account == account_id);
     }
 
-    fn forget(&self, payload: &str) {
-        self.lock().remove(payload);
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, oneshot::Sender<()>>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-/// What a committed change touched, so each replica forgets just that.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Change {
-    /// Any token (a token is cached by its digest, not its account).
-    Tokens,
-    /// Sessions of one account: signed out, password changed.
-    Sessions(i64),
-    /// An account as a whole (disabled, enabled): its tokens, sessions, environments.
-    Account(i64),
-    /// Environments of one account: status, deployments, removal.
-    Environments(i64),
-}
-
-impl Change {
-    /// The announcement's text: a letter for the kind, the account and a random part
-    /// that tells this announcement apart (base62, digits and '.' only, so it can stand
-    /// in the statement: NOTIFY takes no parameters).
-    fn payload(self) -> String {
-        let nonce = random_base62(16);
-        match self {
-            Self::Tokens => format!("t.{nonce}"),
-            Self::Sessions(account) => format!("s{account}.{nonce}"),
-            Self::Account(account) => format!("a{account}.{nonce}"),
-            Self::Environments(account) => format!("e{account}.{nonce}"),
-        }
-    }
-
-    /// Reads an announcement; `None` for one this version does not know (a replica of
-    /// another version): then everything is forgotten.
-    fn parse(payload: &str) -> Option<Self> {
-        let (head, _) = payload.split_once('.')?;
-        let mut chars = head.chars();
-        let kind = chars.next()?;
-        let account = chars.as_str().parse::<i64>();
-        match (kind, account) {
-            ('t', _) if head.len() == 1 => Some(Self::Tokens),
-            ('s', Ok(a)) => Some(Self::Sessions(a)),
-            ('a', Ok(a)) => Some(Self::Account(a)),
-            ('e', Ok(a)) => Some(Self::Environments(a)),
-            _ => None,
-        }
-    }
-}
-
-impl Platform {
     /// Forgets what a change touched, on this replica.
-    pub(crate) fn apply_change(&self, change: Option<Change>) {
+    pub(crate) fn apply(&self, change: Option<Change>) {
         match change {
             Some(Change::Tokens) => self.token_cache.invalidate(),
-            Some(Change::Sessions(account)) => self.sessions().forget_of(account),
+            Some(Change::Sessions(account)) => self.forget_sessions_of(account),
             Some(Change::Account(account)) => {
                 self.token_cache.invalidate();
-                self.sessions().forget_of(account);
-                self.environments().forget_of(account);
+                self.forget_sessions_of(account);
+                self.forget_environments_of(account);
             }
-            Some(Change::Environments(account)) => self.environments().forget_of(account),
+            Some(Change::Environments(account)) => self.forget_environments_of(account),
             None => self.forget_everything(),
         }
     }
@@ -133,18 +82,18 @@ impl Platform {
 
     /// Commits a change to tokens, announcing it to the other replicas, and empties this
     /// replica's cache before the change is answered.
-    pub(crate) async fn commit_token_change(
+    pub(crate) async fn commit_tokens(
         &self,
         tx: Transaction,
         what: &'static str,
     ) -> Result<(), DomainError> {
-        self.commit_change(tx, Change::Tokens, what).await
+        self.commit(tx, Change::Tokens, what).await
     }
 
     /// Commits a change, announcing it to the other replicas, and empties what it
     /// touched in this replica's caches; on PostgreSQL it answers only once the others
     /// have been handed the announcement (see the module's comment).
-    pub(crate) async fn commit_change(
+    pub(crate) async fn commit(
         &self,
         mut tx: Transaction,
         change: Change,
@@ -152,15 +101,15 @@ impl Platform {
     ) -> Result<(), DomainError> {
         if self.backend != Backend::Postgres {
             tx.commit().await.context(what)?;
-            self.apply_change(Some(change));
+            self.apply(Some(change));
             // A server running beside this process (the operator's command line) reads
             // it; nothing there caches environments.
             if !matches!(change, Change::Environments(_)) {
-                self.announce_changes_elsewhere();
+                self.announce_elsewhere();
             }
             return Ok(());
         }
-        let payload = change.payload();
+        let payload = change.payload(&random_base62(16));
         let echo = self
             .follows_token_changes()
             .then(|| self.echoes.expect(&payload));
@@ -172,7 +121,7 @@ impl Platform {
             tx.commit().await.context(what)
         }
         .await;
-        self.apply_change(Some(change));
+        self.apply(Some(change));
         if let (Ok(()), Some(echo)) = (&committed, echo) {
             if tokio::time::timeout(ECHO_WAIT, echo).await.is_err() {
                 tracing::warn!("a change was not heard back within a second");
@@ -185,7 +134,7 @@ impl Platform {
 
     /// Follows the other replicas' token changes for as long as the server runs
     /// (PostgreSQL; on SQLite there are no other replicas and this returns at once).
-    pub async fn follow_token_changes(&self) {
+    pub async fn follow(&self) {
         if self.backend != Backend::Postgres {
             return;
         }
@@ -213,7 +162,7 @@ impl Platform {
             tokio::select! {
                 received = listener.try_recv() => match received.context("receive")? {
                     Some(notification) => {
-                        self.apply_change(Change::parse(notification.payload()));
+                        self.apply(Change::parse(notification.payload()));
                         self.echoes.heard(notification.payload());
                     }
                     // The connection dropped: changes may have gone unseen.
@@ -229,24 +178,37 @@ impl Platform {
             }
         }
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::Change;
+    /// The file through which, on SQLite, another process (`patio user disable`, `patio
+    /// token revoke`) tells a running server that tokens changed.
+    fn changes_file(&self) -> PathBuf {
+        self.settings.data_dir.join("token-changes")
+    }
 
-    #[test]
-    fn announcements_read_back_as_what_they_announce() {
-        for change in [
-            Change::Tokens,
-            Change::Sessions(42),
-            Change::Account(7),
-            Change::Environments(1),
-        ] {
-            assert_eq!(Change::parse(&change.payload()), Some(change));
+    /// Tells other processes on this SQLite database that tokens changed.
+    pub(crate) fn announce_elsewhere(&self) {
+        let _ = std::fs::create_dir_all(&self.settings.data_dir);
+        if let Err(e) = std::fs::write(self.changes_file(), random_base62(16)) {
+            tracing::warn!(error = %e, "could not signal the token change to a running server");
         }
-        // An older replica's announcement (random text) is read as "anything changed".
-        assert_eq!(Change::parse("Ab3dEf9hIj2lMn0p"), None);
-        assert_eq!(Change::parse("sx.abc"), None);
+    }
+
+    /// On SQLite, forgets cached tokens when another process announced a change since
+    /// the last look (one `stat` a token check).
+    pub(crate) fn notice_elsewhere(&self) {
+        if self.backend != Backend::Sqlite {
+            return;
+        }
+        let modified = std::fs::metadata(self.changes_file())
+            .and_then(|m| m.modified())
+            .ok();
+        let mut seen = self
+            .changes_elsewhere
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if *seen != modified {
+            *seen = modified;
+            self.forget_everything();
+        }
     }
 }
