@@ -12,6 +12,7 @@ mod environments;
 mod permissions;
 mod replicas;
 mod robustness;
+mod schema;
 mod security;
 mod security_log;
 mod sessions;
