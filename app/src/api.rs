@@ -47,7 +47,7 @@ pub async fn sign_up(email: String, password: String) -> Result<(), AppError> {
     let platform = platform()?;
     platform
         .accounts()
-        .sign_up(&email, password.clone(), &crate::auth::origin().await)
+        .sign_up(&email, password.clone(), &crate::auth::origin())
         .await?;
     crate::auth::enter_dashboard(&platform, &email, &password, None).await
 }
@@ -77,32 +77,18 @@ pub async fn list_environments() -> Result<Vec<Environment>, AppError> {
 
 #[server(endpoint = "create_environment")]
 pub async fn create_environment(name: String, node_type: String) -> Result<(), AppError> {
-    use domain::environments::{EnvName, NodeGroup};
+    use domain::environments::{EnvName, NodeGroup, NodeSpec};
     let caller = caller().await?;
     let name = EnvName::parse(&name)?;
-    let nodes = NodeGroup::parse_list(&format!(
-        r#"[{{"nodeType": {}}}]"#,
-        serde_json_string(&node_type)
-    ))?;
+    let nodes = NodeGroup::from_specs(vec![NodeSpec {
+        node_type: Some(node_type),
+        ..NodeSpec::default()
+    }])?;
     platform()?
         .environments()
         .create(&caller, &name, None, &nodes, None)
         .await?;
     Ok(())
-}
-
-#[cfg(feature = "ssr")]
-fn serde_json_string(text: &str) -> String {
-    let escaped: String = text
-        .chars()
-        .filter(|c| !c.is_control())
-        .flat_map(|c| match c {
-            '"' => vec!['\\', '"'],
-            '\\' => vec!['\\', '\\'],
-            c => vec![c],
-        })
-        .collect();
-    format!("\"{escaped}\"")
 }
 
 #[server(endpoint = "change_environment")]
@@ -476,7 +462,7 @@ pub async fn open_share(id: String) -> Result<String, AppError> {
     let id = domain::shares::ShareId::parse(&id)?;
     let sealed = platform()?
         .shares()
-        .open(&id, &crate::auth::origin().await)
+        .open(&id, &crate::auth::origin())
         .await?;
     no_store();
     Ok(sealed.to_text())

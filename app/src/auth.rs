@@ -3,14 +3,15 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::ConnectInfo;
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
+use domain::access::Purpose;
 use domain::accounts::Origin;
-use domain::audit::Actor;
 use domain::{Caller, DomainError, Platform};
 use http::header::{COOKIE, SET_COOKIE, USER_AGENT};
 use http::{HeaderMap, HeaderValue};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::AppError;
 
@@ -37,46 +38,76 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClientIp(pub IpAddr);
 
-/// The caller's address and user agent.
-pub async fn origin() -> Origin {
-    let parts = use_context::<http::request::Parts>();
-    let resolved = parts
-        .as_ref()
-        .and_then(|p| p.extensions.get::<ClientIp>().map(|c| c.0));
-    let ip = match resolved {
-        Some(ip) => Some(ip),
-        None => leptos_axum::extract::<ConnectInfo<SocketAddr>>()
-            .await
-            .ok()
-            .map(|ConnectInfo(a)| a.ip()),
-    };
-    let headers = leptos_axum::extract::<HeaderMap>()
-        .await
-        .unwrap_or_default();
+/// Where a request comes from: the client's address as the server resolved it (the TCP
+/// peer, or the client a trusted proxy names) and its user agent. REST calls and the
+/// dashboard read it alike.
+pub fn origin_of(parts: &http::request::Parts) -> Origin {
+    let ip = parts.extensions.get::<ClientIp>().map(|c| c.0).or_else(|| {
+        parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(a)| a.ip())
+    });
     Origin {
         ip: ip.map(|ip| ip.to_string()),
-        user_agent: headers
+        user_agent: parts
+            .headers
             .get(USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
     }
 }
 
-/// The signed-in caller, or 701.
+/// The caller of a server function's request.
+pub fn origin() -> Origin {
+    use_context::<http::request::Parts>()
+        .as_ref()
+        .map(origin_of)
+        .unwrap_or_default()
+}
+
+/// The signed-in caller of a dashboard request, from its session cookie, or 701.
+pub async fn signed_in(
+    platform: &Platform,
+    parts: &http::request::Parts,
+) -> Result<Caller, DomainError> {
+    let cookie = session_cookie(&parts.headers).map(SecretString::from);
+    platform
+        .access()
+        .authorize(cookie.as_ref(), Purpose::Dashboard, origin_of(parts))
+        .await?
+        .ok_or(DomainError::NotAuthenticated)
+}
+
+/// The signed-in caller, for a server function, or 701.
 pub async fn caller() -> Result<Caller, AppError> {
     let platform = platform()?;
-    let headers = leptos_axum::extract::<HeaderMap>()
-        .await
-        .map_err(AppError::Transport)?;
-    let value = session_cookie(&headers).ok_or(DomainError::NotAuthenticated)?;
-    let (account, session_id) = platform.sessions().resolve(&value).await?;
-    Ok(Caller {
-        account,
-        actor: Actor::Session,
-        session_id: Some(session_id),
-        token_id: None,
-        origin: origin().await,
-    })
+    let parts = use_context::<http::request::Parts>().ok_or(DomainError::Internal)?;
+    Ok(signed_in(&platform, &parts).await?)
+}
+
+/// An axum handler's signed-in caller (the dashboard's routes beside Leptos).
+pub struct SignedIn(pub Caller);
+
+impl<S> FromRequestParts<S> for SignedIn
+where
+    Platform: FromRef<S>,
+    S: Send + Sync,
+{
+    /// A stranger goes to the sign-in page.
+    type Rejection = axum::response::Response;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        use axum::response::{IntoResponse, Redirect};
+        match signed_in(&Platform::from_ref(state), parts).await {
+            Ok(caller) => Ok(SignedIn(caller)),
+            Err(DomainError::NotAuthenticated) => Err(Redirect::to("/signin").into_response()),
+            Err(_) => Err(http::StatusCode::INTERNAL_SERVER_ERROR.into_response()),
+        }
+    }
 }
 
 fn set_cookie(value: &str, max_age: i64) {
@@ -103,10 +134,10 @@ pub async fn enter_dashboard(
 ) -> Result<(), AppError> {
     let session = platform
         .sessions()
-        .sign_in(email, password, code, &origin().await)
+        .sign_in(email, password, code, &origin())
         .await?;
     set_cookie(
-        &session.value,
+        session.value.expose_secret(),
         (session.expires_at - platform.now()).num_seconds(),
     );
     leptos_axum::redirect("/");

@@ -126,34 +126,18 @@ pub struct NodeGroup {
 }
 
 impl NodeGroup {
-    /// From the API's `nodes`: a JSON array of node groups, or one group as an object.
-    /// Nulls count as absent; the group may sit in `docker.nodeGroup` (jelastic-client
-    /// puts it there), and a node with only a `docker.image` is of type `docker`.
-    #[cfg(feature = "server")]
-    pub fn parse_list(raw: &str) -> Result<Vec<Self>, DomainError> {
-        use serde_json::Value;
-        let value: Value = serde_json::from_str(raw)
-            .map_err(|_| DomainError::param("nodes", "is not valid JSON"))?;
-        let items = match value {
-            Value::Array(items) => items,
-            item @ Value::Object(_) => vec![item],
-            _ => {
-                return Err(DomainError::param(
-                    "nodes",
-                    "must be a JSON array of node groups",
-                ))
-            }
-        };
-        if items.is_empty() || items.len() > 16 {
+    /// Node groups from what a request describes: 1 to 16 of them, each of a node
+    /// type of letters, digits, `-`, `_` or `.` (`docker` when only an image is named),
+    /// in a group of such a name (by default where the type goes), 1 to 16 nodes, no
+    /// group twice.
+    pub fn from_specs(specs: Vec<NodeSpec>) -> Result<Vec<Self>, DomainError> {
+        if specs.is_empty() || specs.len() > 16 {
             return Err(DomainError::param("nodes", "must list 1 to 16 node groups"));
         }
-        let mut groups: Vec<NodeGroup> = Vec::with_capacity(items.len());
-        for item in &items {
-            let field = |key: &str| item.get(key).filter(|v| !v.is_null());
-            let docker = field("docker");
-            let docker_field = |key: &str| docker.and_then(|d| d.get(key)).filter(|v| !v.is_null());
-            let node_type = match text(field("nodeType")) {
-                None if docker_field("image").is_some() => "docker",
+        let mut groups: Vec<NodeGroup> = Vec::with_capacity(specs.len());
+        for spec in &specs {
+            let node_type = match spec.node_type.as_deref().map(str::trim) {
+                None if spec.docker_image => "docker",
                 t => t.filter(|t| is_word(t)).ok_or_else(|| {
                     DomainError::param(
                         "nodes",
@@ -161,8 +145,10 @@ impl NodeGroup {
                     )
                 })?,
             };
-            let node_group = text(field("nodeGroup"))
-                .or_else(|| text(docker_field("nodeGroup")))
+            let node_group = spec
+                .node_group
+                .as_deref()
+                .map(str::trim)
                 .unwrap_or_else(|| default_group(node_type));
             if !is_word(node_group) {
                 return Err(DomainError::param(
@@ -170,11 +156,11 @@ impl NodeGroup {
                     format!("\"{}\" is not a node group name", clip(node_group)),
                 ));
             }
-            let count = field("count")
-                .map_or(Some(1), Value::as_i64)
-                .filter(|c| (1..=16).contains(c));
-            let count =
-                count.ok_or_else(|| DomainError::param("nodes", "count must be 1 to 16"))?;
+            let count = spec
+                .count
+                .unwrap_or(Some(1))
+                .filter(|c| (1..=16).contains(c))
+                .ok_or_else(|| DomainError::param("nodes", "count must be 1 to 16"))?;
             if groups.iter().any(|g| g.node_group == node_group) {
                 return Err(DomainError::param(
                     "nodes",
@@ -189,6 +175,17 @@ impl NodeGroup {
         }
         Ok(groups)
     }
+}
+
+/// A node group as a request describes it, before it is checked (`NodeGroup::from_specs`).
+#[derive(Clone, Debug, Default)]
+pub struct NodeSpec {
+    pub node_type: Option<String>,
+    pub node_group: Option<String>,
+    /// Whether a Docker image is named: a node with only an image is of type `docker`.
+    pub docker_image: bool,
+    /// `None` when not given (one node); `Some(None)` when given but not a whole number.
+    pub count: Option<Option<i64>>,
 }
 
 /// The node group a node type goes to when the request names none, as the platform
@@ -272,12 +269,6 @@ pub fn platform_host(public_url: &str) -> (&str, &str) {
     (scheme, if host.is_empty() { "localhost" } else { host })
 }
 
-#[cfg(feature = "server")]
-fn text(value: Option<&serde_json::Value>) -> Option<&str> {
-    value.and_then(serde_json::Value::as_str).map(str::trim)
-}
-
-#[cfg(feature = "server")]
 fn is_word(s: &str) -> bool {
     (1..=32).contains(&s.len())
         && s.bytes()
@@ -348,58 +339,6 @@ mod tests {
             let e = status.apply(action).unwrap_err();
             assert_eq!(e.code().number(), 2212, "{status:?} {action:?}");
         }
-    }
-
-    #[cfg(feature = "server")]
-    #[test]
-    fn node_lists_are_validated() {
-        let groups = NodeGroup::parse_list(
-            r#"[{"nodeType":"nginx"},{"nodeType":"mysql","nodeGroup":"sqldb","count":2}]"#,
-        )
-        .unwrap();
-        assert_eq!(groups[0].node_group, "cp");
-        assert_eq!(groups[1].count, 2);
-        for bad in [
-            "",
-            "{}",
-            "[]",
-            r#"[{"count":1}]"#,
-            r#"[{"nodeType":"a","count":0}]"#,
-            r#"[{"nodeType":"a"},{"nodeType":"b"}]"#,
-            r#"[{"nodeType":null,"docker":null}]"#,
-            "3",
-        ] {
-            assert!(NodeGroup::parse_list(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[cfg(feature = "server")]
-    #[test]
-    fn node_lists_take_what_client_libraries_send() {
-        // jelastic-client: nulls, the group inside docker, no top-level group.
-        let groups = NodeGroup::parse_list(
-            r#"[{"docker":{"image":"nginx:latest","nodeGroup":null},"count":1,"displayName":null,
-                 "extip":false,"fixedCloudlets":1,"flexibleCloudlets":4,"nodeType":"docker"},
-                {"nodeType":"postgresql","count":null,"docker":null},
-                {"nodeType":null,"docker":{"image":"redis","nodeGroup":"cache"}}]"#,
-        )
-        .unwrap();
-        let names: Vec<_> = groups
-            .iter()
-            .map(|g| (g.node_group.as_str(), g.node_type.as_str(), g.count))
-            .collect();
-        assert_eq!(
-            names,
-            [
-                ("cp", "docker", 1),
-                ("sqldb", "postgresql", 1),
-                ("cache", "docker", 1)
-            ]
-        );
-        // py-jelastic: one group as an object.
-        let one = NodeGroup::parse_list(r#"{"nodeType": "mysql", "count": 2}"#).unwrap();
-        assert_eq!(one[0].node_group, "sqldb");
-        assert_eq!(one[0].count, 2);
     }
 
     #[test]

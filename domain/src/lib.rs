@@ -2,6 +2,8 @@
 //! dashboard share. Pure types compile to wasm; storage and crypto sit behind the
 //! `server` feature.
 
+#[cfg(feature = "server")]
+pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod catalogue;
@@ -9,7 +11,6 @@ pub mod environments;
 pub mod error;
 pub mod marketplace;
 pub mod notices;
-pub mod params;
 pub mod shares;
 pub mod tokens;
 

@@ -18,8 +18,8 @@ pub use description::{Description, DESCRIPTION_MAX};
 pub use expiry::{is_live, parse_expiry, Expiry, API_DATE_TIME};
 pub use format::{looks_like_token, TokenSecret, HINT_LEN, PREFIX, TOKEN_LEN};
 pub use grant::Grant;
-pub use lists::{ids, parse_ids, split_list};
-pub use summary::{RevealedToken, TokenSummary, EXPIRY_WARNING_DAYS};
+pub use lists::ids;
+pub use summary::{RevealedKey, RevealedToken, TokenSummary, EXPIRY_WARNING_DAYS};
 pub use tightening::Tightening;
 pub use usage::{
     day_number, day_of_number, DayCalls, LastUse, MethodCalls, TokenUsage, USAGE_DAYS,

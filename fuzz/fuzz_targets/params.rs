@@ -2,7 +2,7 @@
 //! INVALID_PARAM, and the typed accessors never panic.
 #![no_main]
 
-use domain::params::{Params, VALUE_MAX};
+use wire::{Params, VALUE_MAX};
 use domain::ResultCode;
 use libfuzzer_sys::fuzz_target;
 

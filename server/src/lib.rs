@@ -149,18 +149,18 @@ async fn page_gate(State(platform): State<Platform>, request: Request, next: Nex
     let path = request.uri().path();
     let needs_account = path == "/" || path == "/settings" || path.starts_with("/settings/");
     let guests_only = path == "/signin" || path == "/signup";
-    if request.method() == Method::GET && (needs_account || guests_only) {
-        let signed_in = match app::auth::session_cookie(request.headers()) {
-            Some(value) => platform.sessions().resolve(&value).await.is_ok(),
-            None => false,
-        };
-        if needs_account && !signed_in {
-            return Redirect::to("/signin").into_response();
-        }
-        if guests_only && signed_in {
-            return Redirect::to("/").into_response();
-        }
+    if request.method() != Method::GET || !(needs_account || guests_only) {
+        return next.run(request).await;
     }
+    let (parts, body) = request.into_parts();
+    let signed_in = app::auth::signed_in(&platform, &parts).await.is_ok();
+    if needs_account && !signed_in {
+        return Redirect::to("/signin").into_response();
+    }
+    if guests_only && signed_in {
+        return Redirect::to("/").into_response();
+    }
+    let request = Request::from_parts(parts, body);
     next.run(request).await
 }
 

@@ -3,13 +3,14 @@
 //! read, so a log of any length leaves in bounded memory. The dashboard's session
 //! cookie is the credential, as for the page it is linked from.
 
+use app::auth::SignedIn;
 use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use domain::audit::{csv_row, AuditFilter, CSV_HEADER};
-use domain::{DomainError, Platform};
+use domain::Platform;
 use futures::StreamExt;
 use serde::Deserialize;
 
@@ -23,7 +24,7 @@ pub struct ExportQuery {
 
 pub async fn export(
     State(platform): State<Platform>,
-    headers: HeaderMap,
+    SignedIn(caller): SignedIn,
     Query(query): Query<ExportQuery>,
 ) -> Response {
     let Some(filter) = query
@@ -33,17 +34,9 @@ pub async fn export(
     else {
         return (StatusCode::BAD_REQUEST, "filter is not a log filter").into_response();
     };
-    let session = match app::auth::session_cookie(&headers) {
-        Some(value) => platform.sessions().resolve(&value).await,
-        None => Err(DomainError::NotAuthenticated),
-    };
-    let account = match session {
-        Ok((account, _)) => account,
-        Err(DomainError::NotAuthenticated) => return Redirect::to("/signin").into_response(),
-        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    };
+    let account = caller.account;
     // Denied calls are counted in memory first: the export shows them too.
-    if platform.upkeep().flush_pending().await.is_err() {
+    if platform.audit().flush_denials().await.is_err() {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
     // Each batch starts below the last id written; entries logged meanwhile have higher

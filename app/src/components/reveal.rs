@@ -74,7 +74,9 @@ pub fn RevealDialog(
         }
     });
     let copy = move |_| {
-        if let Some(key) = revealed.with_untracked(|r| r.as_ref().map(|r| r.key.clone())) {
+        if let Some(key) =
+            revealed.with_untracked(|r| r.as_ref().map(|r| r.key.expose().to_owned()))
+        {
             copy_text(key, copied);
         }
     };
@@ -82,14 +84,14 @@ pub fn RevealDialog(
         <Dialog open=open title=Signal::derive(move || td_string!(i18n.get(), reveal.title).to_string())>
             {move || revealed.get().map(|r| {
                 let file = download_name(&r.token.description);
-                let href = format::data_url("text/plain", &r.key);
+                let href = format::data_url("text/plain", r.key.expose());
                 view! {
                     <div class="stack reveal">
                         <p class="warning" role="note">
                             {move || td_string!(i18n.get(), reveal.warning)}
                         </p>
                         <p class="muted">{r.token.description.clone()}</p>
-                        <input class="token-value" readonly aria-label=move || td_string!(i18n.get(), reveal.value) value=r.key.clone()
+                        <input class="token-value" readonly aria-label=move || td_string!(i18n.get(), reveal.value) value=r.key.expose().to_owned()
                             on:focus=move |ev| {
                                 #[cfg(feature = "hydrate")]
                                 {
@@ -112,7 +114,7 @@ pub fn RevealDialog(
                             </button>
                         </div>
                         <p class="muted" aria-live="polite">{move || copied.get().then(|| td_string!(i18n.get(), reveal.copied_note))}</p>
-                        <ShareLinkMaker token_id=r.token.id value=r.key.clone() open=sharing on_shared=on_shared.unwrap_or_else(|| Callback::new(|_| ()))/>
+                        <ShareLinkMaker token_id=r.token.id value=r.key.expose().to_owned() open=sharing on_shared=on_shared.unwrap_or_else(|| Callback::new(|_| ()))/>
                         <div class="dialog-actions">
                             <button type="button" class="button" on:click=move |_| open.set(false)>{move || td_string!(i18n.get(), reveal.done)}</button>
                         </div>

@@ -9,6 +9,7 @@ use crate::error::DomainError;
 use crate::platform::{digest, from_unix, random_base62, WriteKey};
 use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
+use secrecy::SecretString;
 use sqlx::Row;
 
 crate::platform::service! {
@@ -25,7 +26,8 @@ const SESSION_LEN: usize = 40;
 
 /// A session value handed out once at sign-in.
 pub struct NewSession {
-    pub value: String,
+    /// Sent once, in the answer or the cookie; it never prints.
+    pub value: SecretString,
     pub account: AccountInfo,
     pub expires_at: DateTime<Utc>,
 }
@@ -176,7 +178,7 @@ impl Sessions<'_> {
         .await
         .context("insert session")?;
         Ok(NewSession {
-            value,
+            value: SecretString::from(value),
             account,
             expires_at,
         })

@@ -81,7 +81,7 @@ impl Audit<'_> {
             .len()
     }
 
-    pub(crate) async fn flush_denials(&self) -> Result<(), DomainError> {
+    pub async fn flush_denials(&self) -> Result<(), DomainError> {
         let _one_at_a_time = self.denials.flushing.lock().await;
         let batch = std::mem::take(
             &mut *self

@@ -15,7 +15,7 @@ pub struct Grant {
 }
 
 impl Grant {
-    /// The same, with `apiList` already split into its items.
+    /// From the API's `tokenTemplate` and the items of `apiList`: exactly one of them.
     pub fn from_list(
         template: Option<&str>,
         api_list: Option<Vec<String>>,

@@ -1,87 +1,9 @@
-//! List parameters as they arrive in a request: a JSON (or Python `repr`) array or a
-//! comma-separated list, of ids or of method names.
+//! Lists of ids, as every method that takes `ids` reads them.
 
-use super::{clip, Grant};
+use super::clip;
+#[cfg(test)]
+use super::Grant;
 use crate::error::DomainError;
-
-/// Splits a list parameter: a JSON array of strings or numbers, the same in Python's
-/// `repr` (`['a', 'b']`, as py-jelastic sends lists), or values separated by `,` (and
-/// `;`). Blank entries are dropped.
-pub fn split_list(name: &str, raw: &str) -> Result<Vec<String>, DomainError> {
-    let text = raw.trim();
-    let items: Vec<String> = if text.starts_with('[') {
-        let parsed: Vec<serde_json_lite::Item> = serde_json_lite::parse_array(text)
-            .ok_or_else(|| DomainError::param(name, "is not an array of strings or numbers"))?;
-        parsed.into_iter().map(|i| i.0).collect()
-    } else {
-        text.split([',', ';']).map(str::to_owned).collect()
-    };
-    Ok(items
-        .into_iter()
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
-        .collect())
-}
-
-/// A JSON array of strings or numbers, read without pulling a JSON library into the
-/// browser build. Strings may also be quoted with `'`, as Python's `repr` writes them.
-mod serde_json_lite {
-    pub struct Item(pub String);
-
-    pub fn parse_array(text: &str) -> Option<Vec<Item>> {
-        let inner = text.strip_prefix('[')?.strip_suffix(']')?;
-        let mut out = Vec::new();
-        let mut chars = inner.chars().peekable();
-        loop {
-            while chars.peek().is_some_and(|c| c.is_whitespace()) {
-                chars.next();
-            }
-            match chars.peek() {
-                None => break,
-                Some(&quote @ ('"' | '\'')) => {
-                    chars.next();
-                    let mut s = String::new();
-                    loop {
-                        match chars.next()? {
-                            c if c == quote => break,
-                            '\\' => match chars.next()? {
-                                '"' => s.push('"'),
-                                '\'' => s.push('\''),
-                                '\\' => s.push('\\'),
-                                '/' => s.push('/'),
-                                _ => return None,
-                            },
-                            c => s.push(c),
-                        }
-                    }
-                    out.push(Item(s));
-                }
-                Some(c) if c.is_ascii_digit() => {
-                    let mut s = String::new();
-                    while chars.peek().is_some_and(|c| c.is_ascii_digit()) {
-                        s.extend(chars.next());
-                    }
-                    out.push(Item(s));
-                }
-                _ => return None,
-            }
-            while chars.peek().is_some_and(|c| c.is_whitespace()) {
-                chars.next();
-            }
-            match chars.next() {
-                None => break,
-                Some(',') => continue,
-                _ => return None,
-            }
-        }
-        Some(out)
-    }
-}
-
-/// Numeric ids from an `ids` parameter.
-pub fn parse_ids(name: &str, raw: &str) -> Result<Vec<i64>, DomainError> {
-    ids(name, split_list(name, raw)?)
-}
 
 /// Numeric ids from the items of a list parameter.
 pub fn ids(name: &str, items: Vec<String>) -> Result<Vec<i64>, DomainError> {
@@ -105,47 +27,31 @@ pub fn ids(name: &str, items: Vec<String>) -> Result<Vec<i64>, DomainError> {
     Ok(ids)
 }
 
-impl Grant {
-    /// From the API's `tokenTemplate` and `apiList`: exactly one of them.
-    pub fn parse(template: Option<&str>, api_list: Option<&str>) -> Result<Self, DomainError> {
-        let api_list = api_list
-            .map(|list| split_list("apiList", list))
-            .transpose()?;
-        Self::from_list(template, api_list)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::catalogue::ApiSet;
 
+    fn grant(template: Option<&str>, list: Option<&str>) -> Result<Grant, DomainError> {
+        let list = list.map(|l| l.split(',').map(str::to_owned).collect());
+        Grant::from_list(template, list)
+    }
+
     #[test]
-    fn lists_split_on_commas_semicolons_or_json() {
-        assert_eq!(split_list("ids", "1, 2;3").unwrap(), ["1", "2", "3"]);
-        assert_eq!(
-            split_list("ids", r#"["a.b.C", "d"]"#).unwrap(),
-            ["a.b.C", "d"]
-        );
-        assert_eq!(split_list("ids", "[1, 2]").unwrap(), ["1", "2"]);
-        assert!(split_list("ids", "[1, 2").is_err());
-        // py-jelastic sends a Python list as its repr().
-        assert_eq!(
-            split_list("apiList", "['a.b.C', \"d'e\", 'f\\'g']").unwrap(),
-            ["a.b.C", "d'e", "f'g"]
-        );
-        assert!(split_list("ids", "['a\", 'b']").is_err());
-        assert_eq!(parse_ids("ids", "3,3,4").unwrap(), [3, 4]);
-        assert!(parse_ids("ids", "").is_err());
-        assert!(parse_ids("ids", "1,x").is_err());
-        assert!(parse_ids("ids", "-1").is_err());
+    fn ids_are_positive_unique_and_at_most_a_thousand() {
+        let items = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(ids("ids", items(&["3", "3", "4"])).unwrap(), [3, 4]);
+        assert!(ids("ids", vec![]).is_err());
+        assert!(ids("ids", items(&["1", "x"])).is_err());
+        assert!(ids("ids", items(&["-1"])).is_err());
+        assert!(ids("ids", (1..=1001).map(|i| i.to_string()).collect()).is_err());
     }
 
     #[test]
     fn grants_need_exactly_one_valid_source() {
-        let g = Grant::parse(Some("IDE Plugins"), None).unwrap();
+        let g = grant(Some("IDE Plugins"), None).unwrap();
         assert_eq!(g.set, ApiSet::IdePlugins);
-        let g = Grant::parse(
+        let g = grant(
             None,
             Some("environment.control.StopEnv,environment.control.GetEnvInfo"),
         )
@@ -158,10 +64,10 @@ mod tests {
                 "environment.control.StopEnv"
             ]
         );
-        assert!(Grant::parse(None, None).is_err());
-        assert!(Grant::parse(Some("nope"), None).is_err());
-        assert!(Grant::parse(None, Some("environment.control.Explode")).is_err());
-        assert!(Grant::parse(None, Some("users.authentication.CreateToken")).is_err());
-        assert!(Grant::parse(Some("marketplace"), Some("environment.control.StopEnv")).is_err());
+        assert!(grant(None, None).is_err());
+        assert!(grant(Some("nope"), None).is_err());
+        assert!(grant(None, Some("environment.control.Explode")).is_err());
+        assert!(grant(None, Some("users.authentication.CreateToken")).is_err());
+        assert!(grant(Some("marketplace"), Some("environment.control.StopEnv")).is_err());
     }
 }

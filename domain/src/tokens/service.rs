@@ -2,10 +2,10 @@
 //! verified with one indexed lookup by that digest.
 
 use super::{
-    Allowlist, Description, Expiry, Grant, LastUse, RevealedToken, TokenGrant, TokenSecret,
-    TokenSummary,
+    Allowlist, Description, Expiry, Grant, LastUse, RevealedKey, RevealedToken, TokenGrant,
+    TokenSecret, TokenSummary,
 };
-use crate::audit::{Actor, Outcome};
+use crate::audit::Outcome;
 use crate::catalogue::ApiSet;
 use crate::error::DomainError;
 use crate::platform::{digest, from_unix, random_base62, Backend, WriteKey};
@@ -125,23 +125,6 @@ async fn insert_methods(
     Ok(())
 }
 
-impl Caller {
-    pub fn token(grant: &TokenGrant, origin: crate::accounts::Origin) -> Self {
-        Self {
-            account: crate::accounts::AccountInfo {
-                id: grant.account_id,
-                email: grant.email.clone(),
-            },
-            actor: Actor::Token {
-                hint: grant.hint.clone(),
-            },
-            session_id: None,
-            token_id: Some(grant.token_id),
-            origin,
-        }
-    }
-}
-
 impl Tokens<'_> {
     pub async fn list(
         &self,
@@ -228,7 +211,7 @@ impl Tokens<'_> {
         .await?;
         Ok(RevealedToken {
             token,
-            key: secret.expose().to_owned(),
+            key: RevealedKey::new(secret.expose().to_owned()),
         })
     }
 
@@ -362,7 +345,7 @@ impl Tokens<'_> {
         .await?;
         Ok(RevealedToken {
             token,
-            key: secret.expose().to_owned(),
+            key: RevealedKey::new(secret.expose().to_owned()),
         })
     }
 

@@ -42,7 +42,29 @@ pub const EXPIRY_WARNING_DAYS: i64 = 7;
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RevealedToken {
     pub token: TokenSummary,
-    pub key: String,
+    pub key: RevealedKey,
+}
+
+/// The value in the one answer that reveals it (to the dashboard, serialised as the
+/// bare text). It never prints: `expose` is the one way to the text.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RevealedKey(String);
+
+impl RevealedKey {
+    pub fn new(value: String) -> Self {
+        Self(value)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for RevealedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RevealedKey(***)")
+    }
 }
 
 #[cfg(test)]

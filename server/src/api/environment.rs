@@ -1,20 +1,90 @@
 //! `environment.control`.
 
 use domain::catalogue::Method;
-use domain::environments::{Action, EnvName, NodeGroup};
+use domain::environments::{Action, EnvName};
 use domain::{Caller, DomainError, Platform};
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use wire::{decode, node_groups, Password, Required};
 
-use super::{fields, views, Params, Reply};
+use super::views::{DeploymentView, Empty, EnvironmentView};
+use super::{reply, Params, Reply};
+
+/// Every method but CreateEnvironment names its environment.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Named {
+    env_name: Option<String>,
+}
+
+impl Named {
+    fn name(&self) -> Result<EnvName, DomainError> {
+        EnvName::parse(self.env_name.as_deref().unwrap_or_default())
+    }
+}
+
+#[derive(Deserialize)]
+struct CreateEnvironment {
+    env: Required,
+    nodes: Required,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RestartNodes {
+    node_group: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct DeleteEnv {
+    password: Password,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DeployApp {
+    file_url: Required,
+    file_name: Required,
+    context: Option<String>,
+}
+
+/// jelastic-client reads a new environment under `response`.
+#[derive(Serialize)]
+struct Created<'a> {
+    #[serde(flatten)]
+    environment: &'a EnvironmentView<'a>,
+    response: CreatedResponse<'a>,
+}
+
+#[derive(Serialize)]
+struct CreatedResponse<'a> {
+    #[serde(flatten)]
+    environment: &'a EnvironmentView<'a>,
+    result: i64,
+}
+
+#[derive(Serialize)]
+struct Infos<'a> {
+    infos: Vec<EnvironmentView<'a>>,
+}
+
+#[derive(Serialize)]
+struct Restarted {
+    restarted: i64,
+}
+
+#[derive(Serialize)]
+struct Deployed<'a> {
+    deployment: DeploymentView<'a>,
+}
 
 pub async fn call(platform: &Platform, method: &Method, caller: &Caller, params: &Params) -> Reply {
     let account = caller.account.id;
-    let env_name = || -> Result<EnvName, DomainError> {
-        EnvName::parse(params.single("envName")?.unwrap_or_default())
-    };
+    let named = || -> Result<EnvName, DomainError> { decode::<Named>(params)?.name() };
     match method.name() {
         "CreateEnvironment" => {
-            let env: Value = serde_json::from_str(params.required("env")?)
+            let input: CreateEnvironment = decode(params)?;
+            let env: Value = serde_json::from_str(&input.env.0)
                 .map_err(|_| DomainError::param("env", "is not valid JSON"))?;
             let name = env
                 .get("shortdomain")
@@ -23,27 +93,29 @@ pub async fn call(platform: &Platform, method: &Method, caller: &Caller, params:
             let name = EnvName::parse(name)
                 .map_err(|e| DomainError::param("env", format!("shortdomain: {e}")))?;
             let display = env.get("displayName").and_then(Value::as_str);
-            let nodes = NodeGroup::parse_list(params.required("nodes")?)?;
+            let nodes = node_groups(&input.nodes.0)?;
             let created = platform
                 .environments()
                 .create(caller, &name, display, &nodes, None)
                 .await?;
-            // jelastic-client reads the new environment under `response`.
-            let mut answer = views::environment(&created);
-            let mut inner = answer.clone();
-            inner["result"] = json!(0);
-            answer["response"] = inner;
-            Ok(fields(answer))
+            let environment = EnvironmentView::of(&created);
+            reply(Created {
+                environment: &environment,
+                response: CreatedResponse {
+                    environment: &environment,
+                    result: 0,
+                },
+            })
         }
         "GetEnvs" => {
             let envs = platform.environments().list(account).await?;
-            Ok(fields(json!({
-                "infos": envs.iter().map(views::environment).collect::<Vec<_>>(),
-            })))
+            reply(Infos {
+                infos: envs.iter().map(EnvironmentView::of).collect(),
+            })
         }
         "GetEnvInfo" => {
-            let env = platform.environments().get(account, &env_name()?).await?;
-            Ok(fields(views::environment(&env)))
+            let env = platform.environments().get(account, &named()?).await?;
+            reply(EnvironmentView::of(&env))
         }
         "StartEnv" | "StopEnv" | "SleepEnv" => {
             let action = match method.name() {
@@ -53,44 +125,44 @@ pub async fn call(platform: &Platform, method: &Method, caller: &Caller, params:
             };
             platform
                 .environments()
-                .change_status(caller, &env_name()?, action)
+                .change_status(caller, &named()?, action)
                 .await?;
-            Ok(fields(json!({})))
+            reply(Empty {})
         }
         "RestartNodes" => {
+            let name = named()?;
+            let input: RestartNodes = decode(params)?;
             let restarted = platform
                 .environments()
-                .restart_nodes(caller, &env_name()?, params.optional("nodeGroup")?)
+                .restart_nodes(caller, &name, input.node_group.as_deref())
                 .await?;
-            Ok(fields(json!({ "restarted": restarted })))
+            reply(Restarted { restarted })
         }
         "DeleteEnv" => {
-            let name = env_name()?;
-            let password = params.password("password")?;
+            let name = named()?;
+            let input: DeleteEnv = decode(params)?;
             platform
                 .environments()
-                .delete(caller, password, &name)
+                .delete(caller, input.password.expose(), &name)
                 .await?;
-            Ok(fields(json!({})))
+            reply(Empty {})
         }
         "DeployApp" => {
-            let name = env_name()?;
+            let name = named()?;
+            let input: DeployApp = decode(params)?;
             let deployment = platform
                 .environments()
                 .deploy(
                     caller,
                     &name,
-                    params.required("fileUrl")?,
-                    params.required("fileName")?,
-                    params.optional("context")?,
+                    &input.file_url.0,
+                    &input.file_name.0,
+                    input.context.as_deref(),
                 )
                 .await?;
-            Ok(fields(json!({ "deployment": {
-                "context": deployment.context,
-                "fileName": deployment.file_name,
-                "fileUrl": deployment.file_url,
-                "deployedAt": views::time(deployment.deployed_at),
-            } })))
+            reply(Deployed {
+                deployment: DeploymentView::of(&deployment),
+            })
         }
         _ => Err(DomainError::NotFound(format!("no method {}", method.id))),
     }

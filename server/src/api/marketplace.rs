@@ -5,38 +5,99 @@ use domain::environments::EnvName;
 use domain::marketplace::{self, App};
 use domain::tokens::clip;
 use domain::{Caller, DomainError, Platform};
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use wire::{decode, Required};
 
-use super::{fields, views, Params, Reply};
+use super::views::EnvironmentView;
+use super::{reply, Params, Reply};
 
-fn app_json(app: &App) -> Value {
-    json!({
-        "id": app.id,
-        "name": app.name,
-        "description": app.description,
-        "nodes": app.nodes.iter().map(|(group, kind, count)| json!({ "nodeGroup": group, "nodeType": kind, "count": count })).collect::<Vec<_>>(),
-    })
+#[derive(Deserialize)]
+struct Search {
+    search: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Install {
+    id: Required,
+    env_name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct AppId {
+    id: Required,
+}
+
+#[derive(Serialize)]
+struct AppView {
+    id: &'static str,
+    name: &'static str,
+    description: &'static str,
+    nodes: Vec<AppNode>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AppNode {
+    node_group: &'static str,
+    node_type: &'static str,
+    count: i64,
+}
+
+impl AppView {
+    fn of(app: &App) -> Self {
+        Self {
+            id: app.id,
+            name: app.name,
+            description: app.description,
+            nodes: app
+                .nodes
+                .iter()
+                .map(|&(node_group, node_type, count)| AppNode {
+                    node_group,
+                    node_type,
+                    count,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Apps {
+    apps: Vec<AppView>,
+}
+
+#[derive(Serialize)]
+struct OneApp {
+    app: AppView,
 }
 
 pub async fn call(platform: &Platform, method: &Method, caller: &Caller, params: &Params) -> Reply {
     match method.name() {
         "GetList" => {
-            let apps = marketplace::search(params.optional("search")?.unwrap_or_default());
-            Ok(fields(
-                json!({ "apps": apps.into_iter().map(app_json).collect::<Vec<_>>() }),
-            ))
+            let Search { search } = decode(params)?;
+            let apps = marketplace::search(search.as_deref().unwrap_or_default());
+            reply(Apps {
+                apps: apps.into_iter().map(AppView::of).collect(),
+            })
         }
         "GetAppInfo" => {
-            let id = params.required("id")?;
-            let app = marketplace::app(id)
-                .ok_or_else(|| DomainError::NotFound(format!("no app \"{}\"", clip(id))))?;
-            Ok(fields(json!({ "app": app_json(app) })))
+            let AppId { id } = decode(params)?;
+            let app = marketplace::app(&id.0)
+                .ok_or_else(|| DomainError::NotFound(format!("no app \"{}\"", clip(&id.0))))?;
+            reply(OneApp {
+                app: AppView::of(app),
+            })
         }
         "Install" => {
-            let id = params.required("id")?;
-            let name = EnvName::parse(params.single("envName")?.unwrap_or_default())?;
-            let env = platform.environments().install(caller, id, &name).await?;
-            Ok(fields(views::environment(&env)))
+            let input: Install = decode(params)?;
+            let name = EnvName::parse(input.env_name.as_deref().unwrap_or_default())?;
+            let env = platform
+                .environments()
+                .install(caller, &input.id.0, &name)
+                .await?;
+            reply(EnvironmentView::of(&env))
         }
         _ => Err(DomainError::NotFound(format!("no method {}", method.id))),
     }

@@ -1,12 +1,12 @@
-//! Reads a multipart body part by part: text fields into the call's parameters, each
+//! A multipart body, read part by part: text fields into the call's parameters, each
 //! bounded, and the file part, once the caller is known, streamed to disk.
 
 use axum::extract::multipart::Field;
 use axum::extract::Multipart;
 use domain::catalogue::{Method, ParamKind};
 use domain::environments::UploadSlot;
-use domain::params::{Params, VALUE_MAX};
 use domain::DomainError;
+use wire::{Params, VALUE_MAX};
 
 /// The text fields of a multipart body together may hold this much.
 const TEXT_TOTAL_MAX: usize = 1024 * 1024;

@@ -3,9 +3,171 @@
 use domain::catalogue::{self, ApiSet, Method};
 use domain::tokens::{self, parse_expiry, Allowlist, Description, Grant, TokenDraft, TokenEdit};
 use domain::{Caller, DomainError, Platform};
-use serde_json::json;
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+use wire::{decode, Id, Password, Required};
 
-use super::{fields, views, Params, Reply};
+use super::views::{self, Empty, TokenView};
+use super::{reply, Params, Reply};
+
+#[derive(Deserialize)]
+struct Signin {
+    login: Required,
+    password: Password,
+    code: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SignedIn {
+    session: String,
+    uid: i64,
+    email: String,
+}
+
+#[derive(Deserialize)]
+struct Ids {
+    ids: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateToken {
+    password: Password,
+    description: Required,
+    token_template: Option<String>,
+    api_list: Option<Vec<String>>,
+    allowed_ips: Option<String>,
+    expires_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EditToken {
+    password: Password,
+    id: Id,
+    description: Option<String>,
+    token_template: Option<String>,
+    api_list: Option<Vec<String>>,
+    allowed_ips: Option<String>,
+    expires_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RegenerateToken {
+    password: Password,
+    id: Option<String>,
+    ids: Option<Vec<String>>,
+    expires_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct DeleteTokens {
+    password: Password,
+    ids: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+struct Search {
+    search: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ChangePassword {
+    old_password: Password,
+    new_password: Password,
+}
+
+#[derive(Serialize)]
+struct Count {
+    count: u64,
+}
+
+/// A token as its one revealing answer shows it: with its value.
+#[derive(Serialize)]
+struct Revealed<'a> {
+    token: RevealedView<'a>,
+}
+
+#[derive(Serialize)]
+struct RevealedView<'a> {
+    #[serde(flatten)]
+    token: TokenView<'a>,
+    key: &'a str,
+}
+
+#[derive(Serialize)]
+struct OneToken<'a> {
+    token: TokenView<'a>,
+}
+
+#[derive(Serialize)]
+struct Verified<'a> {
+    credential: &'static str,
+    uid: i64,
+    email: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<TokenView<'a>>,
+}
+
+#[derive(Serialize)]
+struct Account<'a> {
+    uid: i64,
+    email: &'a str,
+    #[serde(rename = "createdAt", skip_serializing_if = "Option::is_none")]
+    created_at: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionView {
+    id: i64,
+    created_at: String,
+    last_used: String,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    current: bool,
+}
+
+#[derive(Serialize)]
+struct Sessions {
+    sessions: Vec<SessionView>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Permission {
+    method: &'static str,
+    service: &'static str,
+    summary: &'static str,
+    docs_url: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Permissions {
+    token_permissions: Vec<Permission>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Template {
+    id: &'static str,
+    name: &'static str,
+    api_list: Vec<&'static str>,
+}
+
+#[derive(Serialize)]
+struct Templates {
+    templates: Vec<Template>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenList<'a> {
+    api_tokens: Vec<TokenView<'a>>,
+}
 
 pub async fn call(
     platform: &Platform,
@@ -15,18 +177,21 @@ pub async fn call(
     origin: &domain::accounts::Origin,
 ) -> Reply {
     if method.id == "users.authentication.Signin" {
-        let login = params.required("login")?;
-        let password = params.password("password")?;
-        let code = params.optional("code")?;
+        let input: Signin = decode(params)?;
         let session = platform
             .sessions()
-            .sign_in(login, password, code, origin)
+            .sign_in(
+                &input.login.0,
+                input.password.expose(),
+                input.code.as_deref(),
+                origin,
+            )
             .await?;
-        return Ok(fields(json!({
-            "session": session.value,
-            "uid": session.account.id,
-            "email": session.account.email,
-        })));
+        return reply(SignedIn {
+            session: session.value.expose_secret().to_owned(),
+            uid: session.account.id,
+            email: session.account.email,
+        });
     }
     let caller = caller.ok_or(DomainError::NotAuthenticated)?;
     let account = caller.account.id;
@@ -35,171 +200,221 @@ pub async fn call(
             if let Some(id) = caller.session_id {
                 platform.sessions().sign_out(id).await?;
             }
-            Ok(fields(json!({})))
+            reply(Empty {})
         }
         "VerifyToken" => {
-            let mut answer = json!({
-                "credential": if caller.token_id.is_some() { "token" } else { "session" },
-                "uid": account,
-                "email": caller.account.email,
-            });
-            if let Some(id) = caller.token_id {
-                let token = platform
+            let token = match caller.token_id {
+                Some(id) => platform
                     .tokens()
                     .list(account, Some(&[id]))
                     .await?
                     .into_iter()
                     .next()
-                    .ok_or(DomainError::NotAuthenticated)?;
-                answer["token"] = views::token(&token);
-            }
-            Ok(fields(answer))
+                    .map(Some)
+                    .ok_or(DomainError::NotAuthenticated)?,
+                None => None,
+            };
+            reply(Verified {
+                credential: if caller.token_id.is_some() {
+                    "token"
+                } else {
+                    "session"
+                },
+                uid: account,
+                email: &caller.account.email,
+                token: token.as_ref().map(TokenView::of),
+            })
         }
-        "CheckSign" => Ok(fields(
-            json!({ "uid": account, "email": caller.account.email }),
-        )),
+        "CheckSign" => reply(Account {
+            uid: account,
+            email: &caller.account.email,
+            created_at: None,
+        }),
         "GetSessions" => {
             let sessions = platform.sessions().list(account).await?;
-            Ok(fields(json!({
-                "sessions": sessions.iter().map(|s| json!({
-                    "id": s.id,
-                    "createdAt": views::time(s.created_at),
-                    "lastUsed": views::time(s.last_used_at),
-                    "ip": s.ip,
-                    "userAgent": s.user_agent,
-                    "current": Some(s.id) == caller.session_id,
-                })).collect::<Vec<_>>()
-            })))
+            reply(Sessions {
+                sessions: sessions
+                    .into_iter()
+                    .map(|s| SessionView {
+                        id: s.id,
+                        created_at: views::time(s.created_at),
+                        last_used: views::time(s.last_used_at),
+                        ip: s.ip,
+                        user_agent: s.user_agent,
+                        current: Some(s.id) == caller.session_id,
+                    })
+                    .collect(),
+            })
         }
         "SignoutSessions" => {
-            let ids = required_ids(params)?;
+            let Ids { ids } = decode(params)?;
+            let ids = tokens::ids("ids", ids.unwrap_or_default())?;
             let count = platform.sessions().sign_out_these(account, &ids).await?;
-            Ok(fields(json!({ "count": count })))
+            reply(Count { count })
         }
         "CreateToken" => {
-            let password = params.password("password")?;
+            let input: CreateToken = decode(params)?;
             let draft = TokenDraft {
-                description: Description::parse(params.required("description")?)?,
-                grant: Grant::from_list(
-                    params.optional("tokenTemplate")?,
-                    params.list("apiList")?,
-                )?,
-                allowlist: Allowlist::parse(params.optional("allowedIps")?.unwrap_or_default())?,
+                description: Description::parse(&input.description.0)?,
+                grant: Grant::from_list(input.token_template.as_deref(), input.api_list)?,
+                allowlist: Allowlist::parse(input.allowed_ips.as_deref().unwrap_or_default())?,
                 expires_at: parse_expiry(
-                    params.optional("expiresAt")?.unwrap_or_default(),
+                    input.expires_at.as_deref().unwrap_or_default(),
                     platform.now(),
                 )?,
             };
-            let revealed = platform.tokens().create(&caller, password, draft).await?;
-            let mut token = views::token(&revealed.token);
-            token["key"] = json!(revealed.key);
-            Ok(fields(json!({ "token": token })))
+            let revealed = platform
+                .tokens()
+                .create(&caller, input.password.expose(), draft)
+                .await?;
+            reply(Revealed {
+                token: RevealedView {
+                    token: TokenView::of(&revealed.token),
+                    key: revealed.key.expose(),
+                },
+            })
         }
         "EditToken" => {
-            let password = params.password("password")?;
-            let id = params.id("id")?;
-            let template = params.optional("tokenTemplate")?;
-            let api_list = params.list("apiList")?;
+            let input: EditToken = decode(params)?;
             let edit = TokenEdit {
-                description: params
-                    .optional("description")?
+                description: input
+                    .description
+                    .as_deref()
                     .map(Description::parse)
                     .transpose()?,
-                grant: if template.is_some() || api_list.is_some() {
-                    Some(Grant::from_list(template, api_list)?)
+                grant: if input.token_template.is_some() || input.api_list.is_some() {
+                    Some(Grant::from_list(
+                        input.token_template.as_deref(),
+                        input.api_list,
+                    )?)
                 } else {
                     None
                 },
-                expires_at: params
-                    .optional("expiresAt")?
+                expires_at: input
+                    .expires_at
+                    .as_deref()
                     .map(|e| parse_expiry(e, platform.now()))
                     .transpose()?,
-                allowlist: params
-                    .optional("allowedIps")?
+                allowlist: input
+                    .allowed_ips
+                    .as_deref()
                     .map(Allowlist::parse)
                     .transpose()?,
                 narrow_only: false,
             };
-            let token = platform.tokens().edit(&caller, password, id, edit).await?;
-            Ok(fields(json!({ "token": views::token(&token) })))
+            let token = platform
+                .tokens()
+                .edit(&caller, input.password.expose(), input.id.0, edit)
+                .await?;
+            reply(OneToken {
+                token: TokenView::of(&token),
+            })
         }
         "RegenerateToken" => {
-            let password = params.password("password")?;
-            let id = one_id(params)?;
-            let expires_at = params
-                .optional("expiresAt")?
+            let input: RegenerateToken = decode(params)?;
+            let id = one_id(input.id.as_deref(), input.ids)?;
+            let expires_at = input
+                .expires_at
+                .as_deref()
                 .map(|e| parse_expiry(e, platform.now()))
                 .transpose()?;
             let revealed = platform
                 .tokens()
-                .regenerate(&caller, password, id, expires_at)
+                .regenerate(&caller, input.password.expose(), id, expires_at)
                 .await?;
-            let mut token = views::token(&revealed.token);
-            token["key"] = json!(revealed.key);
-            Ok(fields(json!({ "token": token })))
+            reply(Revealed {
+                token: RevealedView {
+                    token: TokenView::of(&revealed.token),
+                    key: revealed.key.expose(),
+                },
+            })
         }
         "DeleteTokens" => {
-            let password = params.password("password")?;
-            let ids = required_ids(params)?;
-            let count = platform.tokens().delete(&caller, password, &ids).await?;
-            Ok(fields(json!({ "count": count })))
+            let input: DeleteTokens = decode(params)?;
+            let ids = tokens::ids("ids", input.ids.unwrap_or_default())?;
+            let count = platform
+                .tokens()
+                .delete(&caller, input.password.expose(), &ids)
+                .await?;
+            reply(Count { count })
         }
         "GetTokens" => {
             // No ids, or `*` as the platform writes it, lists every token.
-            let ids = match params.list("ids")?.unwrap_or_default() {
+            let Ids { ids } = decode(params)?;
+            let ids = match ids.unwrap_or_default() {
                 items if items.is_empty() || items == ["*"] => None,
                 items => Some(tokens::ids("ids", items)?),
             };
             let tokens = platform.tokens().list(account, ids.as_deref()).await?;
-            Ok(fields(
-                json!({ "apiTokens": tokens.iter().map(views::token).collect::<Vec<_>>() }),
-            ))
+            reply(TokenList {
+                api_tokens: tokens.iter().map(TokenView::of).collect(),
+            })
         }
         "GetTokenApiList" => {
-            let needle = params
-                .optional("search")?
-                .unwrap_or_default()
-                .trim()
-                .to_lowercase();
-            let list: Vec<_> = catalogue::grantable()
-                .filter(|m| m.matches(&needle))
-                .map(|m| json!({ "method": m.id, "service": m.service_id(), "summary": m.summary, "docsUrl": m.docs_path() }))
-                .collect();
-            Ok(fields(json!({ "tokenPermissions": list })))
+            let Search { search } = decode(params)?;
+            let needle = search.unwrap_or_default().trim().to_lowercase();
+            reply(Permissions {
+                token_permissions: catalogue::grantable()
+                    .filter(|m| m.matches(&needle))
+                    .map(|m| Permission {
+                        method: m.id,
+                        service: m.service_id(),
+                        summary: m.summary,
+                        docs_url: m.docs_path(),
+                    })
+                    .collect(),
+            })
         }
-        "GetTokenTemplates" => Ok(fields(json!({
-            "templates": ApiSet::PREDEFINED.iter().map(|s| json!({ "id": s.key(), "name": s.name(), "apiList": s.methods() })).collect::<Vec<_>>()
-        }))),
+        "GetTokenTemplates" => reply(Templates {
+            templates: ApiSet::PREDEFINED
+                .iter()
+                .map(|s| Template {
+                    id: s.key(),
+                    name: s.name(),
+                    api_list: s.methods(),
+                })
+                .collect(),
+        }),
         "GetUserInfo" => {
             let (info, created) = platform.accounts().get(account).await?;
-            Ok(fields(
-                json!({ "uid": info.id, "email": info.email, "createdAt": views::time(created) }),
-            ))
+            reply(Account {
+                uid: info.id,
+                email: &info.email,
+                created_at: Some(views::time(created)),
+            })
         }
         "ChangePassword" => {
-            let old = params.password("oldPassword")?;
-            let new = params.password("newPassword")?.to_owned();
+            let input: ChangePassword = decode(params)?;
             platform
                 .accounts()
-                .change_password(account, caller.session_id, old, new, &caller.origin)
+                .change_password(
+                    account,
+                    caller.session_id,
+                    input.old_password.expose(),
+                    input.new_password.expose().to_owned(),
+                    &caller.origin,
+                )
                 .await?;
-            Ok(fields(json!({})))
+            reply(Empty {})
         }
         _ => Err(DomainError::NotFound(format!("no method {}", method.id))),
     }
 }
 
-fn required_ids(params: &Params) -> Result<Vec<i64>, DomainError> {
-    tokens::ids("ids", params.list("ids")?.unwrap_or_default())
-}
-
 /// RegenerateToken's `id`; py-jelastic sends it as `ids`, which then names one token.
-fn one_id(params: &Params) -> Result<i64, DomainError> {
-    match (params.single("id")?, params.list("ids")?) {
+fn one_id(id: Option<&str>, ids: Option<Vec<String>>) -> Result<i64, DomainError> {
+    match (id, ids) {
         (None, Some(items)) => match tokens::ids("ids", items)?.as_slice() {
             [id] => Ok(*id),
             _ => Err(DomainError::param("ids", "must name one token")),
         },
-        _ => params.id("id"),
+        (id, _) => id
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+            .ok_or_else(|| DomainError::param("id", "is required"))?
+            .parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .ok_or_else(|| DomainError::param("id", "is not an id")),
     }
 }

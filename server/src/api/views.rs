@@ -1,86 +1,214 @@
-//! How domain values read in API responses.
+//! How domain values read in API responses: one `Serialize` type per shape the
+//! platform's clients read.
 
 use chrono::{DateTime, Utc};
-use domain::environments::{Environment, DISK_LIMIT_MB, FIXED_CLOUDLETS, FLEXIBLE_CLOUDLETS};
+use domain::environments::{
+    Deployment, Environment, DISK_LIMIT_MB, FIXED_CLOUDLETS, FLEXIBLE_CLOUDLETS,
+};
 use domain::tokens::{TokenSummary, API_DATE_TIME};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 
 pub fn time(at: DateTime<Utc>) -> String {
     at.format(API_DATE_TIME).to_string()
 }
 
-pub fn token(t: &TokenSummary) -> Value {
-    json!({
-        "id": t.id,
-        "description": t.description,
-        "expiresAt": t.expires_at.map(time),
-        "lastUsed": t.last_used.as_ref().map(|u| time(u.at)),
-        "lastUsedIp": t.last_used.as_ref().and_then(|u| u.ip.clone()),
-        "createdAt": time(t.created_at),
-        "updatedAt": time(t.updated_at),
-        "tokenTemplate": t.grant.set.is_predefined().then(|| json!({ "id": t.grant.set.key(), "name": t.grant.set.name() })),
-        "apiListItems": t.grant.methods(),
-        "hint": t.hint,
-        "allowedIps": t.allowlist.entries(),
-    })
+/// An answer with nothing beside `result`.
+#[derive(Serialize)]
+pub struct Empty {}
+
+/// A token as `GetTokens` and every token change answer it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenView<'a> {
+    id: i64,
+    description: &'a str,
+    expires_at: Option<String>,
+    last_used: Option<String>,
+    last_used_ip: Option<&'a str>,
+    created_at: String,
+    updated_at: String,
+    token_template: Option<TemplateView>,
+    api_list_items: Vec<String>,
+    hint: &'a str,
+    allowed_ips: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct TemplateView {
+    id: &'static str,
+    name: &'static str,
+}
+
+impl<'a> TokenView<'a> {
+    pub fn of(t: &'a TokenSummary) -> Self {
+        Self {
+            id: t.id,
+            description: &t.description,
+            expires_at: t.expires_at.map(time),
+            last_used: t.last_used.as_ref().map(|u| time(u.at)),
+            last_used_ip: t.last_used.as_ref().and_then(|u| u.ip.as_deref()),
+            created_at: time(t.created_at),
+            updated_at: time(t.updated_at),
+            token_template: t.grant.set.is_predefined().then(|| TemplateView {
+                id: t.grant.set.key(),
+                name: t.grant.set.name(),
+            }),
+            api_list_items: t.grant.methods(),
+            hint: &t.hint,
+            allowed_ips: t.allowlist.entries(),
+        }
+    }
 }
 
 /// An environment as the platform answers `GetEnvInfo`: `env`, its `nodeGroups`, and
 /// one entry in `nodes` per container.
-pub fn environment(e: &Environment) -> Value {
-    let status = e.status.code();
-    json!({
-        "env": {
-            "appid": format!("{:032x}", e.id),
-            "envName": e.name,
-            "shortdomain": e.name,
-            "displayName": e.display_name,
-            "domain": e.domain,
-            "status": status,
-            "statusName": e.status.name(),
-            "sslstate": false,
-            "ishaenabled": false,
-            "hardwareNodeGroup": "default",
-            "region": "default",
-            "extdomains": [],
-            "marketplaceApp": e.app_id,
-            "createdOn": time(e.created_at),
-            "updatedOn": time(e.updated_at),
-        },
-        "envGroups": [],
-        "nodeGroups": e.nodes.iter().map(|g| json!({
-            "name": g.node_group,
-            "displayName": g.node_group,
-            "nodeType": g.node_type,
-            "count": g.count,
-            "isSLBAccessEnabled": true,
-        })).collect::<Vec<_>>(),
-        "nodes": e.containers.iter().map(|n| json!({
-            "id": n.id,
-            "nodeGroup": n.node_group,
-            "nodeType": n.node_type,
-            "nodemission": n.node_group,
-            "name": n.node_type,
-            "type": "NATIVE",
-            "osType": "LINUX",
-            "intIP": n.int_ip,
-            "address": n.int_ip,
-            "extIPs": [],
-            "url": n.url,
-            "status": status,
-            "ismaster": n.is_master,
-            "count": 1,
-            "fixedCloudlets": FIXED_CLOUDLETS,
-            "flexibleCloudlets": FLEXIBLE_CLOUDLETS,
-            "diskLimit": DISK_LIMIT_MB,
-        })).collect::<Vec<_>>(),
-        "deployments": e.deployments.iter().map(|d| json!({
-            "context": d.context,
-            "fileName": d.file_name,
-            "fileUrl": d.file_url,
-            "deployedAt": time(d.deployed_at),
-        })).collect::<Vec<_>>(),
-    })
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnvironmentView<'a> {
+    env: EnvView<'a>,
+    env_groups: [(); 0],
+    node_groups: Vec<NodeGroupView<'a>>,
+    nodes: Vec<NodeView<'a>>,
+    deployments: Vec<DeploymentView<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EnvView<'a> {
+    appid: String,
+    env_name: &'a str,
+    shortdomain: &'a str,
+    display_name: &'a str,
+    domain: &'a str,
+    status: i64,
+    status_name: &'static str,
+    sslstate: bool,
+    ishaenabled: bool,
+    hardware_node_group: &'static str,
+    region: &'static str,
+    extdomains: [(); 0],
+    marketplace_app: Option<&'a str>,
+    created_on: String,
+    updated_on: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NodeGroupView<'a> {
+    name: &'a str,
+    display_name: &'a str,
+    node_type: &'a str,
+    count: i64,
+    #[serde(rename = "isSLBAccessEnabled")]
+    is_slb_access_enabled: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NodeView<'a> {
+    id: i64,
+    node_group: &'a str,
+    node_type: &'a str,
+    nodemission: &'a str,
+    name: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    os_type: &'static str,
+    #[serde(rename = "intIP")]
+    int_ip: &'a str,
+    address: &'a str,
+    #[serde(rename = "extIPs")]
+    ext_ips: [(); 0],
+    url: &'a str,
+    status: i64,
+    ismaster: bool,
+    count: i64,
+    fixed_cloudlets: i64,
+    flexible_cloudlets: i64,
+    disk_limit: i64,
+}
+
+/// A deployment as `DeployApp` and `GetEnvInfo` show it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentView<'a> {
+    context: &'a str,
+    file_name: &'a str,
+    file_url: &'a str,
+    deployed_at: String,
+}
+
+impl<'a> DeploymentView<'a> {
+    pub fn of(d: &'a Deployment) -> Self {
+        Self {
+            context: &d.context,
+            file_name: &d.file_name,
+            file_url: &d.file_url,
+            deployed_at: time(d.deployed_at),
+        }
+    }
+}
+
+impl<'a> EnvironmentView<'a> {
+    pub fn of(e: &'a Environment) -> Self {
+        let status = e.status.code();
+        Self {
+            env: EnvView {
+                appid: format!("{:032x}", e.id),
+                env_name: &e.name,
+                shortdomain: &e.name,
+                display_name: &e.display_name,
+                domain: &e.domain,
+                status,
+                status_name: e.status.name(),
+                sslstate: false,
+                ishaenabled: false,
+                hardware_node_group: "default",
+                region: "default",
+                extdomains: [],
+                marketplace_app: e.app_id.as_deref(),
+                created_on: time(e.created_at),
+                updated_on: time(e.updated_at),
+            },
+            env_groups: [],
+            node_groups: e
+                .nodes
+                .iter()
+                .map(|g| NodeGroupView {
+                    name: &g.node_group,
+                    display_name: &g.node_group,
+                    node_type: &g.node_type,
+                    count: g.count,
+                    is_slb_access_enabled: true,
+                })
+                .collect(),
+            nodes: e
+                .containers
+                .iter()
+                .map(|n| NodeView {
+                    id: n.id,
+                    node_group: &n.node_group,
+                    node_type: &n.node_type,
+                    nodemission: &n.node_group,
+                    name: &n.node_type,
+                    kind: "NATIVE",
+                    os_type: "LINUX",
+                    int_ip: &n.int_ip,
+                    address: &n.int_ip,
+                    ext_ips: [],
+                    url: &n.url,
+                    status,
+                    ismaster: n.is_master,
+                    count: 1,
+                    fixed_cloudlets: FIXED_CLOUDLETS,
+                    flexible_cloudlets: FLEXIBLE_CLOUDLETS,
+                    disk_limit: DISK_LIMIT_MB,
+                })
+                .collect(),
+            deployments: e.deployments.iter().map(DeploymentView::of).collect(),
+        }
+    }
 }
 
 /// Drops `null` fields at every depth: clients read an absent field as unset, while

@@ -1,8 +1,9 @@
 //! The parameters of one API call, gathered from the query string and the body alike,
-//! with the typed accessors every method reads them through.
+//! with the accessors the credential and the decoder read them through.
 
-use crate::error::DomainError;
-use crate::tokens::split_list;
+use domain::DomainError;
+
+use crate::lists::split_list;
 
 /// Longest value accepted for any text parameter.
 pub const VALUE_MAX: usize = 64 * 1024;
@@ -45,6 +46,11 @@ impl Params {
             .iter()
             .filter(move |(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value given for `name`, whose case does not matter.
+    pub(crate) fn values_of(&self, name: &str) -> Vec<&str> {
+        self.all(name).collect()
     }
 
     /// The one value of `name`; a parameter given twice is refused.
@@ -96,30 +102,25 @@ impl Params {
     }
 }
 
-/// `+` is a space and `%XX` a byte; the bytes must form UTF-8.
+/// `+` is a space and `%XX` a byte (decoded by `percent-encoding`); the bytes must form
+/// UTF-8, and a `%` not followed by two hex digits is refused, not passed through.
 fn decode(part: &str) -> Result<String, DomainError> {
-    let malformed =
-        || DomainError::InvalidParam("the parameters are not valid URL encoding".into());
     let bytes = part.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = bytes
-                    .get(i + 1..i + 3)
-                    .filter(|h| h.iter().all(u8::is_ascii_hexdigit));
-                let hex =
-                    std::str::from_utf8(hex.ok_or_else(malformed)?).map_err(|_| malformed())?;
-                out.push(u8::from_str_radix(hex, 16).map_err(|_| malformed())?);
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
+    let escapes_whole = bytes.iter().enumerate().all(|(i, b)| {
+        *b != b'%'
+            || bytes
+                .get(i + 1..i + 3)
+                .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+    });
+    if !escapes_whole {
+        return Err(DomainError::InvalidParam(
+            "the parameters are not valid URL encoding".into(),
+        ));
     }
-    String::from_utf8(out)
+    let spaced = part.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8()
+        .map(|text| text.into_owned())
         .map_err(|_| DomainError::InvalidParam("the parameters are not UTF-8".into()))
 }
 

@@ -1,0 +1,184 @@
+//! A REST call as its handler receives it (`ApiCall`, an axum extractor): the method
+//! the path names, its parameters from the query string and the body (url-encoded or
+//! multipart), and the caller its credential stands for, as `platform.access()`
+//! decides. A multipart body's file part is read only once the caller is known.
+
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Multipart, Path, Request};
+use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use domain::access::Purpose;
+use domain::accounts::Origin;
+use domain::catalogue::{self, Method};
+use domain::environments::UploadSlot;
+use domain::{Caller, DomainError, Platform};
+use secrecy::SecretString;
+
+use super::params::read_multipart;
+use crate::AppState;
+use wire::Params;
+
+/// One call, read and authorised.
+pub struct ApiCall {
+    pub method: &'static Method,
+    /// `None` for a public method (signing in).
+    pub caller: Option<Caller>,
+    pub params: Params,
+    pub origin: Origin,
+    /// A multipart body's file part: its name and where it was received.
+    pub file: Option<(String, UploadSlot)>,
+}
+
+/// The largest url-encoded body; files go as multipart, up to the upload limit.
+pub(crate) const FORM_LIMIT: usize = 1024 * 1024;
+
+impl FromRequest<AppState> for ApiCall {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        if too_large(&request) {
+            return Err((StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response());
+        }
+        let platform = Platform::from_ref(state);
+        let (mut parts, body) = request.into_parts();
+        let Ok(Path((group, service, name))) =
+            Path::<(String, String, String)>::from_request_parts(&mut parts, state).await
+        else {
+            return Err(StatusCode::NOT_FOUND.into_response());
+        };
+        let origin = app::auth::origin_of(&parts);
+        let request = Request::from_parts(parts, body);
+        let Some(method) = catalogue::method_at(&group, &service, &name) else {
+            let error = DomainError::NotFound(format!("no method {group}.{service}.{name}"));
+            return Err(super::respond(None, Err(error)));
+        };
+        read(&platform, request, method, origin)
+            .await
+            .map_err(|error| super::respond(Some(method), Err(error)))
+    }
+}
+
+/// Gathers the parameters from the query string and the body, then authorises the
+/// credential among them. A multipart body is read field by field; its file part only
+/// after the caller is authorised.
+async fn read(
+    platform: &Platform,
+    request: Request,
+    method: &'static Method,
+    origin: Origin,
+) -> Result<ApiCall, DomainError> {
+    let headers = request.headers().clone();
+    let mut params = Params::from_urlencoded(request.uri().query().unwrap_or_default())?;
+    let content_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if content_type.starts_with("multipart/form-data") {
+        let multipart = Multipart::from_request(request, &())
+            .await
+            .map_err(|_| DomainError::InvalidParam("the multipart body is malformed".into()))?;
+        let file = read_multipart(&mut params, multipart, method, |before| {
+            let credential = credential(before, &headers);
+            let origin = origin.clone();
+            async move {
+                let caller = authorize(platform, credential?, method, origin).await?;
+                let caller = caller.ok_or(DomainError::NotAuthenticated)?;
+                let slot = platform.uploads().start(&caller).await?;
+                Ok((caller, slot))
+            }
+        })
+        .await?;
+        if let Some((caller, name, slot)) = file {
+            return Ok(ApiCall {
+                method,
+                caller: Some(caller),
+                params,
+                origin,
+                file: Some((name, slot)),
+            });
+        }
+    } else if content_type.starts_with("application/x-www-form-urlencoded") {
+        let body = axum::body::to_bytes(request.into_body(), FORM_LIMIT)
+            .await
+            .map_err(|_| {
+                DomainError::InvalidParam(format!(
+                    "the request body could not be read or is over {FORM_LIMIT} bytes"
+                ))
+            })?;
+        let text = std::str::from_utf8(&body)
+            .map_err(|_| DomainError::InvalidParam("the body is not UTF-8".into()))?;
+        params.extend(Params::from_urlencoded(text)?);
+    }
+    let caller = authorize(
+        platform,
+        credential(&params, &headers)?,
+        method,
+        origin.clone(),
+    )
+    .await?;
+    Ok(ApiCall {
+        method,
+        caller,
+        params,
+        origin,
+        file: None,
+    })
+}
+
+async fn authorize(
+    platform: &Platform,
+    credential: Option<SecretString>,
+    method: &'static Method,
+    origin: Origin,
+) -> Result<Option<Caller>, DomainError> {
+    platform
+        .access()
+        .authorize(credential.as_ref(), Purpose::Method(method), origin)
+        .await
+}
+
+/// A url-encoded body that says it is over the limit is refused before it is read.
+fn too_large(request: &Request) -> bool {
+    let form = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| !t.to_ascii_lowercase().starts_with("multipart/"));
+    let length = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    form && length.is_some_and(|n| n > FORM_LIMIT)
+}
+
+/// The credential from `session` or `Authorization: Bearer`; both may carry it if they
+/// agree. Any other `Authorization` (a proxy's `Basic …`) is not a credential.
+fn credential(params: &Params, headers: &HeaderMap) -> Result<Option<SecretString>, DomainError> {
+    let from_param = params.single("session")?.filter(|s| !s.is_empty());
+    let mut bearer = headers.get_all(AUTHORIZATION).iter().filter_map(|value| {
+        let (scheme, token) = value.to_str().ok()?.trim().split_once(' ')?;
+        scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_owned())
+    });
+    let from_header = match (bearer.next(), bearer.next()) {
+        (Some(_), Some(_)) => {
+            return Err(DomainError::InvalidParam(
+                "Authorization: Bearer is given twice".into(),
+            ))
+        }
+        (first, _) => first,
+    };
+    let value = match (from_param, from_header) {
+        (Some(p), Some(h)) if p != h => {
+            return Err(DomainError::InvalidParam(
+                "session and the Authorization header carry different credentials".into(),
+            ))
+        }
+        (Some(p), _) => Some(p.to_owned()),
+        (None, h) => h,
+    };
+    Ok(value.map(SecretString::from))
+}
