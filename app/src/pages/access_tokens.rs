@@ -12,32 +12,13 @@ use crate::api::{
 use crate::components::dialog::Dialog;
 use crate::components::password::PasswordDialog;
 use crate::components::reveal::RevealDialog;
+use crate::components::settings_tabs::SettingsTabs;
 use crate::components::token_form::{FormMode, FormValues, TokenFormDialog};
 use crate::components::token_usage::{TightenDialog, UsagePanel};
 use crate::components::topbar::{ErrorNote, TopBar};
 use crate::format;
 use crate::i18n::td_string;
 use crate::locale::use_i18n;
-
-/// The tabs of Settings.
-#[component]
-pub fn SettingsTabs(current: &'static str) -> impl IntoView {
-    let i18n = use_i18n();
-    let tab = move |slug: &'static str, label: fn(crate::locale::I18n) -> &'static str| {
-        let active = slug == current;
-        view! {
-            <a class="tab" class:active=active href=format!("/settings/{slug}") aria-current=active.then_some("page")>{move || label(i18n)}</a>
-        }
-    };
-    view! {
-        <nav class="tabs" aria-label=move || td_string!(i18n.get(), settings.tabs)>
-            {tab("access-tokens", |i18n| td_string!(i18n.get(), settings.access_tokens))}
-            {tab("security-log", |i18n| td_string!(i18n.get(), settings.security_log))}
-            {tab("sessions", |i18n| td_string!(i18n.get(), settings.sessions))}
-            {tab("two-factor", |i18n| td_string!(i18n.get(), settings.two_factor))}
-        </nav>
-    }
-}
 
 /// A change waiting for the password.
 #[derive(Clone, Debug, PartialEq)]

@@ -6,6 +6,7 @@ use leptos_meta::Title;
 
 use crate::api::{list_sessions, SignOutOthers};
 use crate::components::password::PasswordDialog;
+use crate::components::settings_tabs::SettingsTabs;
 use crate::components::topbar::TopBar;
 use crate::format;
 use crate::i18n::td_string;
@@ -52,7 +53,7 @@ pub fn SessionsPage() -> impl IntoView {
             <div class="page-head">
                 <h1>{move || td_string!(i18n.get(), settings.title)}</h1>
             </div>
-            <super::access_tokens::SettingsTabs current="sessions"/>
+            <SettingsTabs current="sessions"/>
             <section class="panel">
                 <p class="muted intro">{move || td_string!(i18n.get(), sessions.intro)}</p>
                 <div class="toolbar">

@@ -11,6 +11,7 @@ use crate::api::{
 };
 use crate::components::password::PasswordDialog;
 use crate::components::recovery_codes::RecoveryCodesDialog;
+use crate::components::settings_tabs::SettingsTabs;
 use crate::components::topbar::{ErrorNote, TopBar};
 use crate::error::AppError;
 use crate::format;
@@ -143,7 +144,7 @@ pub fn TwoFactorPage() -> impl IntoView {
             <div class="page-head">
                 <h1>{move || td_string!(i18n.get(), settings.title)}</h1>
             </div>
-            <super::access_tokens::SettingsTabs current="two-factor"/>
+            <SettingsTabs current="two-factor"/>
             <section class="panel">
                 <p class="muted intro">{move || td_string!(i18n.get(), two_factor.intro)}</p>
                 {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
