@@ -1,3 +1,4 @@
+pub mod action;
 pub mod dialog;
 pub mod password;
 pub mod recovery_codes;

@@ -9,6 +9,7 @@ use leptos_meta::Title;
 use crate::api::{
     list_tokens, DeleteTokens, RegenerateToken, RevokeAllTokens, SaveToken, TightenToken, TokenForm,
 };
+use crate::components::action::{follow, Notice, StatusNote};
 use crate::components::dialog::Dialog;
 use crate::components::password::PasswordDialog;
 use crate::components::reveal::RevealDialog;
@@ -167,7 +168,7 @@ pub fn AccessTokensPage() -> impl IntoView {
     let confirm_remove_open = RwSignal::new(false);
     let confirm_revoke_open = RwSignal::new(false);
     let revealed = RwSignal::new(None);
-    let notice = RwSignal::new(None::<String>);
+    let notice = RwSignal::new(None::<Notice>);
 
     // The last list loaded, for the toolbar and the keyboard (outside the Transition).
     let list = RwSignal::new(Vec::<TokenSummary>::new());
@@ -231,82 +232,45 @@ pub fn AccessTokensPage() -> impl IntoView {
         None => {}
     });
     let last_error = RwSignal::new(None);
-    // Route each answer: success closes the password step; an error stays in view.
-    Effect::new(move |_| {
-        if let Some(result) = save.value().get() {
-            match result {
-                Ok(reveal) => {
-                    password_open.set(false);
-                    let edited = reveal.is_none();
-                    revealed.set(reveal);
-                    if edited {
-                        notice.set(Some(td_string!(i18n.get(), tokens.saved).into()));
-                    }
-                }
-                Err(e) => last_error.set(Some(e)),
-            }
+    // Each success closes the password step; a refusal stays in view.
+    follow(save, last_error, move |reveal| {
+        password_open.set(false);
+        let edited = reveal.is_none();
+        revealed.set(reveal);
+        if edited {
+            notice.set(Some(Notice::new(|locale| {
+                td_string!(locale, tokens.saved).into()
+            })));
         }
     });
-    Effect::new(move |_| {
-        if let Some(result) = regenerate.value().get() {
-            match result {
-                Ok(r) => {
-                    password_open.set(false);
-                    revealed.set(Some(r));
-                }
-                Err(e) => last_error.set(Some(e)),
-            }
-        }
+    follow(regenerate, last_error, move |r| {
+        password_open.set(false);
+        revealed.set(Some(r));
     });
-    Effect::new(move |_| {
-        if let Some(result) = remove.value().get() {
-            match result {
-                Ok(n) => {
-                    password_open.set(false);
-                    selected.set(Vec::new());
-                    notice.set(Some(if n == 1 {
-                        td_string!(i18n.get(), tokens.removed_one).into()
-                    } else {
-                        td_string!(i18n.get(), tokens.removed_many, n).to_string()
-                    }));
-                }
-                Err(e) => last_error.set(Some(e)),
+    follow(remove, last_error, move |n| {
+        password_open.set(false);
+        selected.set(Vec::new());
+        notice.set(Some(Notice::new(move |locale| {
+            if n == 1 {
+                td_string!(locale, tokens.removed_one).into()
+            } else {
+                td_string!(locale, tokens.removed_many, n).to_string()
             }
-        }
+        })));
     });
-    Effect::new(move |_| {
-        if let Some(result) = tighten.value().get() {
-            match result {
-                Ok(t) => {
-                    password_open.set(false);
-                    let n = t.grant.custom.len();
-                    notice.set(Some(
-                        td_string!(i18n.get(), tokens.tightened, name = t.description, n)
-                            .to_string(),
-                    ));
-                }
-                Err(e) => last_error.set(Some(e)),
-            }
-        }
+    follow(tighten, last_error, move |t| {
+        password_open.set(false);
+        let n = t.grant.custom.len();
+        notice.set(Some(Notice::new(move |locale| {
+            td_string!(locale, tokens.tightened, name = &t.description, n).to_string()
+        })));
     });
-    Effect::new(move |_| {
-        if let Some(result) = revoke_all.value().get() {
-            match result {
-                Ok(n) => {
-                    password_open.set(false);
-                    selected.set(Vec::new());
-                    notice.set(Some(
-                        td_string!(i18n.get(), tokens.revoked_all, n).to_string(),
-                    ));
-                }
-                Err(e) => last_error.set(Some(e)),
-            }
-        }
-    });
-    Effect::new(move |_| {
-        if password_open.get() {
-            last_error.set(None);
-        }
+    follow(revoke_all, last_error, move |n| {
+        password_open.set(false);
+        selected.set(Vec::new());
+        notice.set(Some(Notice::new(move |locale| {
+            td_string!(locale, tokens.revoked_all, n).to_string()
+        })));
     });
     let busy = Signal::derive(move || {
         save.pending().get()
@@ -473,7 +437,7 @@ pub fn AccessTokensPage() -> impl IntoView {
                         }}
                     </span>
                 </div>
-                {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+                <StatusNote notice=notice/>
                 <Transition fallback=move || view! { <p class="muted">{move || td_string!(i18n.get(), tokens.loading)}</p> }>
                     {move || Suspend::new(async move {
                         match tokens.await {
@@ -545,7 +509,7 @@ pub fn AccessTokensPage() -> impl IntoView {
                 title=Signal::derive(move || pending.get().map(|p| p.title(i18n)).unwrap_or_default())
                 detail=Signal::derive(move || pending.get().map(|p| p.detail(i18n)).unwrap_or_default())
                 pending=busy
-                error=Signal::derive(move || last_error.get())
+                error=last_error
                 on_confirm=confirm
             />
             <RevealDialog revealed=revealed on_shared=Callback::new(move |_| refreshes.update(|n| *n += 1))/>
