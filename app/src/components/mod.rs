@@ -1,7 +1,9 @@
+pub mod action;
 pub mod dialog;
 pub mod password;
 pub mod recovery_codes;
 pub mod reveal;
+pub mod settings_tabs;
 pub mod share;
 pub mod token_form;
 pub mod token_usage;

@@ -9,23 +9,25 @@ use crate::i18n::td_string;
 use crate::locale::use_i18n;
 
 /// Asks for the password (and, given `code`, a two-factor code into it), then calls
-/// `on_confirm` with the password. The dialog stays open with the error shown until the
-/// change succeeds or the person cancels.
+/// `on_confirm` with the password. The dialog stays open with `error` shown until the
+/// change succeeds or the person cancels, and opens again without it.
 #[component]
 pub fn PasswordDialog(
     open: RwSignal<bool>,
     #[prop(into)] title: Signal<String>,
     #[prop(into)] detail: Signal<String>,
     #[prop(into)] pending: Signal<bool>,
-    #[prop(into)] error: Signal<Option<AppError>>,
+    error: RwSignal<Option<AppError>>,
     on_confirm: Callback<String>,
     #[prop(optional)] code: Option<RwSignal<String>>,
 ) -> impl IntoView {
     let password = RwSignal::new(String::new());
     let i18n = use_i18n();
-    // The password and code never outlive the dialog.
+    // It opens without the last refusal; the password and code never outlive it.
     Effect::new(move |_| {
-        if !open.get() {
+        if open.get() {
+            error.set(None);
+        } else {
             password.set(String::new());
             if let Some(code) = code {
                 code.set(String::new());

@@ -9,6 +9,7 @@ use leptos_meta::Title;
 use crate::api::{
     list_environments, token_alerts, ChangeEnvironment, CreateEnvironment, DeleteEnvironment,
 };
+use crate::components::action::follow;
 use crate::components::dialog::Dialog;
 use crate::components::topbar::{ErrorNote, TopBar};
 use crate::format;
@@ -46,11 +47,8 @@ pub fn HomePage() -> impl IntoView {
     let alerts = Resource::new(|| (), |_| token_alerts());
     let deleting = RwSignal::new(None::<String>);
     let delete_open = RwSignal::new(false);
-    Effect::new(move |_| {
-        if matches!(delete.value().get(), Some(Ok(()))) {
-            delete_open.set(false);
-        }
-    });
+    let delete_error = RwSignal::new(None);
+    follow(delete, delete_error, move |()| delete_open.set(false));
     let create_error = move || create.value().get().and_then(|r| r.err());
     let change_error = move || change.value().get().and_then(|r| r.err());
     view! {
@@ -137,7 +135,7 @@ pub fn HomePage() -> impl IntoView {
                         <span>{move || td_string!(i18n.get(), common.password)}</span>
                         <input type="password" name="password" autocomplete="current-password" required autofocus/>
                     </label>
-                    <ErrorNote error=Signal::derive(move || delete.value().get().and_then(|r| r.err()))/>
+                    <ErrorNote error=delete_error/>
                     <div class="dialog-actions">
                         <button type="button" class="button" on:click=move |_| delete_open.set(false)>{move || td_string!(i18n.get(), common.cancel)}</button>
                         <button type="submit" class="button danger" disabled=move || delete.pending().get()>{move || td_string!(i18n.get(), common.delete)}</button>

@@ -8,6 +8,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::security_log;
+use crate::components::settings_tabs::SettingsTabs;
 use crate::components::topbar::TopBar;
 use crate::format;
 use crate::i18n::td_string;
@@ -66,7 +67,7 @@ pub fn SecurityLogPage() -> impl IntoView {
             <div class="page-head">
                 <h1>{move || td_string!(i18n.get(), settings.title)}</h1>
             </div>
-            <super::access_tokens::SettingsTabs current="security-log"/>
+            <SettingsTabs current="security-log"/>
             <section class="panel">
                 <p class="muted intro">{move || td_string!(i18n.get(), log.intro)}</p>
                 <div class="toolbar">

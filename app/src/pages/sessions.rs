@@ -5,7 +5,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{list_sessions, SignOutOthers};
+use crate::components::action::{follow, Notice, StatusNote};
 use crate::components::password::PasswordDialog;
+use crate::components::settings_tabs::SettingsTabs;
 use crate::components::topbar::TopBar;
 use crate::format;
 use crate::i18n::td_string;
@@ -17,25 +19,13 @@ pub fn SessionsPage() -> impl IntoView {
     let sign_out = ServerAction::<SignOutOthers>::new();
     let sessions = Resource::new(move || sign_out.version().get(), |_| list_sessions());
     let password_open = RwSignal::new(false);
-    let notice = RwSignal::new(None::<String>);
+    let notice = RwSignal::new(None::<Notice>);
     let last_error = RwSignal::new(None);
-    Effect::new(move |_| {
-        if let Some(result) = sign_out.value().get() {
-            match result {
-                Ok(n) => {
-                    password_open.set(false);
-                    notice.set(Some(
-                        td_string!(i18n.get(), sessions.signed_out, n).to_string(),
-                    ));
-                }
-                Err(e) => last_error.set(Some(e)),
-            }
-        }
-    });
-    Effect::new(move |_| {
-        if password_open.get() {
-            last_error.set(None);
-        }
+    follow(sign_out, last_error, move |n| {
+        password_open.set(false);
+        notice.set(Some(Notice::new(move |locale| {
+            td_string!(locale, sessions.signed_out, n).to_string()
+        })));
     });
     // Whether there is anything to sign out, kept from the last list loaded (the
     // toolbar sits outside the Transition).
@@ -52,14 +42,14 @@ pub fn SessionsPage() -> impl IntoView {
             <div class="page-head">
                 <h1>{move || td_string!(i18n.get(), settings.title)}</h1>
             </div>
-            <super::access_tokens::SettingsTabs current="sessions"/>
+            <SettingsTabs current="sessions"/>
             <section class="panel">
                 <p class="muted intro">{move || td_string!(i18n.get(), sessions.intro)}</p>
                 <div class="toolbar">
                     <button class="button danger" disabled=move || !others.get()
                         on:click=move |_| password_open.set(true)>{move || td_string!(i18n.get(), sessions.sign_out_others)}</button>
                 </div>
-                {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+                <StatusNote notice=notice/>
                 <Transition fallback=move || view! { <p class="muted">{move || td_string!(i18n.get(), common.loading)}</p> }>
                     {move || Suspend::new(async move {
                         match sessions.await {
@@ -100,7 +90,7 @@ pub fn SessionsPage() -> impl IntoView {
                 title=Signal::derive(move || td_string!(i18n.get(), sessions.confirm_title).to_string())
                 detail=Signal::derive(move || td_string!(i18n.get(), sessions.confirm_detail).to_string())
                 pending=Signal::derive(move || sign_out.pending().get())
-                error=Signal::derive(move || last_error.get())
+                error=last_error
                 on_confirm=Callback::new(move |password: String| {
                     sign_out.dispatch(SignOutOthers { password });
                 })

@@ -3,41 +3,22 @@
 //! new codes and turning it off, each with the password and a code.
 
 use leptos::prelude::*;
-use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 
 use crate::api::{
     two_factor, BeginTwoFactor, DisableTwoFactor, EnableTwoFactor, NewRecoveryCodes, TwoFactorSetup,
 };
+use crate::components::action::{follow, Notice, StatusNote};
 use crate::components::password::PasswordDialog;
 use crate::components::recovery_codes::RecoveryCodesDialog;
+use crate::components::settings_tabs::SettingsTabs;
 use crate::components::topbar::{ErrorNote, TopBar};
-use crate::error::AppError;
 use crate::format;
 use crate::i18n::td_string;
 use crate::locale::use_i18n;
 
 /// Recovery codes left at which the page suggests making new ones.
 const FEW_CODES: i64 = 3;
-
-/// Follows an action: each success goes to `ok`, a refusal into `error`.
-pub fn follow<S>(
-    action: ServerAction<S>,
-    error: RwSignal<Option<AppError>>,
-    ok: impl Fn(S::Output) + 'static,
-) where
-    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
-    S::Output: Clone + Send + Sync + 'static,
-{
-    Effect::new(move |_| match action.value().get() {
-        Some(Ok(value)) => {
-            error.set(None);
-            ok(value);
-        }
-        Some(Err(e)) => error.set(Some(e)),
-        None => {}
-    });
-}
 
 #[component]
 pub fn TwoFactorPage() -> impl IntoView {
@@ -58,7 +39,7 @@ pub fn TwoFactorPage() -> impl IntoView {
     );
     let setup = RwSignal::new(None::<TwoFactorSetup>);
     let codes = RwSignal::new(None);
-    let notice = RwSignal::new(None::<String>);
+    let notice = RwSignal::new(None::<Notice>);
     let setup_open = RwSignal::new(false);
     let renew_open = RwSignal::new(false);
     let disable_open = RwSignal::new(false);
@@ -78,9 +59,9 @@ pub fn TwoFactorPage() -> impl IntoView {
     follow(enable, enable_error, move |c| {
         setup.set(None);
         first_code.set(String::new());
-        notice.set(Some(
-            td_string!(i18n.get(), two_factor.turned_on).to_string(),
-        ));
+        notice.set(Some(Notice::new(|locale| {
+            td_string!(locale, two_factor.turned_on).to_string()
+        })));
         codes.set(Some(c));
     });
     follow(renew, renew_error, move |c| {
@@ -89,21 +70,9 @@ pub fn TwoFactorPage() -> impl IntoView {
     });
     follow(disable, disable_error, move |()| {
         disable_open.set(false);
-        notice.set(Some(
-            td_string!(i18n.get(), two_factor.turned_off).to_string(),
-        ));
-    });
-    // A dialog opens without the last refusal.
-    Effect::new(move |_| {
-        if setup_open.get() {
-            begin_error.set(None);
-        }
-        if renew_open.get() {
-            renew_error.set(None);
-        }
-        if disable_open.get() {
-            disable_error.set(None);
-        }
+        notice.set(Some(Notice::new(|locale| {
+            td_string!(locale, two_factor.turned_off).to_string()
+        })));
     });
 
     let setup_view = move |s: TwoFactorSetup| {
@@ -143,10 +112,10 @@ pub fn TwoFactorPage() -> impl IntoView {
             <div class="page-head">
                 <h1>{move || td_string!(i18n.get(), settings.title)}</h1>
             </div>
-            <super::access_tokens::SettingsTabs current="two-factor"/>
+            <SettingsTabs current="two-factor"/>
             <section class="panel">
                 <p class="muted intro">{move || td_string!(i18n.get(), two_factor.intro)}</p>
-                {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+                <StatusNote notice=notice/>
                 <Transition fallback=move || view! { <p class="muted">{move || td_string!(i18n.get(), common.loading)}</p> }>
                     {move || Suspend::new(async move {
                         match status.await {
@@ -186,7 +155,7 @@ pub fn TwoFactorPage() -> impl IntoView {
                 title=Signal::derive(move || td_string!(i18n.get(), two_factor.setup_title).to_string())
                 detail=Signal::derive(move || td_string!(i18n.get(), two_factor.setup_detail).to_string())
                 pending=Signal::derive(move || begin.pending().get())
-                error=Signal::derive(move || begin_error.get())
+                error=begin_error
                 on_confirm=Callback::new(move |password: String| {
                     begin.dispatch(BeginTwoFactor { password });
                 })
@@ -196,7 +165,7 @@ pub fn TwoFactorPage() -> impl IntoView {
                 title=Signal::derive(move || td_string!(i18n.get(), two_factor.new_codes_title).to_string())
                 detail=Signal::derive(move || td_string!(i18n.get(), two_factor.new_codes_detail).to_string())
                 pending=Signal::derive(move || renew.pending().get())
-                error=Signal::derive(move || renew_error.get())
+                error=renew_error
                 code=renew_code
                 on_confirm=Callback::new(move |password: String| {
                     renew.dispatch(NewRecoveryCodes { password, code: renew_code.get_untracked() });
@@ -207,7 +176,7 @@ pub fn TwoFactorPage() -> impl IntoView {
                 title=Signal::derive(move || td_string!(i18n.get(), two_factor.off_title).to_string())
                 detail=Signal::derive(move || td_string!(i18n.get(), two_factor.off_detail).to_string())
                 pending=Signal::derive(move || disable.pending().get())
-                error=Signal::derive(move || disable_error.get())
+                error=disable_error
                 code=disable_code
                 on_confirm=Callback::new(move |password: String| {
                     disable.dispatch(DisableTwoFactor { password, code: disable_code.get_untracked() });
