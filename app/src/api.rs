@@ -251,9 +251,7 @@ pub async fn regenerate_token(
 #[server(input = server_fn::codec::Json, endpoint = "delete_tokens")]
 pub async fn delete_tokens(ids: Vec<i64>, password: String) -> Result<u64, AppError> {
     let caller = caller().await?;
-    if ids.is_empty() {
-        return Err(domain::DomainError::param("ids", "is required").into());
-    }
+    let ids = domain::tokens::unique_ids("ids", ids)?;
     Ok(platform()?
         .tokens()
         .delete(&caller, &password, &ids)

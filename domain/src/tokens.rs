@@ -18,7 +18,7 @@ pub use description::{Description, DESCRIPTION_MAX};
 pub use expiry::{is_live, parse_expiry, Expiry, API_DATE_TIME};
 pub use format::{looks_like_token, TokenSecret, HINT_LEN, PREFIX, TOKEN_LEN};
 pub use grant::Grant;
-pub use lists::ids;
+pub use lists::{ids, unique_ids};
 pub use summary::{RevealedKey, RevealedToken, TokenSummary, EXPIRY_WARNING_DAYS};
 pub use tightening::Tightening;
 pub use usage::{

@@ -7,12 +7,7 @@ use crate::error::DomainError;
 
 /// Numeric ids from the items of a list parameter.
 pub fn ids(name: &str, items: Vec<String>) -> Result<Vec<i64>, DomainError> {
-    if items.is_empty() {
-        return Err(DomainError::param(name, "is required"));
-    }
-    if items.len() > 1000 {
-        return Err(DomainError::param(name, "lists more than 1000 ids"));
-    }
+    id_list(name, items.len())?;
     let mut ids = Vec::with_capacity(items.len());
     for item in items {
         let id = item
@@ -20,11 +15,33 @@ pub fn ids(name: &str, items: Vec<String>) -> Result<Vec<i64>, DomainError> {
             .ok()
             .filter(|id| *id > 0)
             .ok_or_else(|| DomainError::param(name, format!("\"{}\" is not an id", clip(&item))))?;
-        if !ids.contains(&id) {
-            ids.push(id);
+        ids.push(id);
+    }
+    unique_ids(name, ids)
+}
+
+/// The rule every list of ids keeps, wherever it comes from (an API parameter, the
+/// dashboard): 1 to 1000 positive ids; a repeated one counts once.
+pub fn unique_ids(name: &str, ids: Vec<i64>) -> Result<Vec<i64>, DomainError> {
+    id_list(name, ids.len())?;
+    if let Some(bad) = ids.iter().find(|id| **id <= 0) {
+        return Err(DomainError::param(name, format!("\"{bad}\" is not an id")));
+    }
+    let mut unique = Vec::with_capacity(ids.len());
+    for id in ids {
+        if !unique.contains(&id) {
+            unique.push(id);
         }
     }
-    Ok(ids)
+    Ok(unique)
+}
+
+fn id_list(name: &str, len: usize) -> Result<(), DomainError> {
+    match len {
+        0 => Err(DomainError::param(name, "is required")),
+        1..=1000 => Ok(()),
+        _ => Err(DomainError::param(name, "lists more than 1000 ids")),
+    }
 }
 
 #[cfg(test)]
@@ -45,6 +62,10 @@ mod tests {
         assert!(ids("ids", items(&["1", "x"])).is_err());
         assert!(ids("ids", items(&["-1"])).is_err());
         assert!(ids("ids", (1..=1001).map(|i| i.to_string()).collect()).is_err());
+        assert_eq!(unique_ids("ids", vec![5, 5, 2]).unwrap(), [5, 2]);
+        assert!(unique_ids("ids", vec![]).is_err());
+        assert!(unique_ids("ids", vec![0]).is_err());
+        assert!(unique_ids("ids", (1..=1001).collect()).is_err());
     }
 
     #[test]
