@@ -174,47 +174,6 @@ pub fn action_label(action: &str) -> &'static str {
     }
 }
 
-/// The header row of the CSV export.
-pub const CSV_HEADER: &str = "time_utc,action,outcome,target,actor,ip,count\r\n";
-
-/// One entry as a CSV (RFC 4180) row, line end included.
-pub fn csv_row(e: &AuditEvent) -> String {
-    fn field(text: &str) -> String {
-        // A leading =, +, - or @ would be a formula in a spreadsheet: quote it away.
-        let text = if text.starts_with(['=', '+', '-', '@']) {
-            format!("'{text}")
-        } else {
-            text.to_owned()
-        };
-        if text.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", text.replace('"', "\"\""))
-        } else {
-            text
-        }
-    }
-    let row = [
-        e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
-        e.action.clone(),
-        e.outcome.clone(),
-        e.target.clone().unwrap_or_default(),
-        e.actor.clone(),
-        e.ip.clone().unwrap_or_default(),
-        e.count.to_string(),
-    ];
-    let mut line = row.iter().map(|f| field(f)).collect::<Vec<_>>().join(",");
-    line.push_str("\r\n");
-    line
-}
-
-/// The entries as CSV (RFC 4180), with a header row.
-pub fn to_csv(events: &[AuditEvent]) -> String {
-    let mut out = String::from(CSV_HEADER);
-    for e in events {
-        out.push_str(&csv_row(e));
-    }
-    out
-}
-
 /// One entry of the log as the owner reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEvent {
@@ -233,10 +192,14 @@ pub struct AuditEvent {
 #[cfg(feature = "server")]
 pub use denials::DenialLog;
 #[cfg(feature = "server")]
+pub use export::{csv_header, csv_rows, to_csv};
+#[cfg(feature = "server")]
 pub use service::Audit;
 
 #[cfg(feature = "server")]
 mod denials;
+#[cfg(feature = "server")]
+mod export;
 #[cfg(feature = "server")]
 mod service;
 
@@ -274,17 +237,5 @@ mod tests {
         assert!(AuditFilter::ALL
             .iter()
             .all(|f| AuditFilter::parse(f.key()) == Some(*f)));
-    }
-
-    #[test]
-    fn csv_quotes_what_needs_quoting_and_defuses_formulas() {
-        let csv = to_csv(&[
-            event("token.edit", "ok", "a \"quoted\", thing"),
-            event("token.edit", "ok", "=HYPERLINK()"),
-        ]);
-        let lines: Vec<&str> = csv.split("\r\n").collect();
-        assert_eq!(lines[0], "time_utc,action,outcome,target,actor,ip,count");
-        assert_eq!(lines[1], "2026-11-23 12:00:00,token.edit,ok,\"a \"\"quoted\"\", thing\",token patio_abcd,127.0.0.1,1");
-        assert!(lines[2].contains(",'=HYPERLINK(),"));
     }
 }

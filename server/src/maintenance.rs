@@ -237,7 +237,7 @@ async fn check_sqlite(database_url: &str) -> anyhow::Result<Report> {
             problems.first().map_or("", String::as_str)
         ),
     );
-    let orphans: Vec<(String, Option<i64>, String)> =
+    let orphans: Vec<Orphan> =
         sqlx::query_as("select \"table\", rowid, parent from pragma_foreign_key_check")
             .fetch_all(&mut conn)
             .await
@@ -248,11 +248,14 @@ async fn check_sqlite(database_url: &str) -> anyhow::Result<Report> {
         format!(
             "foreign keys: {} rows point at missing rows, first: {}",
             orphans.len(),
-            orphans
-                .first()
-                .map_or(String::new(), |(table, rowid, parent)| {
-                    format!("{table} row {} → {parent}", rowid.unwrap_or_default())
-                })
+            orphans.first().map_or(String::new(), |o| {
+                format!(
+                    "{} row {} → {}",
+                    o.table,
+                    o.rowid.unwrap_or_default(),
+                    o.parent
+                )
+            })
         ),
     );
     let applied = applied_sqlite(&mut conn).await?;
@@ -288,13 +291,13 @@ async fn check_postgres(database_url: &str) -> anyhow::Result<Report> {
         .await
         .context("look for the migrations table")?;
     let applied = if exists {
-        let rows: Vec<(i64, Vec<u8>, bool)> = sqlx::query_as(
+        let rows: Vec<Applied> = sqlx::query_as(
             "select version, checksum, success from _sqlx_migrations order by version",
         )
         .fetch_all(&mut conn)
         .await
         .context("read the applied migrations")?;
-        Some(rows.into_iter().map(Applied::from).collect::<Vec<_>>())
+        Some(rows)
     } else {
         None
     };
@@ -344,21 +347,19 @@ impl Report {
 }
 
 /// A row of `_sqlx_migrations`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Applied {
     pub version: i64,
     pub checksum: Vec<u8>,
     pub success: bool,
 }
 
-impl From<(i64, Vec<u8>, bool)> for Applied {
-    fn from((version, checksum, success): (i64, Vec<u8>, bool)) -> Self {
-        Self {
-            version,
-            checksum,
-            success,
-        }
-    }
+/// A row of SQLite's `foreign_key_check`: a row whose parent is missing.
+#[derive(sqlx::FromRow)]
+struct Orphan {
+    table: String,
+    rowid: Option<i64>,
+    parent: String,
 }
 
 /// How a database's applied migrations compare with this binary's.
@@ -467,12 +468,12 @@ async fn applied_sqlite(conn: &mut SqliteConnection) -> anyhow::Result<Option<Ve
     if tables == 0 {
         return Ok(None);
     }
-    let rows: Vec<(i64, Vec<u8>, bool)> =
+    let rows: Vec<Applied> =
         sqlx::query_as("select version, checksum, success from _sqlx_migrations order by version")
             .fetch_all(&mut *conn)
             .await
             .context("read the applied migrations")?;
-    Ok(Some(rows.into_iter().map(Applied::from).collect()))
+    Ok(Some(rows))
 }
 
 async fn counts(conn: &mut SqliteConnection) -> anyhow::Result<Counts> {

@@ -9,8 +9,8 @@ use axum::extract::{Query, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use domain::audit::{csv_row, AuditFilter, CSV_HEADER};
-use domain::Platform;
+use domain::audit::{csv_header, csv_rows, AuditFilter};
+use domain::{DomainError, Platform};
 use futures::StreamExt;
 use serde::Deserialize;
 
@@ -55,19 +55,16 @@ pub async fn export(
                         .last()
                         .map(|e| e.id)
                         .filter(|_| events.len() as i64 == BATCH);
-                    let chunk: String = events.iter().map(csv_row).collect();
-                    Some((Ok(chunk), next))
+                    match csv_rows(&events) {
+                        Ok(chunk) => Some((Ok(chunk), next)),
+                        Err(e) => Some((Err(failed(e)), None)),
+                    }
                 }
-                // Cut short: the client sees a broken download, not a partial file
-                // that looks whole. The cause was logged where it happened.
-                Err(_) => Some((
-                    Err(std::io::Error::other("reading the security log failed")),
-                    None,
-                )),
+                Err(e) => Some((Err(failed(e)), None)),
             }
         }
     });
-    let body = futures::stream::once(async { Ok(CSV_HEADER.to_owned()) })
+    let body = futures::stream::once(async { csv_header().map_err(failed) })
         .chain(rows)
         .filter(|chunk| std::future::ready(!matches!(chunk, Ok(text) if text.is_empty())));
     (
@@ -82,4 +79,10 @@ pub async fn export(
         Body::from_stream(body),
     )
         .into_response()
+}
+
+/// Cuts the export short: the client sees a broken download, not a partial file that
+/// looks whole. The cause was logged where it happened.
+fn failed(_: DomainError) -> std::io::Error {
+    std::io::Error::other("exporting the security log failed")
 }

@@ -431,6 +431,35 @@ async fn restore_and_check_refuse_a_database_of_another_schema() {
 }
 
 #[tokio::test]
+async fn check_names_a_row_whose_parent_is_missing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (server, _) = start_with_account(dir.path()).await;
+    server.stop().await.expect("stop the server");
+    let mut conn = SqliteConnection::connect(&url(dir.path()))
+        .await
+        .expect("open the database");
+    // SQLite enforces foreign keys only on connections that ask it to.
+    for sql in [
+        "pragma foreign_keys = off",
+        "insert into token_methods (token_id, method_id, created_at, updated_at)
+         values (999, 'environment.control.StopEnv', 1, 1)",
+    ] {
+        sqlx::query(sql).execute(&mut conn).await.expect(sql);
+    }
+    conn.close().await.expect("close");
+
+    let checked = patio(&["--database-url", &url(dir.path()), "check"]).await;
+    assert_eq!(checked.status.code(), Some(1), "{}", text(&checked));
+    assert!(
+        text(&checked)
+            .contains("foreign keys: 1 rows point at missing rows, first: token_methods row "),
+        "{}",
+        text(&checked)
+    );
+    assert!(text(&checked).contains(" → tokens"), "{}", text(&checked));
+}
+
+#[tokio::test]
 async fn backup_and_restore_on_postgres_refuse_before_connecting_and_name_pg_dump() {
     // Nothing listens on port 1: a connection attempt would fail differently.
     let postgres = "postgres://patio:secret@127.0.0.1:1/patio";

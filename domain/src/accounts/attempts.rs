@@ -203,8 +203,8 @@ impl Attempts<'_> {
         let mut busy_until: Option<i64> = None;
         for (condition, key, limit) in limits {
             let sql = format!(
-                "select count(*), min(created_at),
-                        cast(coalesce(sum(case when settled = 0 and created_at > {stale} then 1 else 0 end), 0) as bigint)
+                "select count(*) as tries, min(created_at) as first_at,
+                        cast(coalesce(sum(case when settled = 0 and created_at > {stale} then 1 else 0 end), 0) as bigint) as pending
                  from attempts where kind = $1 and {condition} and created_at > {since}"
             );
             let query = sqlx::query(&sql).bind(attempt.kind());
@@ -216,7 +216,7 @@ impl Attempts<'_> {
             };
             let row = query.fetch_one(&mut *tx).await.context("count attempts")?;
             let (count, first, pending): (i64, Option<i64>, i64) =
-                (row.get(0), row.get(1), row.get(2));
+                (row.get("tries"), row.get("first_at"), row.get("pending"));
             let until = first.unwrap_or(since) + attempt.window().num_seconds();
             if count - pending >= limit {
                 full_until = full_until.max(Some(until));

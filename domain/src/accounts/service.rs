@@ -81,7 +81,7 @@ impl Accounts<'_> {
         .await;
         match inserted {
             Ok(row) => Ok(AccountInfo {
-                id: row.get(0),
+                id: row.get("id"),
                 email: email.as_str().to_owned(),
             }),
             Err(sqlx::Error::Database(e)) if is_unique_violation(e.as_ref(), "accounts.email") => {
@@ -128,10 +128,10 @@ impl Accounts<'_> {
             .ok_or(DomainError::NotAuthenticated)?;
         Ok((
             AccountInfo {
-                id: row.get(0),
-                email: row.get(1),
+                id: row.get("id"),
+                email: row.get("email"),
             },
-            from_unix(row.get(2)),
+            from_unix(row.get("created_at")),
         ))
     }
 
@@ -140,8 +140,8 @@ impl Accounts<'_> {
         let now = self.now().timestamp();
         let rows = sqlx::query(
             "select a.id, a.email, a.created_at, a.disabled_at,
-                    (select count(*) from tokens t where t.account_id = a.id),
-                    (select count(*) from sessions s where s.account_id = a.id and s.expires_at > $1)
+                    (select count(*) from tokens t where t.account_id = a.id) as tokens,
+                    (select count(*) from sessions s where s.account_id = a.id and s.expires_at > $1) as sessions
              from accounts a order by a.id",
         )
         .bind(now)
@@ -151,12 +151,12 @@ impl Accounts<'_> {
         Ok(rows
             .into_iter()
             .map(|r| AccountSummary {
-                id: r.get(0),
-                email: r.get(1),
-                created_at: from_unix(r.get(2)),
-                disabled_at: r.get::<Option<i64>, _>(3).map(from_unix),
-                tokens: r.get(4),
-                sessions: r.get(5),
+                id: r.get("id"),
+                email: r.get("email"),
+                created_at: from_unix(r.get("created_at")),
+                disabled_at: r.get::<Option<i64>, _>("disabled_at").map(from_unix),
+                tokens: r.get("tokens"),
+                sessions: r.get("sessions"),
             })
             .collect())
     }

@@ -89,12 +89,12 @@ impl Sessions<'_> {
         };
         let disabled = row
             .as_ref()
-            .is_some_and(|r| r.get::<Option<i64>, _>(3).is_some());
+            .is_some_and(|r| r.get::<Option<i64>, _>("disabled_at").is_some());
         let account = row.map(|r| {
             (
-                r.get::<i64, _>(0),
-                r.get::<String, _>(1),
-                r.get::<String, _>(2),
+                r.get::<i64, _>("id"),
+                r.get::<String, _>("email"),
+                r.get::<String, _>("password_hash"),
             )
         });
         let familiar = match &account {
@@ -215,21 +215,21 @@ impl Sessions<'_> {
         .await
         .context("look up session")?
         .ok_or(DomainError::NotAuthenticated)?;
-        let session_id: i64 = row.get(0);
+        let session_id: i64 = row.get("id");
         // A use this replica noted but has not written yet counts too.
         let last_used_at = row
-            .get::<i64, _>(3)
+            .get::<i64, _>("last_used_at")
             .max(self.session_uses.latest(session_id).unwrap_or(i64::MIN));
         if last_used_at <= idle_since {
             return Err(DomainError::NotAuthenticated);
         }
         let session = CachedSession {
             account: AccountInfo {
-                id: row.get(1),
-                email: row.get(2),
+                id: row.get("account_id"),
+                email: row.get("email"),
             },
             session_id,
-            expires_at: row.get(4),
+            expires_at: row.get("expires_at"),
             last_used_at,
         };
         self.session_cache
@@ -317,11 +317,11 @@ impl Sessions<'_> {
         Ok(rows
             .into_iter()
             .map(|r| SessionInfo {
-                id: r.get(0),
-                created_at: from_unix(r.get(1)),
-                last_used_at: from_unix(r.get(2)),
-                ip: r.get(3),
-                user_agent: r.get(4),
+                id: r.get("id"),
+                created_at: from_unix(r.get("created_at")),
+                last_used_at: from_unix(r.get("last_used_at")),
+                ip: r.get("ip"),
+                user_agent: r.get("user_agent"),
             })
             .collect())
     }

@@ -62,7 +62,7 @@ impl Environments<'_> {
         .await
         .context("read environment")?
         .ok_or_else(|| DomainError::EnvNotExist(name.to_owned()))?;
-        let id: i64 = row.get(0);
+        let id: i64 = row.get("id");
         let rows = sqlx::query(
             "select id, node_group, node_type, count from nodes where environment_id = $1 order by id",
         )
@@ -70,18 +70,18 @@ impl Environments<'_> {
         .fetch_all(&mut *conn)
         .await
         .context("read nodes")?;
-        let name: String = row.get(1);
+        let name: String = row.get("name");
         let (scheme, host) = platform_host(&self.settings.public_url);
         let domain = format!("{name}.{host}");
         let mut nodes = Vec::with_capacity(rows.len());
         let mut containers = Vec::new();
         for r in rows {
             let group = NodeGroup {
-                node_group: r.get(1),
-                node_type: r.get(2),
-                count: r.get(3),
+                node_group: r.get("node_group"),
+                node_type: r.get("node_type"),
+                count: r.get("count"),
             };
-            containers.extend(Node::of_group(r.get(0), &group, scheme, &domain));
+            containers.extend(Node::of_group(r.get("id"), &group, scheme, &domain));
             nodes.push(group);
         }
         let deployments = sqlx::query(
@@ -92,20 +92,20 @@ impl Environments<'_> {
         .await
         .context("read deployments")?
         .into_iter()
-        .map(|r| Deployment { context: r.get(0), file_name: r.get(1), file_url: r.get(2), deployed_at: from_unix(r.get(3)) })
+        .map(|r| Deployment { context: r.get("context"), file_name: r.get("file_name"), file_url: r.get("file_url"), deployed_at: from_unix(r.get("updated_at")) })
         .collect();
-        let status = Status::from_code(row.get(3)).with_context(|| "stored status")?;
+        let status = Status::from_code(row.get("status")).with_context(|| "stored status")?;
         Ok((
             id,
             Environment {
                 id,
                 name,
                 domain,
-                display_name: row.get(2),
+                display_name: row.get("display_name"),
                 status,
-                app_id: row.get(4),
-                created_at: from_unix(row.get(5)),
-                updated_at: from_unix(row.get(6)),
+                app_id: row.get("app_id"),
+                created_at: from_unix(row.get("created_at")),
+                updated_at: from_unix(row.get("updated_at")),
                 nodes,
                 containers,
                 deployments,

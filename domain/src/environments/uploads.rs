@@ -231,14 +231,14 @@ impl Uploads<'_> {
         Ok(rows
             .into_iter()
             .map(|r| {
-                let public_id: String = r.get(1);
-                let name: String = r.get(2);
+                let public_id: String = r.get("public_id");
+                let name: String = r.get("file_name");
                 StoredUpload {
-                    id: r.get(0),
+                    id: r.get("id"),
                     url: self.url(&public_id, &name),
                     name,
-                    size: r.get::<i64, _>(3).max(0) as u64,
-                    created_at: from_unix(r.get(4)),
+                    size: r.get::<i64, _>("size").max(0) as u64,
+                    created_at: from_unix(r.get("created_at")),
                 }
             })
             .collect())

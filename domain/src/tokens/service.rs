@@ -44,7 +44,7 @@ pub struct TokenEdit {
 const SUMMARY_COLUMNS: &str =
     "t.id, t.description, t.api_set, t.expires_at, t.created_at, t.updated_at,
      t.last_used_at, t.last_used_ip, t.hint,
-     (select string_agg(m.method_id, ',') from token_methods m where m.token_id = t.id),
+     (select string_agg(m.method_id, ',') from token_methods m where m.token_id = t.id) as methods,
      t.allowed_ips, t.last_used_agent";
 
 pub(crate) fn grant_of(api_set: &str, methods: Option<String>) -> Result<Grant, DomainError> {
@@ -60,21 +60,21 @@ pub(crate) fn grant_of(api_set: &str, methods: Option<String>) -> Result<Grant, 
 }
 
 fn summary(row: &AnyRow) -> Result<TokenSummary, DomainError> {
-    let last_used_at: Option<i64> = row.get(6);
+    let last_used_at: Option<i64> = row.get("last_used_at");
     Ok(TokenSummary {
-        id: row.get(0),
-        description: row.get(1),
-        grant: grant_of(row.get(2), row.get(9))?,
-        expires_at: row.get::<Option<i64>, _>(3).map(from_unix),
-        created_at: from_unix(row.get(4)),
-        updated_at: from_unix(row.get(5)),
+        id: row.get("id"),
+        description: row.get("description"),
+        grant: grant_of(row.get("api_set"), row.get("methods"))?,
+        expires_at: row.get::<Option<i64>, _>("expires_at").map(from_unix),
+        created_at: from_unix(row.get("created_at")),
+        updated_at: from_unix(row.get("updated_at")),
         last_used: last_used_at.map(|at| LastUse {
             at: from_unix(at),
-            ip: row.get(7),
-            user_agent: row.get(11),
+            ip: row.get("last_used_ip"),
+            user_agent: row.get("last_used_agent"),
         }),
-        hint: row.get(8),
-        allowlist: stored_allowlist(row.get(10))?,
+        hint: row.get("hint"),
+        allowlist: stored_allowlist(row.get("allowed_ips"))?,
     })
 }
 
@@ -246,7 +246,7 @@ impl Tokens<'_> {
             .fetch_one(&mut *tx)
             .await
             .context("read token methods")?;
-            let held = grant_of(&current.get::<String, _>(1), methods)?.methods();
+            let held = grant_of(&current.get::<String, _>("api_set"), methods)?.methods();
             if let Some(extra) = grant.custom.iter().find(|m| !held.contains(m)) {
                 return Err(DomainError::param(
                     "apiList",
@@ -254,20 +254,21 @@ impl Tokens<'_> {
                 ));
             }
         }
-        let description = edit
-            .description
-            .map_or_else(|| current.get::<String, _>(0), |d| d.as_str().to_owned());
-        let api_set = edit
-            .grant
-            .as_ref()
-            .map_or_else(|| current.get::<String, _>(1), |g| g.set.key().to_owned());
+        let description = edit.description.map_or_else(
+            || current.get::<String, _>("description"),
+            |d| d.as_str().to_owned(),
+        );
+        let api_set = edit.grant.as_ref().map_or_else(
+            || current.get::<String, _>("api_set"),
+            |g| g.set.key().to_owned(),
+        );
         let expires_at = edit.expires_at.map_or_else(
-            || current.get::<Option<i64>, _>(2),
+            || current.get::<Option<i64>, _>("expires_at"),
             |e| e.map(|e| e.timestamp()),
         );
         let allowed_ips = edit
             .allowlist
-            .map_or_else(|| current.get::<String, _>(3), |a| a.to_text());
+            .map_or_else(|| current.get::<String, _>("allowed_ips"), |a| a.to_text());
         sqlx::query(
             "update tokens set description = $1, api_set = $2, expires_at = $3, allowed_ips = $4, updated_at = $5 where id = $6",
         )
@@ -447,7 +448,7 @@ impl Tokens<'_> {
         let generation = self.token_cache.generation();
         let row = sqlx::query(
             "select t.id, t.account_id, a.email, t.hint, t.api_set, t.expires_at,
-                    (select string_agg(m.method_id, ',') from token_methods m where m.token_id = t.id),
+                    (select string_agg(m.method_id, ',') from token_methods m where m.token_id = t.id) as methods,
                     t.allowed_ips
              from tokens t join accounts a on a.id = t.account_id
              where t.digest = $1 and a.disabled_at is null",
@@ -460,14 +461,14 @@ impl Tokens<'_> {
             self.stats.count(&self.stats.tokens_unknown);
             return Err(DomainError::NotAuthenticated);
         };
-        let expires_at = row.get::<Option<i64>, _>(5).map(from_unix);
+        let expires_at = row.get::<Option<i64>, _>("expires_at").map(from_unix);
         let grant = TokenGrant {
-            token_id: row.get(0),
-            account_id: row.get(1),
-            email: row.get(2),
-            hint: row.get(3),
-            grant: grant_of(row.get(4), row.get(6))?,
-            allowlist: stored_allowlist(row.get(7))?,
+            token_id: row.get("id"),
+            account_id: row.get("account_id"),
+            email: row.get("email"),
+            hint: row.get("hint"),
+            grant: grant_of(row.get("api_set"), row.get("methods"))?,
+            allowlist: stored_allowlist(row.get("allowed_ips"))?,
         };
         self.token_cache.insert(
             generation,

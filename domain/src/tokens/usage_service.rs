@@ -29,7 +29,8 @@ impl Usage<'_> {
         let mut per_day = vec![0u64; super::USAGE_DAYS as usize];
         let mut methods: Vec<MethodCalls> = Vec::new();
         for row in &rows {
-            let (day, method, calls): (i64, String, i64) = (row.get(0), row.get(1), row.get(2));
+            let (day, method, calls): (i64, String, i64) =
+                (row.get("day"), row.get("method_id"), row.get("calls"));
             let calls = calls.max(0) as u64;
             if let Some(slot) = usize::try_from(day - first)
                 .ok()

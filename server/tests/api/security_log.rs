@@ -302,7 +302,7 @@ async fn the_csv_export_holds_every_entry_the_filter_picks() {
             .collect();
         assert_eq!(
             csv,
-            domain::audit::to_csv(&picked),
+            domain::audit::to_csv(&picked).unwrap(),
             "{filter:?}: every picked entry, newest first"
         );
         eprintln!("{filter:?}: {} rows exported", picked.len());

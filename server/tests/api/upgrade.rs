@@ -32,8 +32,8 @@ async fn rebuilding_the_sqlite_tables_keeps_every_row_and_cascade() {
         .fetch_one(&pool)
         .await
         .unwrap();
-    assert_eq!(token.get::<String, _>(0), "kept");
-    assert_eq!(token.get::<String, _>(1), "10.0.0.0/8");
+    assert_eq!(token.get::<String, _>("description"), "kept");
+    assert_eq!(token.get::<String, _>("allowed_ips"), "10.0.0.0/8");
     let counts: (i64, i64, i64) = sqlx::query_as(
         "select (select count(*) from token_methods), (select count(*) from token_usage),
                 (select count from audit_events)",
