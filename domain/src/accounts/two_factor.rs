@@ -316,12 +316,7 @@ impl TwoFactor<'_> {
         origin: &Origin,
     ) -> Result<(), DomainError> {
         // One read: the secret, if the account has two-factor on.
-        let Some(stored) = self
-            .two_factor()
-            .stored(account_id)
-            .await?
-            .filter(|s| s.enabled)
-        else {
+        let Some(stored) = self.stored(account_id).await?.filter(|s| s.enabled) else {
             return Ok(());
         };
         let Some(code) = code.map(str::trim).filter(|c| !c.is_empty()) else {
@@ -383,11 +378,7 @@ impl TwoFactor<'_> {
         }
         self.attempts().succeeded(reserved, &attempt).await?;
         if matches!(code, Code::Recovery(_)) {
-            let left = self
-                .two_factor()
-                .status(account_id)
-                .await?
-                .recovery_codes_left;
+            let left = self.status(account_id).await?.recovery_codes_left;
             self.audit()
                 .record(
                     Some(account_id),

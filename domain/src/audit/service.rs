@@ -305,7 +305,6 @@ impl Audit<'_> {
                 } else {
                     // Near the top: the newest page, full, with what arrived since.
                     let newest = self
-                        .audit()
                         .events_before(account_id, filter, i64::MAX, size + 1)
                         .await?;
                     (newest, PageStart::Newest)
@@ -329,7 +328,6 @@ impl Audit<'_> {
         let older = match (more_older, events.last()) {
             (true, Some(last)) => Some(last.id),
             (false, Some(last)) if matches!(start, PageStart::After(_)) => self
-                .audit()
                 .exists(account_id, condition, "id < $2", last.id)
                 .await?
                 .then_some(last.id),
@@ -338,13 +336,11 @@ impl Audit<'_> {
         let newer = match (events.first(), start) {
             (_, PageStart::Newest) => None,
             (Some(first), _) => self
-                .audit()
                 .exists(account_id, condition, "id > $2", first.id)
                 .await?
                 .then_some(first.id),
             // An empty page past the oldest entry: the way back.
             (None, PageStart::Before(id)) => self
-                .audit()
                 .exists(account_id, condition, "id >= $2", id)
                 .await?
                 .then_some(id - 1),

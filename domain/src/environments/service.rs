@@ -183,11 +183,7 @@ impl Environments<'_> {
                 &caller.origin,
             )
             .await?;
-        Ok(self
-            .environments()
-            .load(caller.account.id, name.as_str())
-            .await?
-            .1)
+        Ok(self.load(caller.account.id, name.as_str()).await?.1)
     }
 
     /// Start, stop, sleep or restart; refused with 2212 where the status forbids it.
@@ -199,10 +195,7 @@ impl Environments<'_> {
     ) -> Result<Environment, DomainError> {
         // Compare-and-set on the status, so two concurrent calls cannot both succeed.
         for _ in 0..5 {
-            let (id, env) = self
-                .environments()
-                .load(caller.account.id, name.as_str())
-                .await?;
+            let (id, env) = self.load(caller.account.id, name.as_str()).await?;
             let next = env.status.apply(action)?;
             let now = self.now().timestamp();
             let mut tx = self.db.begin().await.context("begin")?;
@@ -244,11 +237,7 @@ impl Environments<'_> {
                         &caller.origin,
                     )
                     .await?;
-                return Ok(self
-                    .environments()
-                    .load(caller.account.id, name.as_str())
-                    .await?
-                    .1);
+                return Ok(self.load(caller.account.id, name.as_str()).await?.1);
             }
         }
         Err(anyhow::anyhow!("environment status kept changing").into())
@@ -287,10 +276,7 @@ impl Environments<'_> {
         password: &str,
         name: &EnvName,
     ) -> Result<(), DomainError> {
-        let (id, _) = self
-            .environments()
-            .load(caller.account.id, name.as_str())
-            .await?;
+        let (id, _) = self.load(caller.account.id, name.as_str()).await?;
         self.passwords()
             .confirm(caller.account.id, password, &caller.origin)
             .await?;
@@ -371,10 +357,7 @@ impl Environments<'_> {
                 return Err(DomainError::NotFound("no uploaded file at fileUrl".into()));
             }
         }
-        let (id, env) = self
-            .environments()
-            .load(caller.account.id, name.as_str())
-            .await?;
+        let (id, env) = self.load(caller.account.id, name.as_str()).await?;
         if env.status != Status::Running {
             return Err(DomainError::NotAllowedForStatus(format!(
                 "cannot deploy to an environment that is {}",
