@@ -7,19 +7,30 @@
 
 use std::fmt::Display;
 
+use domain::catalogue::Method;
 use domain::DomainError;
 use serde::de::value::{SeqDeserializer, StrDeserializer};
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, Visitor};
 use serde::forward_to_deserialize_any;
 
 use crate::fields::Rule;
+#[cfg(test)]
+use crate::fields::{Id, Password, Required};
 use crate::lists::split_list;
 use crate::params::Params;
 
-/// The typed input `T` from the call's parameters; parameters `T` does not name (the
-/// credential, unknown ones) are left alone.
-pub fn decode<T: DeserializeOwned>(params: &Params) -> Result<T, DomainError> {
-    T::deserialize(Struct(params)).map_err(|Error(e)| e)
+/// The typed input `T` of `method` from the call's parameters; parameters `T` does not
+/// name (the credential, unknown ones) are left alone. `T` may only name parameters
+/// the catalogue declares for `method` (what the API docs and OpenAPI list): one that
+/// does not is a mistake in Patio, answered as an internal error.
+pub fn decode<T: DeserializeOwned>(method: &Method, params: &Params) -> Result<T, DomainError> {
+    T::deserialize(Struct { method, params }).map_err(|Error(e)| e)
+}
+
+/// Says which input names an undeclared parameter (on standard error: this crate logs
+/// nothing else, and the mistake shows in the first test that calls the method).
+fn tracing_free_log(method: &str, field: &str) {
+    eprintln!("{method}: its input reads `{field}`, which the catalogue does not declare");
 }
 
 /// A refusal as serde carries it.
@@ -45,7 +56,10 @@ impl de::Error for Error {
 }
 
 /// The parameters as a struct: only `deserialize_struct` makes sense.
-struct Struct<'p>(&'p Params);
+struct Struct<'p> {
+    method: &'p Method,
+    params: &'p Params,
+}
 
 impl<'de> de::Deserializer<'de> for Struct<'_> {
     type Error = Error;
@@ -60,8 +74,13 @@ impl<'de> de::Deserializer<'de> for Struct<'_> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
+        let declared = |field: &&str| self.method.params.iter().any(|p| p.name == *field);
+        if let Some(field) = fields.iter().find(|f| !declared(f)) {
+            tracing_free_log(self.method.id, field);
+            return Err(Error(DomainError::Internal));
+        }
         visitor.visit_map(Fields {
-            params: self.0,
+            params: self.params,
             fields: fields.iter(),
             current: None,
         })
@@ -197,6 +216,7 @@ impl<'de> de::Deserializer<'de> for Value<'_> {
 
 #[cfg(test)]
 mod tests {
+    use domain::catalogue::{Access, Param, ParamKind};
     use serde::Deserialize;
 
     use super::*;
@@ -210,8 +230,32 @@ mod tests {
         note: Option<String>,
     }
 
+    const fn param(name: &'static str, kind: ParamKind) -> Param {
+        Param {
+            name,
+            kind,
+            required: false,
+            description: "",
+        }
+    }
+
+    static METHOD: Method = Method {
+        id: "test.decode.Input",
+        access: Access::Grantable,
+        summary: "",
+        docs: "",
+        params: &[
+            param("envName", ParamKind::Text),
+            param("nodeId", ParamKind::Text),
+            param("apiList", ParamKind::List),
+            param("note", ParamKind::Text),
+        ],
+        returns: "",
+        errors: &[],
+    };
+
     fn input(query: &str) -> Result<Input, DomainError> {
-        decode(&Params::from_urlencoded(query)?)
+        decode(&METHOD, &Params::from_urlencoded(query)?)
     }
 
     #[test]
@@ -230,5 +274,41 @@ mod tests {
         assert!(message("envName=a&envname=b").contains("more than once"));
         assert!(message("envName=a&nodeId=x").contains("nodeId"));
         assert!(message("envName=a&apiList=[1,").contains("apiList"));
+    }
+
+    #[test]
+    fn an_input_may_only_read_what_the_catalogue_declares() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Undeclared {
+            secret_flag: Option<String>,
+        }
+        let params = Params::from_urlencoded("secret_flag=1").unwrap();
+        let refused = decode::<Undeclared>(&METHOD, &params).unwrap_err();
+        assert!(matches!(refused, DomainError::Internal));
+    }
+
+    #[test]
+    fn shared_rules_name_their_parameter() {
+        #[derive(Debug, Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Ruled {
+            env_name: Required,
+            note: Option<Password>,
+            node_id: Option<Id>,
+        }
+        let ruled = |q: &str| decode::<Ruled>(&METHOD, &Params::from_urlencoded(q).unwrap());
+        let got = ruled("envName=shop&note=+pass+word+&nodeId=7").unwrap();
+        assert_eq!(got.env_name.0, "shop");
+        assert_eq!(got.note.unwrap().expose(), " pass word ");
+        assert_eq!(got.node_id.unwrap().0, 7);
+        let message = |q: &str| ruled(q).unwrap_err().to_string();
+        assert!(message("envName=+").contains("envName: is required"));
+        assert!(message("envName=a&note=").contains("note: is required"));
+        assert!(message("envName=a&nodeId=0").contains("nodeId: is not an id"));
+        assert!(message("envName=a&nodeId=x").contains("nodeId: is not an id"));
+        assert!(
+            !format!("{:?}", ruled("envName=a&note=hunter2").unwrap().note).contains("hunter2")
+        );
     }
 }

@@ -80,10 +80,10 @@ struct Deployed<'a> {
 
 pub async fn call(platform: &Platform, method: &Method, caller: &Caller, params: &Params) -> Reply {
     let account = caller.account.id;
-    let named = || -> Result<EnvName, DomainError> { decode::<Named>(params)?.name() };
+    let named = || -> Result<EnvName, DomainError> { decode::<Named>(method, params)?.name() };
     match method.name() {
         "CreateEnvironment" => {
-            let input: CreateEnvironment = decode(params)?;
+            let input: CreateEnvironment = decode(method, params)?;
             let env: Value = serde_json::from_str(&input.env.0)
                 .map_err(|_| DomainError::param("env", "is not valid JSON"))?;
             let name = env
@@ -131,7 +131,7 @@ pub async fn call(platform: &Platform, method: &Method, caller: &Caller, params:
         }
         "RestartNodes" => {
             let name = named()?;
-            let input: RestartNodes = decode(params)?;
+            let input: RestartNodes = decode(method, params)?;
             let restarted = platform
                 .environments()
                 .restart_nodes(caller, &name, input.node_group.as_deref())
@@ -140,7 +140,7 @@ pub async fn call(platform: &Platform, method: &Method, caller: &Caller, params:
         }
         "DeleteEnv" => {
             let name = named()?;
-            let input: DeleteEnv = decode(params)?;
+            let input: DeleteEnv = decode(method, params)?;
             platform
                 .environments()
                 .delete(caller, input.password.expose(), &name)
@@ -149,7 +149,7 @@ pub async fn call(platform: &Platform, method: &Method, caller: &Caller, params:
         }
         "DeployApp" => {
             let name = named()?;
-            let input: DeployApp = decode(params)?;
+            let input: DeployApp = decode(method, params)?;
             let deployment = platform
                 .environments()
                 .deploy(

@@ -76,14 +76,14 @@ struct OneApp {
 pub async fn call(platform: &Platform, method: &Method, caller: &Caller, params: &Params) -> Reply {
     match method.name() {
         "GetList" => {
-            let Search { search } = decode(params)?;
+            let Search { search } = decode(method, params)?;
             let apps = marketplace::search(search.as_deref().unwrap_or_default());
             reply(Apps {
                 apps: apps.into_iter().map(AppView::of).collect(),
             })
         }
         "GetAppInfo" => {
-            let AppId { id } = decode(params)?;
+            let AppId { id } = decode(method, params)?;
             let app = marketplace::app(&id.0)
                 .ok_or_else(|| DomainError::NotFound(format!("no app \"{}\"", clip(&id.0))))?;
             reply(OneApp {
@@ -91,7 +91,7 @@ pub async fn call(platform: &Platform, method: &Method, caller: &Caller, params:
             })
         }
         "Install" => {
-            let input: Install = decode(params)?;
+            let input: Install = decode(method, params)?;
             let name = EnvName::parse(input.env_name.as_deref().unwrap_or_default())?;
             let env = platform
                 .environments()

@@ -58,7 +58,7 @@ pub async fn call(
 ) -> Reply {
     match method.name() {
         "Upload" => {
-            let Upload { fid } = decode(params)?;
+            let Upload { fid } = decode(method, params)?;
             if fid.as_ref().is_some_and(|f| f.len() > 128) {
                 return Err(DomainError::param("fid", "is longer than 128 characters"));
             }
@@ -91,7 +91,7 @@ pub async fn call(
             })
         }
         "DeleteUploads" => {
-            let input: DeleteUploads = decode(params)?;
+            let input: DeleteUploads = decode(method, params)?;
             let ids = parse_ids("ids", &input.ids.0)?;
             let count = platform.uploads().delete(caller.account.id, &ids).await?;
             reply(Count { count })

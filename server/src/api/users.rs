@@ -177,7 +177,7 @@ pub async fn call(
     origin: &domain::accounts::Origin,
 ) -> Reply {
     if method.id == "users.authentication.Signin" {
-        let input: Signin = decode(params)?;
+        let input: Signin = decode(method, params)?;
         let session = platform
             .sessions()
             .sign_in(
@@ -247,13 +247,13 @@ pub async fn call(
             })
         }
         "SignoutSessions" => {
-            let Ids { ids } = decode(params)?;
+            let Ids { ids } = decode(method, params)?;
             let ids = tokens::ids("ids", ids.unwrap_or_default())?;
             let count = platform.sessions().sign_out_these(account, &ids).await?;
             reply(Count { count })
         }
         "CreateToken" => {
-            let input: CreateToken = decode(params)?;
+            let input: CreateToken = decode(method, params)?;
             let draft = TokenDraft {
                 description: Description::parse(&input.description.0)?,
                 grant: Grant::from_list(input.token_template.as_deref(), input.api_list)?,
@@ -275,7 +275,7 @@ pub async fn call(
             })
         }
         "EditToken" => {
-            let input: EditToken = decode(params)?;
+            let input: EditToken = decode(method, params)?;
             let edit = TokenEdit {
                 description: input
                     .description
@@ -311,7 +311,7 @@ pub async fn call(
             })
         }
         "RegenerateToken" => {
-            let input: RegenerateToken = decode(params)?;
+            let input: RegenerateToken = decode(method, params)?;
             let id = one_id(input.id.as_deref(), input.ids)?;
             let expires_at = input
                 .expires_at
@@ -330,7 +330,7 @@ pub async fn call(
             })
         }
         "DeleteTokens" => {
-            let input: DeleteTokens = decode(params)?;
+            let input: DeleteTokens = decode(method, params)?;
             let ids = tokens::ids("ids", input.ids.unwrap_or_default())?;
             let count = platform
                 .tokens()
@@ -340,7 +340,7 @@ pub async fn call(
         }
         "GetTokens" => {
             // No ids, or `*` as the platform writes it, lists every token.
-            let Ids { ids } = decode(params)?;
+            let Ids { ids } = decode(method, params)?;
             let ids = match ids.unwrap_or_default() {
                 items if items.is_empty() || items == ["*"] => None,
                 items => Some(tokens::ids("ids", items)?),
@@ -351,7 +351,7 @@ pub async fn call(
             })
         }
         "GetTokenApiList" => {
-            let Search { search } = decode(params)?;
+            let Search { search } = decode(method, params)?;
             let needle = search.unwrap_or_default().trim().to_lowercase();
             reply(Permissions {
                 token_permissions: catalogue::grantable()
@@ -384,7 +384,7 @@ pub async fn call(
             })
         }
         "ChangePassword" => {
-            let input: ChangePassword = decode(params)?;
+            let input: ChangePassword = decode(method, params)?;
             platform
                 .accounts()
                 .change_password(
