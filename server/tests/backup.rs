@@ -11,11 +11,12 @@ use std::time::Duration;
 
 use domain::accounts::Origin;
 use domain::Clock;
-use serde_json::Value;
 use server::{Settings, Spawned};
 use sqlx::{Connection, SqliteConnection};
 
-const PASSWORD: &str = "correct horse battery";
+mod support;
+use support::{call, fresh_postgres, PASSWORD};
+
 const EMAIL: &str = "ops@example.com";
 const WRITERS: usize = 8;
 
@@ -45,29 +46,6 @@ fn text(output: &Output) -> String {
 
 fn url(dir: &Path) -> String {
     Settings::in_dir(dir).database_url
-}
-
-fn path_of(method: &str) -> String {
-    domain::catalogue::method(method)
-        .unwrap_or_else(|| panic!("{method} is not in the catalogue"))
-        .path()
-}
-
-async fn call(
-    client: &reqwest::Client,
-    base: &str,
-    method: &str,
-    params: &[(&str, &str)],
-) -> Value {
-    client
-        .post(format!("{base}{}", path_of(method)))
-        .form(params)
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json")
 }
 
 async fn start(dir: &Path) -> Spawned {
@@ -493,26 +471,6 @@ async fn backup_and_restore_on_postgres_refuse_before_connecting_and_name_pg_dum
 
 /// With `PATIO_TEST_POSTGRES` naming a database (`scripts/postgres start`), a new one
 /// beside it; otherwise `None` and the test says it was skipped.
-async fn fresh_postgres() -> Option<String> {
-    let Some(admin) = std::env::var("PATIO_TEST_POSTGRES")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        eprintln!("PATIO_TEST_POSTGRES is not set: skipped");
-        return None;
-    };
-    let name = format!("patio_backup_test_{}", std::process::id());
-    let mut conn = sqlx::PgConnection::connect(&admin)
-        .await
-        .expect("connect to PATIO_TEST_POSTGRES");
-    sqlx::query(&format!("create database {name}"))
-        .execute(&mut conn)
-        .await
-        .expect("create a test database");
-    let (server, _) = admin.rsplit_once('/').expect("a database name");
-    Some(format!("{server}/{name}"))
-}
-
 #[tokio::test]
 async fn check_on_postgres_compares_the_migrations_and_leaves_integrity_to_amcheck() {
     let Some(postgres) = fresh_postgres().await else {

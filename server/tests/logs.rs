@@ -1,34 +1,12 @@
 //! Runs a round of token, session and password operations with every log level on,
 //! then searches everything logged for the secrets that passed through.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use domain::Clock;
 use serde_json::Value;
 use server::Settings;
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
-const PASSWORD: &str = "correct horse battery";
+mod support;
+use support::{Captured, PASSWORD};
 
 #[tokio::test]
 async fn no_secret_reaches_the_logs() {
@@ -172,7 +150,7 @@ async fn no_secret_reaches_the_logs() {
     assert_eq!(page.status(), 200);
     app.stop().await.unwrap();
 
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let text = logs.text();
     assert!(
         text.lines().count() > 20,
         "the capture saw the requests:\n{text}"

@@ -4,11 +4,10 @@
 //! never its value; a mail server that hangs holds up no request, and the notice goes
 //! out once it answers.
 
-use std::io::Write;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use chrono::Duration as Days;
@@ -17,28 +16,8 @@ use domain::Clock;
 use serde_json::Value;
 use server::{Settings, Spawned};
 
-const PASSWORD: &str = "correct horse battery";
-
-/// Everything logged by the servers of this test binary.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
+mod support;
+use support::{fresh_postgres, Captured, PASSWORD};
 
 fn logs() -> &'static Captured {
     static LOGS: OnceLock<Captured> = OnceLock::new();
@@ -54,7 +33,7 @@ fn logs() -> &'static Captured {
 }
 
 fn logged() -> String {
-    String::from_utf8_lossy(&logs().0.lock().unwrap()).into_owned()
+    logs().text()
 }
 
 /// The interpreter with aiosmtpd: `PATIO_PYTHON`, else the one `scripts/python-venv`
@@ -221,27 +200,6 @@ fn quoted_printable(text: &str) -> String {
 /// With `PATIO_TEST_POSTGRES` naming a PostgreSQL database (`scripts/test` starts one), a
 /// new empty database beside it for one test (the replicas then share it); otherwise
 /// `None`, and they share a SQLite file.
-async fn fresh_postgres() -> Option<String> {
-    use sqlx::Connection;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let admin = std::env::var("PATIO_TEST_POSTGRES")
-        .ok()
-        .filter(|u| !u.is_empty())?;
-    let name = format!(
-        "patio_notices_{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    );
-    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-    sqlx::query(&format!("create database {name}"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    let (server, _) = admin.rsplit_once('/').unwrap();
-    Some(format!("{server}/{name}"))
-}
-
 /// Where one test's replicas keep their data: a folder, and a database in it or on the
 /// test PostgreSQL.
 struct Place {
@@ -273,16 +231,7 @@ async fn start(place: &Place, clock: &Clock, smtp: Option<u16>) -> Spawned {
 }
 
 async fn call(server: &Spawned, method: &str, params: &[(&str, &str)]) -> Value {
-    let path = domain::catalogue::method(method).unwrap().path();
-    reqwest::Client::new()
-        .post(server.url(&path))
-        .form(params)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    support::call(&reqwest::Client::new(), &server.url(""), method, params).await
 }
 
 /// An account signed in, its dashboard seen once in `lang` (which the account keeps).

@@ -4,9 +4,8 @@
 
 use std::process::Command;
 
-use serde_json::Value;
-
-const PASSWORD: &str = "correct horse battery";
+mod support;
+use support::{call, PASSWORD};
 
 fn patio(dir: &std::path::Path, args: &[&str]) -> (bool, String) {
     let db = format!("sqlite://{}", dir.join("patio.db").display());
@@ -28,18 +27,6 @@ fn patio(dir: &std::path::Path, args: &[&str]) -> (bool, String) {
     )
 }
 
-async fn call(client: &reqwest::Client, url: String, params: &[(&str, &str)]) -> Value {
-    client
-        .post(url)
-        .form(params)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn the_operators_commands_take_effect_on_a_running_server_at_once() {
     let dir = tempfile::tempdir().unwrap();
@@ -59,10 +46,11 @@ async fn the_operators_commands_take_effect_on_a_running_server_at_once() {
         .await
         .unwrap();
     let client = reqwest::Client::new();
-    let api = |m: &str| server.url(&format!("/1.0/{m}"));
+    let base = server.url("");
     let session = call(
         &client,
-        api("users/authentication/rest/signin"),
+        &base,
+        "users.authentication.Signin",
         &[("login", "ann@example.com"), ("password", PASSWORD)],
     )
     .await["session"]
@@ -71,7 +59,8 @@ async fn the_operators_commands_take_effect_on_a_running_server_at_once() {
         .to_owned();
     let created = call(
         &client,
-        api("users/authentication/rest/createtoken"),
+        &base,
+        "users.authentication.CreateToken",
         &[
             ("session", &session),
             ("password", PASSWORD),
@@ -81,8 +70,15 @@ async fn the_operators_commands_take_effect_on_a_running_server_at_once() {
     )
     .await;
     let token = created["token"]["key"].as_str().unwrap().to_owned();
-    let envs_url = api("environment/control/rest/getenvs");
-    let envs = || async { call(&client, envs_url.clone(), &[("session", token.as_str())]).await };
+    let envs = || async {
+        call(
+            &client,
+            &base,
+            "environment.control.GetEnvs",
+            &[("session", token.as_str())],
+        )
+        .await
+    };
     for _ in 0..3 {
         assert_eq!(envs().await["result"], 0);
     }
@@ -110,7 +106,8 @@ async fn the_operators_commands_take_effect_on_a_running_server_at_once() {
     );
     let by_session = call(
         &client,
-        api("environment/control/rest/getenvs"),
+        &base,
+        "environment.control.GetEnvs",
         &[("session", &session)],
     )
     .await;

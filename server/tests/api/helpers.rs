@@ -4,7 +4,7 @@ use domain::Clock;
 use serde_json::Value;
 use server::{Settings, Spawned};
 
-pub const PASSWORD: &str = "correct horse battery";
+pub use crate::support::{fresh_postgres, PASSWORD};
 
 pub struct TestApp {
     pub server: Spawned,
@@ -48,37 +48,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
 
 /// With `PATIO_TEST_POSTGRES` naming a PostgreSQL database (`scripts/test` starts one),
 /// a new empty database beside it for one test; otherwise `None` (SQLite).
-pub async fn fresh_postgres() -> Option<String> {
-    use sqlx::Connection;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let admin = std::env::var("PATIO_TEST_POSTGRES")
-        .ok()
-        .filter(|u| !u.is_empty())?;
-    let name = format!(
-        "patio_test_{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    );
-    let mut conn = sqlx::PgConnection::connect(&admin)
-        .await
-        .expect("connect to PATIO_TEST_POSTGRES");
-    sqlx::query(&format!("create database {name}"))
-        .execute(&mut conn)
-        .await
-        .expect("create a test database");
-    let (server, _) = admin
-        .rsplit_once('/')
-        .expect("PATIO_TEST_POSTGRES ends in a database name");
-    Some(format!("{server}/{name}"))
-}
-
-/// `environment.control.StopEnv` → `/1.0/environment/control/rest/stopenv`.
-pub fn path(method: &str) -> String {
-    domain::catalogue::method(method)
-        .unwrap_or_else(|| panic!("{method} is not in the catalogue"))
-        .path()
-}
+pub use crate::support::path_of as path;
 
 impl TestApp {
     /// POSTs a form to a method and returns the JSON answer.

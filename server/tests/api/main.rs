@@ -1,6 +1,9 @@
 //! The platform REST API, tested over real HTTP against a server on port 0 with a
 //! fresh database per test.
 
+#[path = "../support/mod.rs"]
+mod support;
+
 mod helpers;
 
 mod accounts;
