@@ -203,16 +203,7 @@ impl Tokens<'_> {
         let token = load_token(&mut tx, caller.account.id, id).await?;
         tx.commit().await.context("commit token")?;
         self.token_cache.invalidate();
-        self.audit_change(
-            caller,
-            "token.create",
-            &format!("token {id} ({})", secret.hint()),
-        )
-        .await?;
-        Ok(RevealedToken {
-            token,
-            key: RevealedKey::new(secret.expose().to_owned()),
-        })
+        self.reveal(caller, "token.create", &secret, token).await
     }
 
     pub async fn edit(
@@ -338,16 +329,8 @@ impl Tokens<'_> {
         self.changes()
             .commit_tokens(tx, "commit regeneration")
             .await?;
-        self.audit_change(
-            caller,
-            "token.regenerate",
-            &format!("token {id} ({})", secret.hint()),
-        )
-        .await?;
-        Ok(RevealedToken {
-            token,
-            key: RevealedKey::new(secret.expose().to_owned()),
-        })
+        self.reveal(caller, "token.regenerate", &secret, token)
+            .await
     }
 
     /// Removes all the given tokens or, if any is not the account's, none.
@@ -483,6 +466,26 @@ impl Tokens<'_> {
             return Err(DomainError::NotAuthenticated);
         }
         Ok(grant)
+    }
+
+    /// Logs the change that made a new value and hands the value out, this once.
+    async fn reveal(
+        &self,
+        caller: &Caller,
+        action: &str,
+        secret: &TokenSecret,
+        token: TokenSummary,
+    ) -> Result<RevealedToken, DomainError> {
+        self.audit_change(
+            caller,
+            action,
+            &format!("token {} ({})", token.id, secret.hint()),
+        )
+        .await?;
+        Ok(RevealedToken {
+            token,
+            key: RevealedKey::new(secret.expose().to_owned()),
+        })
     }
 
     /// One token of the account, every noted use written first.

@@ -1,7 +1,9 @@
 //! `users.authentication` and `users.account`.
 
 use domain::catalogue::{self, ApiSet, Method};
-use domain::tokens::{self, parse_expiry, Allowlist, Description, Grant, TokenDraft, TokenEdit};
+use domain::tokens::{
+    self, parse_expiry, Allowlist, Description, Grant, RevealedToken, TokenDraft, TokenEdit,
+};
 use domain::{Caller, DomainError, Platform};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
@@ -267,12 +269,7 @@ pub async fn call(
                 .tokens()
                 .create(&caller, input.password.expose(), draft)
                 .await?;
-            reply(Revealed {
-                token: RevealedView {
-                    token: TokenView::of(&revealed.token),
-                    key: revealed.key.expose(),
-                },
-            })
+            reveal(&revealed)
         }
         "EditToken" => {
             let input: EditToken = decode(method, params)?;
@@ -322,12 +319,7 @@ pub async fn call(
                 .tokens()
                 .regenerate(&caller, input.password.expose(), id, expires_at)
                 .await?;
-            reply(Revealed {
-                token: RevealedView {
-                    token: TokenView::of(&revealed.token),
-                    key: revealed.key.expose(),
-                },
-            })
+            reveal(&revealed)
         }
         "DeleteTokens" => {
             let input: DeleteTokens = decode(method, params)?;
@@ -399,6 +391,16 @@ pub async fn call(
         }
         _ => Err(DomainError::NotFound(format!("no method {}", method.id))),
     }
+}
+
+/// The one answer that carries a token's value: CreateToken's and RegenerateToken's.
+fn reveal(revealed: &RevealedToken) -> Reply {
+    reply(Revealed {
+        token: RevealedView {
+            token: TokenView::of(&revealed.token),
+            key: revealed.key.expose(),
+        },
+    })
 }
 
 /// RegenerateToken's `id`; py-jelastic sends it as `ids`, which then names one token.
