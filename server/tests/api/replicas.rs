@@ -63,15 +63,7 @@ impl TestApp {
     ) -> Value {
         let mut all = vec![("session", credential)];
         all.extend_from_slice(params);
-        self.client
-            .post(to.url(&path(method)))
-            .form(&all)
-            .send()
-            .await
-            .expect("send")
-            .json()
-            .await
-            .expect("json")
+        crate::support::call(&self.client, &to.url(""), method, &all).await
     }
 }
 
