@@ -27,12 +27,6 @@ pub fn decode<T: DeserializeOwned>(method: &Method, params: &Params) -> Result<T
     T::deserialize(Struct { method, params }).map_err(|Error(e)| e)
 }
 
-/// Says which input names an undeclared parameter (on standard error: this crate logs
-/// nothing else, and the mistake shows in the first test that calls the method).
-fn tracing_free_log(method: &str, field: &str) {
-    eprintln!("{method}: its input reads `{field}`, which the catalogue does not declare");
-}
-
 /// A refusal as serde carries it.
 #[derive(Debug)]
 struct Error(DomainError);
@@ -76,7 +70,11 @@ impl<'de> de::Deserializer<'de> for Struct<'_> {
     ) -> Result<V::Value, Error> {
         let declared = |field: &&str| self.method.params.iter().any(|p| p.name == *field);
         if let Some(field) = fields.iter().find(|f| !declared(f)) {
-            tracing_free_log(self.method.id, field);
+            tracing::error!(
+                method = self.method.id,
+                parameter = field,
+                "a method's input reads a parameter its catalogue entry does not declare"
+            );
             return Err(Error(DomainError::Internal));
         }
         visitor.visit_map(Fields {
