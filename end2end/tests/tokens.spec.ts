@@ -113,6 +113,24 @@ test('a wrong password says so and changes nothing', async ({ page }) => {
   await expect(page.getByText('No access tokens yet.')).toBeVisible();
 });
 
+test('after a wrong password the right one goes through, and the alert goes with it', async ({ page }) => {
+  await signUp(page);
+  await openAccessTokens(page);
+  await waitForHydration(page);
+  await page.getByRole('toolbar').getByRole('button', { name: 'Generate' }).click();
+  const form = page.getByRole('dialog', { name: 'Generate Access Token' });
+  await form.getByLabel('Description').fill('second try');
+  await form.getByRole('button', { name: 'Generate' }).click();
+  await confirmPassword(page, 'not my password');
+  await expect(page.getByRole('dialog').getByRole('alert')).toContainText('Wrong password');
+  await confirmPassword(page);
+  const reveal = page.getByRole('dialog', { name: 'Your new access token' });
+  await expect(reveal.getByLabel('Token value')).toHaveValue(/^patio_/);
+  await reveal.getByRole('button', { name: 'Done' }).click();
+  await expect(page.getByRole('row', { name: /second try/ })).toBeVisible();
+  await expect(page.getByText('Wrong password')).toHaveCount(0);
+});
+
 test('shift-click and the keyboard select ranges; Copy and Edit start from the selected token', async ({ page }) => {
   await signUp(page);
   await openAccessTokens(page);

@@ -51,6 +51,11 @@ mod tests {
         );
         assert_eq!(split_list("ids", "[1, 2]").unwrap(), ["1", "2"]);
         assert!(split_list("ids", "[1, 2").is_err());
+        // Every JSON string escape reads as JSON says.
+        assert_eq!(
+            split_list("apiList", r#"["caf\u00e9", "a\/b"]"#).unwrap(),
+            ["café", "a/b"]
+        );
         assert!(split_list("ids", "[1.5]").is_err());
         assert!(split_list("ids", "[-1]").is_err());
         assert!(split_list("ids", r#"[{"a": 1}]"#).is_err());
