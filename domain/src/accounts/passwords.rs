@@ -7,6 +7,7 @@ use crate::platform::random_base62;
 use anyhow::Context;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use std::sync::atomic::AtomicU64;
 use std::sync::OnceLock;
 
 crate::platform::service! {
@@ -103,21 +104,49 @@ impl Passwords<'_> {
                 .await
                 .context("read password hash")?;
         if password.is_empty() || !self.verify(password, hash).await? {
-            self.attempts().failed(reserved).await?;
-            self.stats.count(&self.stats.confirm_failures);
-            self.audit()
-                .record(
+            let failures = &self.stats.confirm_failures;
+            return Err(self
+                .refuse(
+                    reserved,
+                    failures,
                     Some(account_id),
                     "password.confirm",
+                    origin,
+                )
+                .await);
+        }
+        self.attempts().succeeded(reserved, &attempt).await
+    }
+
+    /// A wrong password (sign-in or confirmation): its reserved attempt now counts
+    /// against the limits, the failure is counted and logged as `action`, and the answer
+    /// is 702 (or the error that kept the failure from being recorded).
+    pub(crate) async fn refuse(
+        &self,
+        reserved: i64,
+        failures: &AtomicU64,
+        account_id: Option<i64>,
+        action: &str,
+        origin: &Origin,
+    ) -> DomainError {
+        let recorded = async {
+            self.attempts().failed(reserved).await?;
+            self.stats.count(failures);
+            self.audit()
+                .record(
+                    account_id,
+                    action,
                     Outcome::Failed,
                     None,
                     &Actor::Anonymous,
                     origin,
                 )
-                .await?;
-            return Err(DomainError::WrongPassword);
+                .await
+        };
+        match recorded.await {
+            Ok(()) => DomainError::WrongPassword,
+            Err(e) => e,
         }
-        self.attempts().succeeded(reserved, &attempt).await
     }
 }
 

@@ -114,19 +114,11 @@ impl Sessions<'_> {
             .verify(password, account.as_ref().map(|a| a.2.clone()))
             .await?;
         let Some((id, email, stored)) = account.filter(|_| ok) else {
-            self.attempts().failed(reserved).await?;
-            self.stats.count(&self.stats.signin_failures);
-            self.audit()
-                .record(
-                    account_id,
-                    "signin",
-                    Outcome::Failed,
-                    None,
-                    &Actor::Anonymous,
-                    origin,
-                )
-                .await?;
-            return Err(DomainError::WrongPassword);
+            let failures = &self.stats.signin_failures;
+            return Err(self
+                .passwords()
+                .refuse(reserved, failures, account_id, "signin", origin)
+                .await);
         };
         self.attempts().succeeded(reserved, &attempt).await?;
         if disabled {

@@ -200,12 +200,7 @@ impl TwoFactor<'_> {
         code: &str,
     ) -> Result<RecoveryCodes, DomainError> {
         let account_id = caller.account.id;
-        let code = Code::parse(code)?;
-        self.passwords()
-            .confirm(account_id, password, &caller.origin)
-            .await?;
-        self.check_enabled_code(account_id, &code, &caller.origin)
-            .await?;
+        self.confirm_both(caller, password, code).await?;
         let codes: Vec<String> = (0..RECOVERY_CODE_COUNT)
             .map(|_| new_recovery_code())
             .collect();
@@ -227,14 +222,25 @@ impl TwoFactor<'_> {
         code: &str,
     ) -> Result<(), DomainError> {
         let account_id = caller.account.id;
+        self.confirm_both(caller, password, code).await?;
+        self.remove(account_id).await?;
+        self.audit_change(caller, "twofactor.disable").await
+    }
+
+    /// What changing an enabled second factor asks for: the password, then a code.
+    async fn confirm_both(
+        &self,
+        caller: &Caller,
+        password: &str,
+        code: &str,
+    ) -> Result<(), DomainError> {
+        let account_id = caller.account.id;
         let code = Code::parse(code)?;
         self.passwords()
             .confirm(account_id, password, &caller.origin)
             .await?;
         self.check_enabled_code(account_id, &code, &caller.origin)
-            .await?;
-        self.remove(account_id).await?;
-        self.audit_change(caller, "twofactor.disable").await
+            .await
     }
 
     /// A change the owner made, in their Security Log.
