@@ -1,26 +1,49 @@
 //! REST parameter decoding: any query string or form body decodes or is refused with
-//! INVALID_PARAM, and the typed accessors never panic.
+//! INVALID_PARAM, and decoding it into a method's typed input never panics and yields
+//! only what the shared rules allow.
 #![no_main]
 
-use wire::{Params, VALUE_MAX};
 use domain::ResultCode;
 use libfuzzer_sys::fuzz_target;
+use serde::Deserialize;
+use wire::{decode, Id, Params, Password, Required, VALUE_MAX};
+
+/// EditToken's parameters, each under a shared rule.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Edit {
+    password: Option<Password>,
+    id: Option<Id>,
+    description: Option<Required>,
+    api_list: Option<Vec<String>>,
+    expires_at: Option<String>,
+}
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    match Params::from_urlencoded(text) {
+    let params = match Params::from_urlencoded(text) {
+        Err(e) => {
+            assert_eq!(e.code(), ResultCode::InvalidParam);
+            return;
+        }
+        Ok(params) => params,
+    };
+    for name in ["session", "envName", "ids", "id", "password", "apiList", ""] {
+        if let Ok(Some(value)) = params.single(name) {
+            assert!(value.len() <= VALUE_MAX);
+        }
+    }
+    let method = domain::catalogue::method("users.authentication.EditToken").unwrap();
+    match decode::<Edit>(method, &params) {
         Err(e) => assert_eq!(e.code(), ResultCode::InvalidParam),
-        Ok(params) => {
-            for name in ["session", "envName", "ids", "id", "password", "apiList", ""] {
-                if let Ok(Some(value)) = params.single(name) {
-                    assert!(value.len() <= VALUE_MAX);
-                }
-                let _ = params.required(name);
-                let _ = params.password(name);
-                if let Ok(id) = params.id(name) {
-                    assert!(id > 0);
-                }
-            }
+        Ok(edit) => {
+            assert!(edit.password.is_none_or(|p| !p.expose().is_empty()));
+            assert!(edit.id.is_none_or(|id| id.0 > 0));
+            assert!(edit.description.is_none_or(|d| !d.0.trim().is_empty()));
+            assert!(edit
+                .api_list
+                .is_none_or(|items| items.iter().all(|i| !i.is_empty() && i.trim() == i)));
+            assert!(edit.expires_at.is_none_or(|e| e.len() <= VALUE_MAX));
         }
     }
 });

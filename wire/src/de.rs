@@ -309,4 +309,75 @@ mod tests {
             !format!("{:?}", ruled("envName=a&note=hunter2").unwrap().note).contains("hunter2")
         );
     }
+
+    static ANY: Method = Method {
+        id: "test.decode.Any",
+        access: Access::Grantable,
+        summary: "",
+        docs: "",
+        params: &[
+            param("a", ParamKind::List),
+            param("b", ParamKind::List),
+            param("c", ParamKind::List),
+            param("d", ParamKind::List),
+            param("e", ParamKind::List),
+            param("password", ParamKind::Password),
+            param("blank", ParamKind::Text),
+        ],
+        returns: "",
+        errors: &[],
+    };
+
+    fn any<T: DeserializeOwned>(query: &str) -> Result<T, DomainError> {
+        decode(&ANY, &Params::from_urlencoded(query).unwrap())
+    }
+
+    #[test]
+    fn lists_come_as_arrays_comma_lists_or_repeated_keys() {
+        #[derive(Deserialize)]
+        struct Lists {
+            a: Option<Vec<String>>,
+            b: Option<Vec<String>>,
+            c: Option<Vec<String>>,
+            d: Option<Vec<String>>,
+            e: Option<Vec<String>>,
+        }
+        let p: Lists =
+            any("a=x&a=y,z&b=%5B%22p%22%2C%22q%22%5D&c=%5B%27r%27%2C+%27s%27%5D&D=%5B1%2C+2%5D")
+                .unwrap();
+        assert_eq!(p.a.unwrap(), ["x", "y", "z"]);
+        assert_eq!(p.b.unwrap(), ["p", "q"]);
+        assert_eq!(p.c.unwrap(), ["r", "s"]);
+        assert_eq!(p.d.unwrap(), ["1", "2"]);
+        assert_eq!(p.e, None);
+    }
+
+    #[test]
+    fn ids_are_positive_integers() {
+        #[derive(Deserialize)]
+        struct OneId {
+            a: Id,
+        }
+        assert_eq!(any::<OneId>("a=7").unwrap().a.0, 7);
+        assert!(any::<OneId>("a=-1").is_err());
+        assert!(any::<OneId>("a=x").is_err());
+        assert_eq!(any::<OneId>("a=%207%20").unwrap().a.0, 7);
+    }
+
+    #[test]
+    fn passwords_keep_their_spaces() {
+        #[derive(Deserialize)]
+        struct Secret {
+            password: Password,
+        }
+        #[derive(Deserialize)]
+        #[allow(dead_code)]
+        struct Blank {
+            blank: Required,
+        }
+        let p: Secret = any("password=%20secret%20").unwrap();
+        assert_eq!(p.password.expose(), " secret ");
+        assert!(any::<Blank>("blank=%20").is_err());
+        assert!(any::<Blank>("").is_err());
+    }
 }

@@ -3,8 +3,6 @@
 
 use domain::DomainError;
 
-use crate::lists::split_list;
-
 /// Longest value accepted for any text parameter.
 pub const VALUE_MAX: usize = 64 * 1024;
 
@@ -61,45 +59,6 @@ impl Params {
             (first, _) => Ok(first),
         }
     }
-
-    /// A list parameter: each value a list as `split_list` reads it, and the key may be
-    /// repeated (`apiList=a&apiList=b`). `None` when the key is absent.
-    pub fn list(&self, name: &str) -> Result<Option<Vec<String>>, DomainError> {
-        let mut items = None::<Vec<String>>;
-        for value in self.all(name) {
-            items
-                .get_or_insert_with(Vec::new)
-                .extend(split_list(name, value)?);
-        }
-        Ok(items)
-    }
-
-    pub fn optional(&self, name: &str) -> Result<Option<&str>, DomainError> {
-        self.single(name)
-    }
-
-    /// A value that must be present and not blank.
-    pub fn required(&self, name: &str) -> Result<&str, DomainError> {
-        self.single(name)?
-            .filter(|v| !v.trim().is_empty())
-            .ok_or_else(|| DomainError::param(name, "is required"))
-    }
-
-    /// A value that must be present; passwords are taken as typed, never trimmed.
-    pub fn password(&self, name: &str) -> Result<&str, DomainError> {
-        self.single(name)?
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| DomainError::param(name, "is required"))
-    }
-
-    pub fn id(&self, name: &str) -> Result<i64, DomainError> {
-        let raw = self.required(name)?;
-        raw.trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|id| *id > 0)
-            .ok_or_else(|| DomainError::param(name, "is not an id"))
-    }
 }
 
 /// `+` is a space and `%XX` a byte (decoded by `percent-encoding`); the bytes must form
@@ -132,9 +91,9 @@ mod tests {
     fn values_decode_and_duplicates_are_refused() {
         let p = Params::from_urlencoded("a=1&b=x%20y&c=&c=2").unwrap();
         assert_eq!(p.single("a").unwrap(), Some("1"));
-        assert_eq!(p.required("b").unwrap(), "x y");
+        assert_eq!(p.single("b").unwrap(), Some("x y"));
         assert!(p.single("c").is_err());
-        assert!(p.required("missing").is_err());
+        assert_eq!(p.single("missing").unwrap(), None);
         assert!(Params::from_urlencoded("a=%FF").is_err());
         assert!(Params::from_urlencoded("a=%zz").is_err());
         assert!(Params::from_urlencoded("a=%4").is_err());
@@ -142,9 +101,9 @@ mod tests {
         assert_eq!(
             Params::from_urlencoded("a=caf%C3%A9+au+lait")
                 .unwrap()
-                .required("a")
+                .single("a")
                 .unwrap(),
-            "café au lait"
+            Some("café au lait")
         );
         assert_eq!(
             Params::from_urlencoded("flag&&b=")
@@ -165,34 +124,5 @@ mod tests {
             .unwrap()
             .single("envName")
             .is_err());
-    }
-
-    #[test]
-    fn lists_come_as_arrays_comma_lists_or_repeated_keys() {
-        let p = Params::from_urlencoded(
-            "a=x&a=y,z&b=%5B%22p%22%2C%22q%22%5D&c=%5B%27r%27%2C+%27s%27%5D&D=%5B1%2C+2%5D",
-        )
-        .unwrap();
-        assert_eq!(p.list("a").unwrap().unwrap(), ["x", "y", "z"]);
-        assert_eq!(p.list("b").unwrap().unwrap(), ["p", "q"]);
-        assert_eq!(p.list("c").unwrap().unwrap(), ["r", "s"]);
-        assert_eq!(p.list("d").unwrap().unwrap(), ["1", "2"]);
-        assert_eq!(p.list("e").unwrap(), None);
-    }
-
-    #[test]
-    fn ids_are_positive_integers() {
-        let p = Params::from_urlencoded("a=7&b=-1&c=x&d=%207%20").unwrap();
-        assert_eq!(p.id("a").unwrap(), 7);
-        assert!(p.id("b").is_err());
-        assert!(p.id("c").is_err());
-        assert_eq!(p.id("d").unwrap(), 7);
-    }
-
-    #[test]
-    fn passwords_keep_their_spaces() {
-        let p = Params::from_urlencoded("password=%20secret%20&blank=%20").unwrap();
-        assert_eq!(p.password("password").unwrap(), " secret ");
-        assert!(p.required("blank").is_err());
     }
 }
