@@ -110,6 +110,24 @@ macro_rules! td_string {
 }
 pub(crate) use td_string;
 
+/// The text `key` in the page's language, for a view or an attribute: it follows a change
+/// of language. Every text shares this one closure type, so the browser's wasm carries the
+/// code that renders and updates a text once rather than once per text.
+pub fn text(
+    i18n: crate::locale::I18n,
+    key: fn(Locale) -> &'static str,
+) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    move || key(i18n.get())
+}
+
+/// `tr!(i18n, section.key)`: [`text`] for a key of the texts.
+macro_rules! tr {
+    ($i18n:expr, $($key:ident).+) => {
+        $crate::i18n::text($i18n, $crate::i18n::keys::$($key)::+)
+    };
+}
+pub(crate) use tr;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,7 +20,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::path;
-use leptos_router::SsrMode;
+use leptos_router::{Lazy, SsrMode};
 
 use pages::{
     access_tokens::AccessTokensPage,
@@ -88,6 +88,72 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// A route whose page is split off the browser's main wasm into `$part` and loaded on
+/// first use (scripts/build splits the wasm at these points, tools/wasm-split). The server
+/// names the part of a page it renders in preload links, so the browser fetches it
+/// alongside the main wasm, and the router loads it before it hydrates the page.
+macro_rules! lazy_page {
+    ($route:ident, $page:ident, $view:ident, $part:ident) => {
+        #[derive(Debug)]
+        struct $route;
+
+        mod $view {
+            use super::*;
+
+            #[leptos::wasm_split::wasm_split($part, wasm_split_path = ::leptos::wasm_split, preload(load))]
+            pub fn $view() -> AnyView {
+                view! { <$page/> }.into_any()
+            }
+        }
+
+        impl leptos_router::LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            async fn view(_this: Self) -> AnyView {
+                #[cfg(feature = "ssr")]
+                leptos::prefetch_lazy_fn_on_server(stringify!($part));
+                $view::$view().await
+            }
+
+            // The router loads the part before it hydrates or shows the page.
+            async fn preload() {
+                $view::load().await
+            }
+        }
+    };
+}
+
+// The parts: signing in and up; the dashboard; Access Tokens (its dialogs but the token
+// form are a part of their own, `token_tools`); and the rest, which people reach from
+// those. Fewer parts share code in fewer, larger files: fewer requests, better compression.
+lazy_page!(SignInRoute, SignInPage, sign_in_view, account);
+lazy_page!(SignUpRoute, SignUpPage, sign_up_view, account);
+lazy_page!(HomeRoute, HomePage, home_view, home);
+lazy_page!(
+    AccessTokensRoute,
+    AccessTokensPage,
+    access_tokens_view,
+    tokens
+);
+lazy_page!(
+    SecurityLogRoute,
+    SecurityLogPage,
+    security_log_view,
+    other_pages
+);
+lazy_page!(SessionsRoute, SessionsPage, sessions_view, other_pages);
+lazy_page!(TwoFactorRoute, TwoFactorPage, two_factor_view, other_pages);
+lazy_page!(ShareRoute, SharePage, share_view, other_pages);
+lazy_page!(ApiDocsRoute, ApiDocsPage, api_docs_view, other_pages);
+lazy_page!(
+    MethodDocsRoute,
+    MethodDocsPage,
+    method_docs_view,
+    other_pages
+);
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -96,17 +162,17 @@ pub fn App() -> impl IntoView {
         <Title formatter=|page: String| if page.is_empty() { "Patio".to_string() } else { format!("{page} · Patio") }/>
         <Router>
             <Routes fallback=NotFound>
-                <Route path=path!("/") view=HomePage/>
-                <Route path=path!("/signin") view=SignInPage/>
-                <Route path=path!("/signup") view=SignUpPage/>
+                <Route path=path!("/") view={Lazy::<HomeRoute>::new()}/>
+                <Route path=path!("/signin") view={Lazy::<SignInRoute>::new()}/>
+                <Route path=path!("/signup") view={Lazy::<SignUpRoute>::new()}/>
                 <Route path=path!("/settings") view=|| view! { <Redirect path="/settings/access-tokens"/> }/>
-                <Route path=path!("/settings/access-tokens") view=AccessTokensPage/>
-                <Route path=path!("/settings/security-log") view=SecurityLogPage/>
-                <Route path=path!("/settings/sessions") view=SessionsPage/>
-                <Route path=path!("/settings/two-factor") view=TwoFactorPage/>
-                <Route path=path!("/share/:id") view=SharePage ssr=SsrMode::Async/>
-                <Route path=path!("/docs/api") view=ApiDocsPage/>
-                <Route path=path!("/docs/api/:id") view=MethodDocsPage/>
+                <Route path=path!("/settings/access-tokens") view={Lazy::<AccessTokensRoute>::new()}/>
+                <Route path=path!("/settings/security-log") view={Lazy::<SecurityLogRoute>::new()}/>
+                <Route path=path!("/settings/sessions") view={Lazy::<SessionsRoute>::new()}/>
+                <Route path=path!("/settings/two-factor") view={Lazy::<TwoFactorRoute>::new()}/>
+                <Route path=path!("/share/:id") view={Lazy::<ShareRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/docs/api") view={Lazy::<ApiDocsRoute>::new()}/>
+                <Route path=path!("/docs/api/:id") view={Lazy::<MethodDocsRoute>::new()}/>
             </Routes>
         </Router>
         </locale::LanguageProvider>

@@ -9,7 +9,7 @@
 use leptos::prelude::*;
 use leptos_meta::Html;
 
-use crate::i18n::{td_string, Locale};
+use crate::i18n::{tr, Locale};
 
 /// The page's language, shared by every component.
 #[derive(Clone, Copy)]
@@ -177,8 +177,8 @@ pub fn LanguageSwitcher() -> impl IntoView {
     };
     view! {
         <label class="language">
-            <span class="sr-only">{move || td_string!(i18n.get(), language.label)}</span>
-            <select aria-label=move || td_string!(i18n.get(), language.label) on:change=change>
+            <span class="sr-only">{tr!(i18n, language.label)}</span>
+            <select aria-label=tr!(i18n, language.label) on:change=change>
                 {Locale::get_all().iter().map(|&l| view! {
                     <option value=l.as_str() selected=move || i18n.get() == l>{name(l)}</option>
                 }).collect_view()}

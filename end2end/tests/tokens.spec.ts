@@ -186,6 +186,26 @@ test('dialogs close on Escape and give focus back', async ({ page }) => {
   await expect(generate).toBeFocused();
 });
 
+test('a first visit loads the page, and the token dialogs only once they are near', async ({ page }) => {
+  await signUp(page);
+  const wasm: string[] = [];
+  page.on('request', (r) => {
+    const name = new URL(r.url()).pathname;
+    if (name.endsWith('.wasm')) wasm.push(name);
+  });
+  await page.goto('/settings/access-tokens');
+  await waitForHydration(page);
+  // The page's own part came with it (preloaded), the tools' part did not.
+  expect(wasm.some((n) => /\/split_tokens\.[0-9a-f]+\.wasm$/.test(n)), wasm.join(' ')).toBe(true);
+  expect(wasm.some((n) => n.includes('split_token_tools')), wasm.join(' ')).toBe(false);
+  // A pointer over the table starts fetching it; it shows the new token's value.
+  const tools = page.waitForRequest((r) => r.url().includes('split_token_tools'));
+  await page.getByRole('toolbar').getByRole('button', { name: 'Generate' }).hover();
+  await tools;
+  await generateToken(page, 'loaded later', 'Extended Access');
+  await expect(row(page, 'loaded later')).toBeVisible();
+});
+
 test('the API Docs link of a method opens its docs page', async ({ page, context }) => {
   await signUp(page);
   await openAccessTokens(page);

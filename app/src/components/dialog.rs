@@ -15,7 +15,17 @@ pub fn Dialog(
         let want = open.get();
         if let Some(dialog) = node.get() {
             if want && !dialog.open() {
-                let _ = dialog.show_modal();
+                // A dialog loaded on first use may open before its part of the page is in
+                // the document, where it cannot be shown: then it opens on the next frame.
+                if dialog.is_connected() {
+                    let _ = dialog.show_modal();
+                } else {
+                    request_animation_frame(move || {
+                        if open.get_untracked() && !dialog.open() {
+                            let _ = dialog.show_modal();
+                        }
+                    });
+                }
             } else if !want && dialog.open() {
                 dialog.close();
             }

@@ -1,5 +1,6 @@
 pub mod action;
 pub mod dialog;
+pub mod later;
 pub mod password;
 pub mod recovery_codes;
 pub mod reveal;

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::components::dialog::Dialog;
 use crate::components::topbar::ErrorNote;
 use crate::error::AppError;
-use crate::i18n::td_string;
+use crate::i18n::tr;
 use crate::locale::use_i18n;
 
 /// Asks for the password (and, given `code`, a two-factor code into it), then calls
@@ -42,7 +42,7 @@ pub fn PasswordDialog(
             }>
                 <p>{move || detail.get()}</p>
                 <label>
-                    <span>{move || td_string!(i18n.get(), common.password)}</span>
+                    <span>{tr!(i18n, common.password)}</span>
                     <input
                         type="password"
                         autocomplete="current-password"
@@ -54,15 +54,15 @@ pub fn PasswordDialog(
                 </label>
                 {code.map(|code| view! {
                     <label>
-                        <span>{move || td_string!(i18n.get(), signin.code)}</span>
+                        <span>{tr!(i18n, signin.code)}</span>
                         <input type="text" inputmode="numeric" autocomplete="one-time-code" autocapitalize="off"
                             spellcheck="false" maxlength="20" required bind:value=code/>
                     </label>
                 })}
                 <ErrorNote error=error/>
                 <div class="dialog-actions">
-                    <button type="button" class="button" on:click=move |_| open.set(false)>{move || td_string!(i18n.get(), common.cancel)}</button>
-                    <button type="submit" class="button primary" disabled=move || pending.get()>{move || td_string!(i18n.get(), common.confirm)}</button>
+                    <button type="button" class="button" on:click=move |_| open.set(false)>{tr!(i18n, common.cancel)}</button>
+                    <button type="submit" class="button primary" disabled=move || pending.get()>{tr!(i18n, common.confirm)}</button>
                 </div>
             </form>
         </Dialog>

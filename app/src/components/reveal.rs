@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::components::dialog::Dialog;
 use crate::components::share::ShareLinkMaker;
 use crate::format;
-use crate::i18n::td_string;
+use crate::i18n::{td_string, tr};
 use crate::locale::use_i18n;
 
 /// A file name from the token's description: letters, digits and dashes.
@@ -88,10 +88,10 @@ pub fn RevealDialog(
                 view! {
                     <div class="stack reveal">
                         <p class="warning" role="note">
-                            {move || td_string!(i18n.get(), reveal.warning)}
+                            {tr!(i18n, reveal.warning)}
                         </p>
                         <p class="muted">{r.token.description.clone()}</p>
-                        <input class="token-value" readonly aria-label=move || td_string!(i18n.get(), reveal.value) value=r.key.expose().to_owned()
+                        <input class="token-value" readonly aria-label=tr!(i18n, reveal.value) value=r.key.expose().to_owned()
                             on:focus=move |ev| {
                                 #[cfg(feature = "hydrate")]
                                 {
@@ -104,19 +104,19 @@ pub fn RevealDialog(
                                 let _ = ev;
                             }/>
                         <div class="dialog-actions">
-                            <a class="button" href=href download=file>{move || td_string!(i18n.get(), reveal.download)}</a>
+                            <a class="button" href=href download=file>{tr!(i18n, reveal.download)}</a>
                             <button type="button" class="button primary" on:click=copy>
                                 {move || if copied.get() { td_string!(i18n.get(), reveal.copied) } else { td_string!(i18n.get(), reveal.copy) }}
                             </button>
                             <button type="button" class="button" aria-expanded=move || if sharing.get() { "true" } else { "false" }
                                 on:click=move |_| sharing.update(|s| *s = !*s)>
-                                {move || td_string!(i18n.get(), reveal.share)}
+                                {tr!(i18n, reveal.share)}
                             </button>
                         </div>
                         <p class="muted" aria-live="polite">{move || copied.get().then(|| td_string!(i18n.get(), reveal.copied_note))}</p>
                         <ShareLinkMaker token_id=r.token.id value=r.key.expose().to_owned() open=sharing on_shared=on_shared.unwrap_or_else(|| Callback::new(|_| ()))/>
                         <div class="dialog-actions">
-                            <button type="button" class="button" on:click=move |_| open.set(false)>{move || td_string!(i18n.get(), reveal.done)}</button>
+                            <button type="button" class="button" on:click=move |_| open.set(false)>{tr!(i18n, reveal.done)}</button>
                         </div>
                     </div>
                 }

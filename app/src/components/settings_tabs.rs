@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::i18n::td_string;
+use crate::i18n::{td_string, tr};
 use crate::locale::{use_i18n, I18n};
 
 /// The tabs of Settings; `current` is the slug of the page showing them.
@@ -16,7 +16,7 @@ pub fn SettingsTabs(current: &'static str) -> impl IntoView {
         }
     };
     view! {
-        <nav class="tabs" aria-label=move || td_string!(i18n.get(), settings.tabs)>
+        <nav class="tabs" aria-label=tr!(i18n, settings.tabs)>
             {tab("access-tokens", |i18n| td_string!(i18n.get(), settings.access_tokens))}
             {tab("security-log", |i18n| td_string!(i18n.get(), settings.security_log))}
             {tab("sessions", |i18n| td_string!(i18n.get(), settings.sessions))}

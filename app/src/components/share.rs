@@ -11,7 +11,7 @@ use crate::components::topbar::ErrorNote;
 use crate::crypto::{self, CryptoError};
 use crate::error::AppError;
 use crate::format;
-use crate::i18n::td_string;
+use crate::i18n::{td_string, tr};
 use crate::locale::use_i18n;
 
 type I18n = crate::locale::I18n;
@@ -122,7 +122,7 @@ pub fn ShareLinkMaker(
             view! {
                 <div class="stack share-box">
                     <label>
-                        <span>{move || td_string!(i18n.get(), reveal.share_link)}</span>
+                        <span>{tr!(i18n, reveal.share_link)}</span>
                         <input class="token-value" readonly value=url/>
                     </label>
                     <div class="dialog-actions">
@@ -137,10 +137,10 @@ pub fn ShareLinkMaker(
         } else if open.get() {
             view! {
                 <div class="stack share-box">
-                    <p class="muted">{move || td_string!(i18n.get(), reveal.share_intro)}</p>
+                    <p class="muted">{tr!(i18n, reveal.share_intro)}</p>
                     <div class="share-make">
                         <label class="inline-label" for="share-lifetime">
-                            <span>{move || td_string!(i18n.get(), reveal.share_lifetime)}</span>
+                            <span>{tr!(i18n, reveal.share_lifetime)}</span>
                             <select id="share-lifetime" on:change=move |ev| {
                                 if let Ok(l) = ShareLifetime::parse(&event_target_value(&ev)) {
                                     lifetime.set(l);
@@ -178,12 +178,12 @@ pub fn SharePanel(token_id: i64, refresh: Signal<u64>) -> impl IntoView {
     let error = Signal::derive(move || cancel.value().get().and_then(Result::err));
     view! {
         <div class="share-status">
-            <h3>{move || td_string!(i18n.get(), shares.heading)}</h3>
+            <h3>{tr!(i18n, shares.heading)}</h3>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match status.await {
                         Err(e) => view! { <p class="error" role="alert">{crate::text::error(i18n, &e)}</p> }.into_any(),
-                        Ok(None) => view! { <p class="muted">{move || td_string!(i18n.get(), shares.none)}</p> }.into_any(),
+                        Ok(None) => view! { <p class="muted">{tr!(i18n, shares.none)}</p> }.into_any(),
                         Ok(Some(s)) => status_view(i18n, token_id, s, cancel).into_any(),
                     }
                 })}
@@ -250,7 +250,7 @@ fn status_view(
                 " "
                 <button type="button" class="button small" disabled=move || cancel.pending().get()
                     on:click=move |_| { cancel.dispatch(CancelShare { token_id }); }>
-                    {move || td_string!(i18n.get(), shares.cancel)}
+                    {tr!(i18n, shares.cancel)}
                 </button>
             })}
         </p>

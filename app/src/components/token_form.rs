@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 use crate::components::dialog::Dialog;
 use crate::format;
-use crate::i18n::td_string;
+use crate::i18n::{td_string, tr};
 use crate::locale::use_i18n;
 use crate::text::method_summary;
 
@@ -125,19 +125,19 @@ pub fn TokenFormDialog(
         <Dialog open=open title=title>
             <form class="stack token-form" on:submit=submit novalidate>
                 <label>
-                    <span>{move || td_string!(i18n.get(), form.description)}</span>
+                    <span>{tr!(i18n, form.description)}</span>
                     <input
                         required
                         maxlength="255"
                         autofocus
-                        placeholder=move || td_string!(i18n.get(), form.description_placeholder)
+                        placeholder=tr!(i18n, form.description_placeholder)
                         prop:value=move || description.get()
                         on:input=move |ev| description.set(event_target_value(&ev))
                     />
                 </label>
                 <div class="field">
                     <label>
-                        <span>{move || td_string!(i18n.get(), form.expires_at)}</span>
+                        <span>{tr!(i18n, form.expires_at)}</span>
                         <input
                             placeholder="dd-mm-yyyy"
                             inputmode="numeric"
@@ -145,8 +145,8 @@ pub fn TokenFormDialog(
                             on:input=move |ev| expires.set(event_target_value(&ev))
                         />
                     </label>
-                    <div class="presets" role="group" aria-label=move || td_string!(i18n.get(), form.presets)>
-                        <input type="date" aria-label=move || td_string!(i18n.get(), form.pick_date)
+                    <div class="presets" role="group" aria-label=tr!(i18n, form.presets)>
+                        <input type="date" aria-label=tr!(i18n, form.pick_date)
                             prop:value=move || format::form_date_to_iso(&expires.get())
                             on:change=move |ev| {
                                 let iso = event_target_value(&ev);
@@ -155,10 +155,10 @@ pub fn TokenFormDialog(
                                     expires.set(format!("{d}-{m}-{y}"));
                                 }
                             }/>
-                        <button type="button" class="chip" on:click=move |_| expires.set(preset(7))>{move || td_string!(i18n.get(), common.days_7)}</button>
-                        <button type="button" class="chip" on:click=move |_| expires.set(preset(30))>{move || td_string!(i18n.get(), common.days_30)}</button>
-                        <button type="button" class="chip" on:click=move |_| expires.set(preset(90))>{move || td_string!(i18n.get(), common.days_90)}</button>
-                        <button type="button" class="chip" on:click=move |_| expires.set(String::new())>{move || td_string!(i18n.get(), form.no_expiry)}</button>
+                        <button type="button" class="chip" on:click=move |_| expires.set(preset(7))>{tr!(i18n, common.days_7)}</button>
+                        <button type="button" class="chip" on:click=move |_| expires.set(preset(30))>{tr!(i18n, common.days_30)}</button>
+                        <button type="button" class="chip" on:click=move |_| expires.set(preset(90))>{tr!(i18n, common.days_90)}</button>
+                        <button type="button" class="chip" on:click=move |_| expires.set(String::new())>{tr!(i18n, form.no_expiry)}</button>
                     </div>
                     <small class="muted">
                         {move || if expires.with(|e| e.trim().is_empty()) {
@@ -169,16 +169,16 @@ pub fn TokenFormDialog(
                     </small>
                 </div>
                 <label>
-                    <span>{move || td_string!(i18n.get(), form.allowed_ips)}</span>
+                    <span>{tr!(i18n, form.allowed_ips)}</span>
                     <input
-                        placeholder=move || td_string!(i18n.get(), form.allowed_placeholder)
+                        placeholder=tr!(i18n, form.allowed_placeholder)
                         prop:value=move || allowed_ips.get()
                         on:input=move |ev| allowed_ips.set(event_target_value(&ev))
                     />
-                    <small class="muted">{move || td_string!(i18n.get(), form.allowed_hint)}</small>
+                    <small class="muted">{tr!(i18n, form.allowed_hint)}</small>
                 </label>
                 <div class="field">
-                    <label for="token-api">{move || td_string!(i18n.get(), form.api)}</label>
+                    <label for="token-api">{tr!(i18n, form.api)}</label>
                     <select id="token-api" on:change=move |ev| {
                         if let Some(set) = ApiSet::parse(&event_target_value(&ev)) {
                             api_set.set(set);
@@ -207,13 +207,13 @@ pub fn TokenFormDialog(
                     {move || match mode.get() {
                         Some(FormMode::Edit(t)) => Some(view! {
                             <button type="button" class="link" on:click=move |_| on_regenerate.run(t.clone())>
-                                {move || td_string!(i18n.get(), form.regenerate)}
+                                {tr!(i18n, form.regenerate)}
                             </button>
                         }),
                         _ => None,
                     }}
                     <span class="spacer"></span>
-                    <button type="button" class="button" on:click=move |_| open.set(false)>{move || td_string!(i18n.get(), common.cancel)}</button>
+                    <button type="button" class="button" on:click=move |_| open.set(false)>{tr!(i18n, common.cancel)}</button>
                     <button type="submit" class="button primary">
                         {move || if matches!(mode.get(), Some(FormMode::Edit(_))) { td_string!(i18n.get(), form.save) } else { td_string!(i18n.get(), form.generate) }}
                     </button>
@@ -250,15 +250,15 @@ pub fn MethodPicker(checked: RwSignal<Vec<String>>) -> impl IntoView {
         <div class="picker">
             <div class="picker-tools">
                 <label class="search">
-                    <span class="sr-only">{move || td_string!(i18n.get(), form.search)}</span>
-                    <input type="search" placeholder=move || td_string!(i18n.get(), form.search) aria-label=move || td_string!(i18n.get(), form.search)
+                    <span class="sr-only">{tr!(i18n, form.search)}</span>
+                    <input type="search" placeholder=tr!(i18n, form.search) aria-label=tr!(i18n, form.search)
                         prop:value=move || search.get()
                         on:input=move |ev| search.set(event_target_value(&ev))/>
                 </label>
                 <label class="check">
                     <input type="checkbox" prop:checked=move || only_checked.get()
                         on:change=move |ev| only_checked.set(event_target_checked(&ev))/>
-                    <span>{move || td_string!(i18n.get(), form.only_checked)}</span>
+                    <span>{tr!(i18n, form.only_checked)}</span>
                 </label>
                 <span class="count" aria-live="polite">
                     {move || td_string!(i18n.get(), form.checked_count, n = checked.with(Vec::len), total).to_string()}
@@ -297,7 +297,7 @@ pub fn MethodPicker(checked: RwSignal<Vec<String>>) -> impl IntoView {
                                             <span>{id}</span>
                                         </label>
                                         <span class="summary">{move || method_summary(i18n, id)}</span>
-                                        <a class="docs-link" href=m.docs_path() target="_blank" rel="noopener">{move || td_string!(i18n.get(), form.api_docs)}</a>
+                                        <a class="docs-link" href=m.docs_path() target="_blank" rel="noopener">{tr!(i18n, form.api_docs)}</a>
                                     </div>
                                 }
                             }).collect_view()}
@@ -305,7 +305,7 @@ pub fn MethodPicker(checked: RwSignal<Vec<String>>) -> impl IntoView {
                     }
                 }).collect_view()}
                 {move || (catalogue::grantable().filter(|m| visible(m)).count() == 0).then(|| view! {
-                    <p class="muted">{move || td_string!(i18n.get(), form.no_match)}</p>
+                    <p class="muted">{tr!(i18n, form.no_match)}</p>
                 })}
             </div>
         </div>

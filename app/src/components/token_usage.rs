@@ -9,7 +9,7 @@ use crate::api::{load_token_usage, propose_tightening};
 use crate::components::dialog::Dialog;
 use crate::components::share::SharePanel;
 use crate::format;
-use crate::i18n::td_string;
+use crate::i18n::{td_string, tr};
 use crate::locale::use_i18n;
 
 type I18n = crate::locale::I18n;
@@ -42,10 +42,10 @@ pub fn UsagePanel(
                     <div class="detail-head">
                         <h2>{heading.clone()}</h2>
                         <button type="button" class="button" on:click=move |_| on_tighten.run(for_tighten.clone())>
-                            {move || td_string!(i18n.get(), usage.tighten)}
+                            {tr!(i18n, usage.tighten)}
                         </button>
                     </div>
-                    <Transition fallback=move || view! { <p class="muted">{move || td_string!(i18n.get(), usage.loading)}</p> }>
+                    <Transition fallback=move || view! { <p class="muted">{tr!(i18n, usage.loading)}</p> }>
                         {move || Suspend::new(async move {
                             match usage.await {
                                 Err(e) => view! { <p class="error" role="alert">{crate::text::error(i18n, &e)}</p> }.into_any(),
@@ -66,14 +66,14 @@ fn usage_view(i18n: I18n, u: TokenUsage) -> impl IntoView {
     let last = u.last_used.clone();
     let facts = view! {
         <dl class="facts">
-            <dt>{move || td_string!(i18n.get(), usage.last_used)}</dt>
+            <dt>{tr!(i18n, usage.last_used)}</dt>
             <dd>{match last.as_ref() {
                 Some(l) => format::date_time(l.at).into_any(),
-                None => (move || td_string!(i18n.get(), tokens.never)).into_any(),
+                None => (tr!(i18n, tokens.never)).into_any(),
             }}</dd>
-            <dt>{move || td_string!(i18n.get(), usage.from)}</dt>
+            <dt>{tr!(i18n, usage.from)}</dt>
             <dd>{last.as_ref().and_then(|l| l.ip.clone()).unwrap_or_else(|| "—".into())}</dd>
-            <dt>{move || td_string!(i18n.get(), usage.client)}</dt>
+            <dt>{tr!(i18n, usage.client)}</dt>
             <dd class="agent">{last.as_ref().and_then(|l| l.user_agent.clone()).unwrap_or_else(|| "—".into())}</dd>
             <dt>{move || td_string!(i18n.get(), usage.calls, n = USAGE_DAYS).to_string()}</dt>
             <dd>{total}</dd>
@@ -84,8 +84,8 @@ fn usage_view(i18n: I18n, u: TokenUsage) -> impl IntoView {
             .into_any()
     } else {
         view! {
-            <table class="table compact" aria-label=move || td_string!(i18n.get(), usage.methods_called)>
-                <thead><tr><th>{move || td_string!(i18n.get(), usage.method)}</th><th class="num">{move || td_string!(i18n.get(), usage.count)}</th><th>{move || td_string!(i18n.get(), usage.last_day)}</th></tr></thead>
+            <table class="table compact" aria-label=tr!(i18n, usage.methods_called)>
+                <thead><tr><th>{tr!(i18n, usage.method)}</th><th class="num">{tr!(i18n, usage.count)}</th><th>{tr!(i18n, usage.last_day)}</th></tr></thead>
                 <tbody>
                     {u.methods.into_iter().map(|m| {
                         let docs = catalogue::method(&m.method).map(|c| c.docs_path());
@@ -153,7 +153,7 @@ fn chart(i18n: I18n, days: &[DayCalls]) -> impl IntoView {
             <figcaption class="muted small">
                 <span>{first}</span>
                 <span>{move || td_string!(i18n.get(), usage.max_per_day, n = max).to_string()}</span>
-                <span>{move || td_string!(i18n.get(), usage.today)}</span>
+                <span>{tr!(i18n, usage.today)}</span>
             </figcaption>
         </figure>
     }
@@ -198,7 +198,7 @@ pub fn TightenDialog(
         <Dialog open=open title=title>
             <div class="stack">
                 <label class="inline-label" for="tighten-window">
-                    <span>{move || td_string!(i18n.get(), tighten.window)}</span>
+                    <span>{tr!(i18n, tighten.window)}</span>
                     <select id="tighten-window"
                         on:change=move |ev| {
                             if let Ok(n) = event_target_value(&ev).parse() {
@@ -210,7 +210,7 @@ pub fn TightenDialog(
                         })}
                     </select>
                 </label>
-                <Transition fallback=move || view! { <p class="muted">{move || td_string!(i18n.get(), tighten.loading)}</p> }>
+                <Transition fallback=move || view! { <p class="muted">{tr!(i18n, tighten.loading)}</p> }>
                     {move || Suspend::new(async move {
                         match proposal.await {
                             Err(e) => view! { <p class="error" role="alert">{crate::text::error(i18n, &e)}</p> }.into_any(),
@@ -258,17 +258,17 @@ fn proposal_view(
     };
     view! {
         <p>{summary}</p>
-        <ul class="diff" aria-label=move || td_string!(i18n.get(), tighten.changes)>
+        <ul class="diff" aria-label=tr!(i18n, tighten.changes)>
             {p.proposed.iter().map(|m| view! {
-                <li class="keep"><span class="sign" aria-hidden="true">"="</span><span class="verdict">{move || td_string!(i18n.get(), tighten.keep)}</span><code>{m.clone()}</code></li>
+                <li class="keep"><span class="sign" aria-hidden="true">"="</span><span class="verdict">{tr!(i18n, tighten.keep)}</span><code>{m.clone()}</code></li>
             }).collect_view()}
             {removed.into_iter().map(|m| view! {
-                <li class="remove"><span class="sign" aria-hidden="true">"−"</span><span class="verdict">{move || td_string!(i18n.get(), tighten.remove)}</span><code>{m}</code></li>
+                <li class="remove"><span class="sign" aria-hidden="true">"−"</span><span class="verdict">{tr!(i18n, tighten.remove)}</span><code>{m}</code></li>
             }).collect_view()}
         </ul>
         <div class="dialog-actions">
-            <button type="button" class="button" on:click=move |_| open.set(false)>{move || td_string!(i18n.get(), common.cancel)}</button>
-            <button type="button" class="button primary" disabled=!changes on:click=apply>{move || td_string!(i18n.get(), common.apply)}</button>
+            <button type="button" class="button" on:click=move |_| open.set(false)>{tr!(i18n, common.cancel)}</button>
+            <button type="button" class="button primary" disabled=!changes on:click=apply>{tr!(i18n, common.apply)}</button>
         </div>
     }
 }

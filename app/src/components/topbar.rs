@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::api::{current_account, SignOut};
 use crate::error::AppError;
-use crate::i18n::td_string;
+use crate::i18n::tr;
 use crate::locale::use_i18n;
 use crate::locale::LanguageSwitcher;
 
@@ -17,8 +17,8 @@ pub fn TopBar() -> impl IntoView {
         <header class="topbar">
             <a class="brand" href="/">"Patio"</a>
             <nav class="topnav">
-                <a href="/">{move || td_string!(i18n.get(), nav.environments)}</a>
-                <a href="/docs/api">{move || td_string!(i18n.get(), nav.api_docs)}</a>
+                <a href="/">{tr!(i18n, nav.environments)}</a>
+                <a href="/docs/api">{tr!(i18n, nav.api_docs)}</a>
             </nav>
             <div class="spacer"></div>
             <Suspense fallback=|| ()>
@@ -27,13 +27,13 @@ pub fn TopBar() -> impl IntoView {
                         .get()
                         .and_then(|r| r.ok())
                         .flatten()
-                        .map(|a| view! { <span class="who" title=move || td_string!(i18n.get(), nav.signed_in_as)>{a.email}</span> })
+                        .map(|a| view! { <span class="who" title=tr!(i18n, nav.signed_in_as)>{a.email}</span> })
                 }}
             </Suspense>
             <LanguageSwitcher/>
-            <a class="button" href="/settings/access-tokens">{move || td_string!(i18n.get(), nav.settings)}</a>
+            <a class="button" href="/settings/access-tokens">{tr!(i18n, nav.settings)}</a>
             <ActionForm action=sign_out attr:class="inline">
-                <button type="submit" class="button ghost">{move || td_string!(i18n.get(), nav.sign_out)}</button>
+                <button type="submit" class="button ghost">{tr!(i18n, nav.sign_out)}</button>
             </ActionForm>
         </header>
     }

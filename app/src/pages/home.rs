@@ -13,7 +13,7 @@ use crate::components::action::follow;
 use crate::components::dialog::Dialog;
 use crate::components::topbar::{ErrorNote, TopBar};
 use crate::format;
-use crate::i18n::td_string;
+use crate::i18n::{td_string, tr};
 use crate::locale::use_i18n;
 
 #[component]
@@ -52,7 +52,7 @@ pub fn HomePage() -> impl IntoView {
     let create_error = move || create.value().get().and_then(|r| r.err());
     let change_error = move || change.value().get().and_then(|r| r.err());
     view! {
-        <Title text=move || td_string!(i18n.get(), home.title)/>
+        <Title text=tr!(i18n, home.title)/>
         <TopBar/>
         <main class="page">
             <Suspense fallback=|| ()>
@@ -74,22 +74,22 @@ pub fn HomePage() -> impl IntoView {
                     (soon + expired > 0).then(|| view! {
                         <div class="banner" role="status">
                             <span>{sentence}</span>
-                            <a href="/settings/access-tokens">{move || td_string!(i18n.get(), home.review)}</a>
+                            <a href="/settings/access-tokens">{tr!(i18n, home.review)}</a>
                         </div>
                     })
                 })}
             </Suspense>
             <div class="page-head">
-                <h1>{move || td_string!(i18n.get(), home.title)}</h1>
+                <h1>{tr!(i18n, home.title)}</h1>
             </div>
             <section class="panel">
                 <ActionForm action=create attr:class="row-form">
                     <label>
-                        <span>{move || td_string!(i18n.get(), home.name)}</span>
+                        <span>{tr!(i18n, home.name)}</span>
                         <input name="name" placeholder="my-project" required pattern="[a-zA-Z][a-zA-Z0-9\\-]{1,39}"/>
                     </label>
                     <label>
-                        <span>{move || td_string!(i18n.get(), home.stack)}</span>
+                        <span>{tr!(i18n, home.stack)}</span>
                         <select name="node_type">
                             <option value="nginx">"NGINX"</option>
                             <option value="tomcat">"Apache Tomcat"</option>
@@ -98,26 +98,26 @@ pub fn HomePage() -> impl IntoView {
                         </select>
                     </label>
                     <button type="submit" class="button primary" disabled=move || create.pending().get()>
-                        {move || td_string!(i18n.get(), home.create)}
+                        {tr!(i18n, home.create)}
                     </button>
                 </ActionForm>
                 <ErrorNote error=Signal::derive(create_error)/>
             </section>
             <ErrorNote error=Signal::derive(change_error)/>
-            <Transition fallback=move || view! { <p class="muted">{move || td_string!(i18n.get(), home.loading)}</p> }>
+            <Transition fallback=move || view! { <p class="muted">{tr!(i18n, home.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match envs.await {
                         Err(e) => view! { <p class="error" role="alert">{crate::text::error(i18n, &e)}</p> }.into_any(),
                         Ok(list) if list.is_empty() => view! {
                             <div class="empty">
-                                <p>{move || td_string!(i18n.get(), home.empty)}</p>
-                                <p class="muted">{move || td_string!(i18n.get(), home.empty_hint)}</p>
+                                <p>{tr!(i18n, home.empty)}</p>
+                                <p class="muted">{tr!(i18n, home.empty_hint)}</p>
                             </div>
                         }.into_any(),
                         Ok(list) => view! {
-                            <table class="table" aria-label=move || td_string!(i18n.get(), home.title)>
+                            <table class="table" aria-label=tr!(i18n, home.title)>
                                 <thead>
-                                    <tr><th>{move || td_string!(i18n.get(), home.col_name)}</th><th>{move || td_string!(i18n.get(), home.col_status)}</th><th>{move || td_string!(i18n.get(), home.col_nodes)}</th><th>{move || td_string!(i18n.get(), home.col_created)}</th><th class="actions">{move || td_string!(i18n.get(), home.col_actions)}</th></tr>
+                                    <tr><th>{tr!(i18n, home.col_name)}</th><th>{tr!(i18n, home.col_status)}</th><th>{tr!(i18n, home.col_nodes)}</th><th>{tr!(i18n, home.col_created)}</th><th class="actions">{tr!(i18n, home.col_actions)}</th></tr>
                                 </thead>
                                 <tbody>
                                     {list.into_iter().map(|env| env_row(i18n, env, change, deleting, delete_open)).collect_view()}
@@ -129,16 +129,16 @@ pub fn HomePage() -> impl IntoView {
             </Transition>
             <Dialog open=delete_open title=Signal::derive(move || td_string!(i18n.get(), home.delete_title, name = deleting.get().unwrap_or_default()).to_string())>
                 <ActionForm action=delete attr:class="stack">
-                    <p>{move || td_string!(i18n.get(), home.delete_text)}</p>
+                    <p>{tr!(i18n, home.delete_text)}</p>
                     <input type="hidden" name="name" value=move || deleting.get().unwrap_or_default()/>
                     <label>
-                        <span>{move || td_string!(i18n.get(), common.password)}</span>
+                        <span>{tr!(i18n, common.password)}</span>
                         <input type="password" name="password" autocomplete="current-password" required autofocus/>
                     </label>
                     <ErrorNote error=delete_error/>
                     <div class="dialog-actions">
-                        <button type="button" class="button" on:click=move |_| delete_open.set(false)>{move || td_string!(i18n.get(), common.cancel)}</button>
-                        <button type="submit" class="button danger" disabled=move || delete.pending().get()>{move || td_string!(i18n.get(), common.delete)}</button>
+                        <button type="button" class="button" on:click=move |_| delete_open.set(false)>{tr!(i18n, common.cancel)}</button>
+                        <button type="submit" class="button danger" disabled=move || delete.pending().get()>{tr!(i18n, common.delete)}</button>
                     </div>
                 </ActionForm>
             </Dialog>
@@ -180,13 +180,13 @@ fn env_row(
             <td class="muted">{nodes}</td>
             <td class="muted">{format::date(env.created_at)}</td>
             <td class="actions">
-                {(status != Status::Running).then(|| view! { <button class="button small" on:click=act(Action::Start)>{move || td_string!(i18n.get(), home.start)}</button> })}
-                {(status != Status::Stopped).then(|| view! { <button class="button small" on:click=act(Action::Stop)>{move || td_string!(i18n.get(), home.stop)}</button> })}
-                {(status == Status::Running).then(|| view! { <button class="button small" on:click=act(Action::Sleep)>{move || td_string!(i18n.get(), home.sleep)}</button> })}
+                {(status != Status::Running).then(|| view! { <button class="button small" on:click=act(Action::Start)>{tr!(i18n, home.start)}</button> })}
+                {(status != Status::Stopped).then(|| view! { <button class="button small" on:click=act(Action::Stop)>{tr!(i18n, home.stop)}</button> })}
+                {(status == Status::Running).then(|| view! { <button class="button small" on:click=act(Action::Sleep)>{tr!(i18n, home.sleep)}</button> })}
                 <button class="button small danger-text" on:click=move |_| {
                     deleting.set(Some(name_for_delete.clone()));
                     delete_open.set(true);
-                }>{move || td_string!(i18n.get(), common.delete)}</button>
+                }>{tr!(i18n, common.delete)}</button>
             </td>
         </tr>
     }

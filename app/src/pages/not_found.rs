@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::i18n::td_string;
+use crate::i18n::tr;
 use crate::locale::use_i18n;
 
 #[component]
@@ -12,12 +12,12 @@ pub fn NotFound() -> impl IntoView {
     }
     let i18n = use_i18n();
     view! {
-        <Title text=move || td_string!(i18n.get(), not_found.title)/>
+        <Title text=tr!(i18n, not_found.title)/>
         <main class="auth">
             <div class="card">
-                <h1>{move || td_string!(i18n.get(), not_found.heading)}</h1>
-                <p>{move || td_string!(i18n.get(), not_found.text)}</p>
-                <a class="button primary" href="/">{move || td_string!(i18n.get(), not_found.home)}</a>
+                <h1>{tr!(i18n, not_found.heading)}</h1>
+                <p>{tr!(i18n, not_found.text)}</p>
+                <a class="button primary" href="/">{tr!(i18n, not_found.home)}</a>
             </div>
         </main>
     }

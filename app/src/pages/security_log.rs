@@ -11,7 +11,7 @@ use crate::api::security_log;
 use crate::components::settings_tabs::SettingsTabs;
 use crate::components::topbar::TopBar;
 use crate::format;
-use crate::i18n::td_string;
+use crate::i18n::tr;
 use crate::locale::use_i18n;
 use crate::text;
 
@@ -61,18 +61,18 @@ pub fn SecurityLogPage() -> impl IntoView {
     );
     let navigate = use_navigate();
     view! {
-        <Title text=move || td_string!(i18n.get(), settings.security_log)/>
+        <Title text=tr!(i18n, settings.security_log)/>
         <TopBar/>
         <main class="page">
             <div class="page-head">
-                <h1>{move || td_string!(i18n.get(), settings.title)}</h1>
+                <h1>{tr!(i18n, settings.title)}</h1>
             </div>
             <SettingsTabs current="security-log"/>
             <section class="panel">
-                <p class="muted intro">{move || td_string!(i18n.get(), log.intro)}</p>
+                <p class="muted intro">{tr!(i18n, log.intro)}</p>
                 <div class="toolbar">
                     <label class="inline-label">
-                        <span>{move || td_string!(i18n.get(), log.show)}</span>
+                        <span>{tr!(i18n, log.show)}</span>
                         <select on:change=move |ev| {
                             if let Some(f) = AuditFilter::parse(&event_target_value(&ev)) {
                                 navigate(&page_href(f, PageStart::Newest), Default::default());
@@ -90,12 +90,12 @@ pub fn SecurityLogPage() -> impl IntoView {
                         href=move || format!("{PATH}/export.csv?filter={}", filter.get().key())
                         download="patio-security-log.csv"
                         rel="external"
-                        title=move || td_string!(i18n.get(), log.export_title)
+                        title=tr!(i18n, log.export_title)
                     >
-                        {move || td_string!(i18n.get(), log.export)}
+                        {tr!(i18n, log.export)}
                     </a>
                 </div>
-                <Transition fallback=move || view! { <p class="muted">{move || td_string!(i18n.get(), log.loading)}</p> }>
+                <Transition fallback=move || view! { <p class="muted">{tr!(i18n, log.loading)}</p> }>
                     {move || Suspend::new(async move {
                         let current = filter.get_untracked();
                         match page.await {
@@ -104,15 +104,15 @@ pub fn SecurityLogPage() -> impl IntoView {
                                 let pager = view! { <Pager filter=current newer=page.newer older=page.older/> };
                                 if page.events.is_empty() {
                                     return view! {
-                                        <div class="empty"><p>{move || td_string!(i18n.get(), log.empty)}</p></div>
+                                        <div class="empty"><p>{tr!(i18n, log.empty)}</p></div>
                                         {pager}
                                     }.into_any();
                                 }
                                 view! {
                                     <div class="table-wrap">
-                                        <table class="table" aria-label=move || td_string!(i18n.get(), log.table)>
+                                        <table class="table" aria-label=tr!(i18n, log.table)>
                                             <thead>
-                                                <tr><th>{move || td_string!(i18n.get(), log.col_time)}</th><th>{move || td_string!(i18n.get(), log.col_what)}</th><th>{move || td_string!(i18n.get(), log.col_outcome)}</th><th>{move || td_string!(i18n.get(), log.col_target)}</th><th class="wide">{move || td_string!(i18n.get(), log.col_by)}</th><th class="wide">{move || td_string!(i18n.get(), log.col_from)}</th></tr>
+                                                <tr><th>{tr!(i18n, log.col_time)}</th><th>{tr!(i18n, log.col_what)}</th><th>{tr!(i18n, log.col_outcome)}</th><th>{tr!(i18n, log.col_target)}</th><th class="wide">{tr!(i18n, log.col_by)}</th><th class="wide">{tr!(i18n, log.col_from)}</th></tr>
                                             </thead>
                                             <tbody>
                                                 {page.events.into_iter().map(|e| {
@@ -147,14 +147,14 @@ fn Pager(filter: AuditFilter, newer: Option<i64>, older: Option<i64>) -> impl In
     let i18n = use_i18n();
     (newer.is_some() || older.is_some()).then(|| {
         view! {
-            <nav class="pager" aria-label=move || td_string!(i18n.get(), log.pages)>
+            <nav class="pager" aria-label=tr!(i18n, log.pages)>
                 {newer.map(|id| view! {
-                    <a class="button" href=page_href(filter, PageStart::Newest)>{move || td_string!(i18n.get(), log.newest)}</a>
-                    <a class="button" href=page_href(filter, PageStart::After(id))>{move || td_string!(i18n.get(), log.newer)}</a>
+                    <a class="button" href=page_href(filter, PageStart::Newest)>{tr!(i18n, log.newest)}</a>
+                    <a class="button" href=page_href(filter, PageStart::After(id))>{tr!(i18n, log.newer)}</a>
                 })}
                 <span class="spacer"></span>
                 {older.map(|id| view! {
-                    <a class="button" href=page_href(filter, PageStart::Before(id))>{move || td_string!(i18n.get(), log.older)}</a>
+                    <a class="button" href=page_href(filter, PageStart::Before(id))>{tr!(i18n, log.older)}</a>
                 })}
             </nav>
         }

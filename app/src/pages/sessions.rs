@@ -10,7 +10,7 @@ use crate::components::password::PasswordDialog;
 use crate::components::settings_tabs::SettingsTabs;
 use crate::components::topbar::TopBar;
 use crate::format;
-use crate::i18n::td_string;
+use crate::i18n::{td_string, tr};
 use crate::locale::use_i18n;
 
 #[component]
@@ -36,33 +36,33 @@ pub fn SessionsPage() -> impl IntoView {
         }
     });
     view! {
-        <Title text=move || td_string!(i18n.get(), settings.sessions)/>
+        <Title text=tr!(i18n, settings.sessions)/>
         <TopBar/>
         <main class="page">
             <div class="page-head">
-                <h1>{move || td_string!(i18n.get(), settings.title)}</h1>
+                <h1>{tr!(i18n, settings.title)}</h1>
             </div>
             <SettingsTabs current="sessions"/>
             <section class="panel">
-                <p class="muted intro">{move || td_string!(i18n.get(), sessions.intro)}</p>
+                <p class="muted intro">{tr!(i18n, sessions.intro)}</p>
                 <div class="toolbar">
                     <button class="button danger" disabled=move || !others.get()
-                        on:click=move |_| password_open.set(true)>{move || td_string!(i18n.get(), sessions.sign_out_others)}</button>
+                        on:click=move |_| password_open.set(true)>{tr!(i18n, sessions.sign_out_others)}</button>
                 </div>
                 <StatusNote notice=notice/>
-                <Transition fallback=move || view! { <p class="muted">{move || td_string!(i18n.get(), common.loading)}</p> }>
+                <Transition fallback=move || view! { <p class="muted">{tr!(i18n, common.loading)}</p> }>
                     {move || Suspend::new(async move {
                         match sessions.await {
                             Err(e) => view! { <p class="error" role="alert">{crate::text::error(i18n, &e)}</p> }.into_any(),
                             Ok(list) => view! {
                                 <div class="table-wrap">
-                                    <table class="table" aria-label=move || td_string!(i18n.get(), sessions.table)>
+                                    <table class="table" aria-label=tr!(i18n, sessions.table)>
                                         <thead>
                                             <tr>
-                                                <th>{move || td_string!(i18n.get(), sessions.col_client)}</th>
-                                                <th>{move || td_string!(i18n.get(), sessions.col_from)}</th>
-                                                <th class="wide">{move || td_string!(i18n.get(), sessions.col_started)}</th>
-                                                <th>{move || td_string!(i18n.get(), sessions.col_active)}</th>
+                                                <th>{tr!(i18n, sessions.col_client)}</th>
+                                                <th>{tr!(i18n, sessions.col_from)}</th>
+                                                <th class="wide">{tr!(i18n, sessions.col_started)}</th>
+                                                <th>{tr!(i18n, sessions.col_active)}</th>
                                             </tr>
                                         </thead>
                                         <tbody>
@@ -70,7 +70,7 @@ pub fn SessionsPage() -> impl IntoView {
                                                 <tr>
                                                     <td class="strong">
                                                         {s.user_agent.clone().unwrap_or_default()}
-                                                        {s.current.then(|| view! { " " <span class="badge soon">{move || td_string!(i18n.get(), sessions.this_session)}</span> })}
+                                                        {s.current.then(|| view! { " " <span class="badge soon">{tr!(i18n, sessions.this_session)}</span> })}
                                                     </td>
                                                     <td>{s.ip.clone().unwrap_or_default()}</td>
                                                     <td class="wide muted">{format::date_time(s.created_at)}</td>

@@ -14,7 +14,7 @@ use crate::api::{load_share_view, open_share};
 use crate::crypto::{self, CryptoError};
 use crate::error::AppError;
 use crate::format;
-use crate::i18n::td_string;
+use crate::i18n::{td_string, tr};
 use crate::locale::{use_i18n, LanguageSwitcher};
 
 type I18n = crate::locale::I18n;
@@ -105,19 +105,19 @@ pub fn SharePage() -> impl IntoView {
         let _ = v;
     });
     view! {
-        <Title text=move || td_string!(i18n.get(), share.page_title)/>
+        <Title text=tr!(i18n, share.page_title)/>
         <Meta name="robots" content="noindex"/>
         <main class="auth">
             <div class="card share-card">
                 <div class="brand-large">"Patio"</div>
-                <Transition fallback=move || view! { <p class="muted">{move || td_string!(i18n.get(), common.loading)}</p> }>
+                <Transition fallback=move || view! { <p class="muted">{tr!(i18n, common.loading)}</p> }>
                     {move || Suspend::new(async move {
                         match view.await {
                             Err(e) if e.code() == Some(ResultCode::NotFound) => {
                                 not_found_status();
                                 view! {
-                                <h1>{move || td_string!(i18n.get(), share.missing_heading)}</h1>
-                                <p>{move || td_string!(i18n.get(), share.missing)}</p>
+                                <h1>{tr!(i18n, share.missing_heading)}</h1>
+                                <p>{tr!(i18n, share.missing)}</p>
                             }.into_any()
                             }
                             Err(e) => view! { <p class="error" role="alert">{crate::text::error(i18n, &e)}</p> }.into_any(),
@@ -194,10 +194,10 @@ fn shared(
     move || {
         if let Some(token) = value.get() {
             return view! {
-                <h1>{move || td_string!(i18n.get(), share.heading)}</h1>
+                <h1>{tr!(i18n, share.heading)}</h1>
                 <div class="stack reveal">
                     <label>
-                        <span>{move || td_string!(i18n.get(), share.value)}</span>
+                        <span>{tr!(i18n, share.value)}</span>
                         <input class="token-value" readonly value=token/>
                     </label>
                     <div class="dialog-actions">
@@ -205,7 +205,7 @@ fn shared(
                             {move || if copied.get() { td_string!(i18n.get(), share.copied) } else { td_string!(i18n.get(), share.copy) }}
                         </button>
                     </div>
-                    <p class="muted" role="status">{move || td_string!(i18n.get(), share.shown_note)}</p>
+                    <p class="muted" role="status">{tr!(i18n, share.shown_note)}</p>
                 </div>
             }
             .into_any();
@@ -220,10 +220,10 @@ fn shared(
             None => {
                 let owner = owner.clone();
                 view! {
-                    <h1>{move || td_string!(i18n.get(), share.heading)}</h1>
+                    <h1>{tr!(i18n, share.heading)}</h1>
                     <p>{move || td_string!(i18n.get(), share.intro, owner = owner.clone()).to_string()}</p>
                     {facts(i18n, &v)}
-                    <p class="muted">{move || td_string!(i18n.get(), share.show_note)}</p>
+                    <p class="muted">{tr!(i18n, share.show_note)}</p>
                     {problem_view}
                     <button type="button" class="button primary"
                         disabled=move || opening.get() || matches!(problem.get(), Some(Problem::Crypto(CryptoError::BadKey)))
@@ -263,22 +263,22 @@ fn facts(i18n: I18n, v: &ShareView) -> AnyView {
     let until = format::date_time(v.link_expires_at);
     view! {
         <dl class="facts share-facts">
-            <dt>{move || td_string!(i18n.get(), share.description)}</dt>
+            <dt>{tr!(i18n, share.description)}</dt>
             <dd class="strong">{v.description.clone()}</dd>
-            <dt>{move || td_string!(i18n.get(), share.api)}</dt>
+            <dt>{tr!(i18n, share.api)}</dt>
             <dd>{api}</dd>
-            <dt>{move || td_string!(i18n.get(), share.token_expires)}</dt>
+            <dt>{tr!(i18n, share.token_expires)}</dt>
             <dd>{match expires {
                 Some(e) => e.into_any(),
-                None => (move || td_string!(i18n.get(), share.never)).into_any(),
+                None => (tr!(i18n, share.never)).into_any(),
             }}</dd>
-            <dt>{move || td_string!(i18n.get(), share.networks)}</dt>
+            <dt>{tr!(i18n, share.networks)}</dt>
             <dd>{if networks.is_empty() {
-                (move || td_string!(i18n.get(), share.anywhere)).into_any()
+                (tr!(i18n, share.anywhere)).into_any()
             } else {
                 networks.into_any()
             }}</dd>
-            <dt>{move || td_string!(i18n.get(), share.link_until)}</dt>
+            <dt>{tr!(i18n, share.link_until)}</dt>
             <dd>{until}</dd>
         </dl>
     }

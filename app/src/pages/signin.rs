@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::SignIn;
-use crate::i18n::td_string;
+use crate::i18n::{td_string, tr};
 use crate::locale::use_i18n;
 use crate::locale::LanguageSwitcher;
 
@@ -31,26 +31,26 @@ pub fn SignInPage() -> impl IntoView {
         password.set(String::new());
     };
     view! {
-        <Title text=move || td_string!(i18n.get(), signin.title)/>
+        <Title text=tr!(i18n, signin.title)/>
         <main class="auth">
             <div class="card">
                 <div class="brand-large">"Patio"</div>
-                <h1>{move || td_string!(i18n.get(), signin.title)}</h1>
+                <h1>{tr!(i18n, signin.title)}</h1>
                 <ActionForm action=action attr:class="stack">
                     <label hidden=code_only>
-                        <span>{move || td_string!(i18n.get(), common.email)}</span>
+                        <span>{tr!(i18n, common.email)}</span>
                         <input type="email" name="email" autocomplete="username" required autofocus
                             bind:value=email/>
                     </label>
                     <label hidden=code_only>
-                        <span>{move || td_string!(i18n.get(), common.password)}</span>
+                        <span>{tr!(i18n, common.password)}</span>
                         <input type="password" name="password" autocomplete="current-password" required
                             bind:value=password/>
                     </label>
                     {move || asks_code().then(|| view! {
-                        <p class="muted">{move || td_string!(i18n.get(), signin.code_prompt)}</p>
+                        <p class="muted">{tr!(i18n, signin.code_prompt)}</p>
                         <label>
-                            <span>{move || td_string!(i18n.get(), signin.code)}</span>
+                            <span>{tr!(i18n, signin.code)}</span>
                             <input type="text" name="code" inputmode="numeric" autocomplete="one-time-code"
                                 autocapitalize="off" spellcheck="false" maxlength="20" required autofocus/>
                         </label>
@@ -60,10 +60,10 @@ pub fn SignInPage() -> impl IntoView {
                         {move || if asks_code() { td_string!(i18n.get(), signin.verify) } else { td_string!(i18n.get(), signin.submit) }}
                     </button>
                     {move || code_only().then(|| view! {
-                        <button type="button" class="link" on:click=start_over>{move || td_string!(i18n.get(), signin.other_account)}</button>
+                        <button type="button" class="link" on:click=start_over>{tr!(i18n, signin.other_account)}</button>
                     })}
                 </ActionForm>
-                <p class="muted">{move || td_string!(i18n.get(), signin.new_here)} " " <a href="/signup">{move || td_string!(i18n.get(), signin.create_account)}</a></p>
+                <p class="muted">{tr!(i18n, signin.new_here)} " " <a href="/signup">{tr!(i18n, signin.create_account)}</a></p>
                 <LanguageSwitcher/>
             </div>
         </main>

@@ -14,7 +14,7 @@ use crate::components::recovery_codes::RecoveryCodesDialog;
 use crate::components::settings_tabs::SettingsTabs;
 use crate::components::topbar::{ErrorNote, TopBar};
 use crate::format;
-use crate::i18n::td_string;
+use crate::i18n::{td_string, tr};
 use crate::locale::use_i18n;
 
 /// Recovery codes left at which the page suggests making new ones.
@@ -78,26 +78,26 @@ pub fn TwoFactorPage() -> impl IntoView {
     let setup_view = move |s: TwoFactorSetup| {
         view! {
             <div class="stack two-factor-setup">
-                <p>{move || td_string!(i18n.get(), two_factor.step_scan)}</p>
-                <img class="qr" src=s.qr width="220" height="220" alt=move || td_string!(i18n.get(), two_factor.qr)/>
-                <p class="muted">{move || td_string!(i18n.get(), two_factor.manual)}</p>
+                <p>{tr!(i18n, two_factor.step_scan)}</p>
+                <img class="qr" src=s.qr width="220" height="220" alt=tr!(i18n, two_factor.qr)/>
+                <p class="muted">{tr!(i18n, two_factor.manual)}</p>
                 <p>
-                    <code class="setup-key" aria-label=move || td_string!(i18n.get(), two_factor.key)>{s.secret}</code>
-                    " " <a class="link" href=s.uri>{move || td_string!(i18n.get(), two_factor.open_app)}</a>
+                    <code class="setup-key" aria-label=tr!(i18n, two_factor.key)>{s.secret}</code>
+                    " " <a class="link" href=s.uri>{tr!(i18n, two_factor.open_app)}</a>
                 </p>
                 <form class="stack narrow" on:submit=move |ev| {
                     ev.prevent_default();
                     enable.dispatch(EnableTwoFactor { code: first_code.get_untracked() });
                 }>
                     <label>
-                        <span>{move || td_string!(i18n.get(), two_factor.step_code)}</span>
+                        <span>{tr!(i18n, two_factor.step_code)}</span>
                         <input type="text" inputmode="numeric" autocomplete="one-time-code" autocapitalize="off"
                             spellcheck="false" maxlength="20" required bind:value=first_code/>
                     </label>
                     <ErrorNote error=enable_error/>
                     <div>
                         <button type="submit" class="button primary" disabled=move || enable.pending().get()>
-                            {move || td_string!(i18n.get(), two_factor.turn_on)}
+                            {tr!(i18n, two_factor.turn_on)}
                         </button>
                     </div>
                 </form>
@@ -106,17 +106,17 @@ pub fn TwoFactorPage() -> impl IntoView {
     };
 
     view! {
-        <Title text=move || td_string!(i18n.get(), settings.two_factor)/>
+        <Title text=tr!(i18n, settings.two_factor)/>
         <TopBar/>
         <main class="page">
             <div class="page-head">
-                <h1>{move || td_string!(i18n.get(), settings.title)}</h1>
+                <h1>{tr!(i18n, settings.title)}</h1>
             </div>
             <SettingsTabs current="two-factor"/>
             <section class="panel">
-                <p class="muted intro">{move || td_string!(i18n.get(), two_factor.intro)}</p>
+                <p class="muted intro">{tr!(i18n, two_factor.intro)}</p>
                 <StatusNote notice=notice/>
-                <Transition fallback=move || view! { <p class="muted">{move || td_string!(i18n.get(), common.loading)}</p> }>
+                <Transition fallback=move || view! { <p class="muted">{tr!(i18n, common.loading)}</p> }>
                     {move || Suspend::new(async move {
                         match status.await {
                             Err(e) => view! { <p class="error" role="alert">{crate::text::error(i18n, &e)}</p> }.into_any(),
@@ -127,10 +127,10 @@ pub fn TwoFactorPage() -> impl IntoView {
                                     view! {
                                         <p class="strong">{move || td_string!(i18n.get(), two_factor.on_since, date = date.clone()).to_string()}</p>
                                         <p>{move || td_string!(i18n.get(), two_factor.codes_left, n = left).to_string()}</p>
-                                        {(left <= FEW_CODES).then(|| view! { <p class="warning" role="note">{move || td_string!(i18n.get(), two_factor.codes_low)}</p> })}
+                                        {(left <= FEW_CODES).then(|| view! { <p class="warning" role="note">{tr!(i18n, two_factor.codes_low)}</p> })}
                                         <div class="toolbar">
-                                            <button class="button" on:click=move |_| renew_open.set(true)>{move || td_string!(i18n.get(), two_factor.new_codes)}</button>
-                                            <button class="button danger" on:click=move |_| disable_open.set(true)>{move || td_string!(i18n.get(), two_factor.turn_off)}</button>
+                                            <button class="button" on:click=move |_| renew_open.set(true)>{tr!(i18n, two_factor.new_codes)}</button>
+                                            <button class="button danger" on:click=move |_| disable_open.set(true)>{tr!(i18n, two_factor.turn_off)}</button>
                                         </div>
                                     }.into_any()
                                 }
@@ -138,9 +138,9 @@ pub fn TwoFactorPage() -> impl IntoView {
                                     {move || match setup.get() {
                                         Some(s) => setup_view(s).into_any(),
                                         None => view! {
-                                            <p class="strong">{move || td_string!(i18n.get(), two_factor.off)}</p>
+                                            <p class="strong">{tr!(i18n, two_factor.off)}</p>
                                             <div class="toolbar">
-                                                <button class="button primary" on:click=move |_| setup_open.set(true)>{move || td_string!(i18n.get(), two_factor.set_up)}</button>
+                                                <button class="button primary" on:click=move |_| setup_open.set(true)>{tr!(i18n, two_factor.set_up)}</button>
                                             </div>
                                         }.into_any(),
                                     }}

@@ -11,7 +11,7 @@ use super::state::use_tokens_page;
 use crate::components::dialog::Dialog;
 use crate::components::password::PasswordDialog;
 use crate::format;
-use crate::i18n::td_string;
+use crate::i18n::{td_string, tr};
 use crate::locale::use_i18n;
 
 /// Names the selected tokens before they are removed.
@@ -22,18 +22,18 @@ pub fn RemoveDialog(open: RwSignal<bool>) -> impl IntoView {
     view! {
         <Dialog open=open title=Signal::derive(move || td_string!(i18n.get(), tokens.remove_title).to_string())>
             <div class="stack">
-                <p>{move || td_string!(i18n.get(), tokens.remove_text)}</p>
+                <p>{tr!(i18n, tokens.remove_text)}</p>
                 <ul class="remove-list">
                     {move || page.chosen().into_iter().map(|t| view! {
                         <li><strong>{t.description.clone()}</strong> " " <code>{t.hint.clone()} "…"</code></li>
                     }).collect_view()}
                 </ul>
                 <div class="dialog-actions">
-                    <button type="button" class="button" on:click=move |_| open.set(false)>{move || td_string!(i18n.get(), common.cancel)}</button>
+                    <button type="button" class="button" on:click=move |_| open.set(false)>{tr!(i18n, common.cancel)}</button>
                     <button type="button" class="button danger" on:click=move |_| {
                         open.set(false);
                         page.ask_password(Pending::Remove(page.chosen()));
-                    }>{move || td_string!(i18n.get(), tokens.remove)}</button>
+                    }>{tr!(i18n, tokens.remove)}</button>
                 </div>
             </div>
         </Dialog>
@@ -48,13 +48,13 @@ pub fn RevokeAllDialog(open: RwSignal<bool>) -> impl IntoView {
     view! {
         <Dialog open=open title=Signal::derive(move || td_string!(i18n.get(), tokens.revoke_all_title).to_string())>
             <div class="stack">
-                <p>{move || td_string!(i18n.get(), tokens.revoke_all_text)}</p>
+                <p>{tr!(i18n, tokens.revoke_all_text)}</p>
                 <div class="dialog-actions">
-                    <button type="button" class="button" on:click=move |_| open.set(false)>{move || td_string!(i18n.get(), common.cancel)}</button>
+                    <button type="button" class="button" on:click=move |_| open.set(false)>{tr!(i18n, common.cancel)}</button>
                     <button type="button" class="button danger" on:click=move |_| {
                         open.set(false);
                         page.ask_password(Pending::RevokeAll(page.list.with_untracked(Vec::len)));
-                    }>{move || td_string!(i18n.get(), tokens.revoke_all_title)}</button>
+                    }>{tr!(i18n, tokens.revoke_all_title)}</button>
                 </div>
             </div>
         </Dialog>
@@ -97,18 +97,18 @@ fn RenewForm(open: RwSignal<bool>, token: RwSignal<Option<TokenSummary>>) -> imp
                 {move || token.get().map(|t| td_string!(i18n.get(), tokens.renew_text, name = t.description).to_string())}
             </p>
             <label>
-                <span>{move || td_string!(i18n.get(), form.expires_at)}</span>
+                <span>{tr!(i18n, form.expires_at)}</span>
                 <input placeholder="dd-mm-yyyy" required
                     prop:value=move || date.get()
                     on:input=move |ev| date.set(event_target_value(&ev))/>
             </label>
             <div class="presets">
-                <button type="button" class="chip" on:click=move |_| date.set(in_days(30))>{move || td_string!(i18n.get(), common.days_30)}</button>
-                <button type="button" class="chip" on:click=move |_| date.set(in_days(90))>{move || td_string!(i18n.get(), common.days_90)}</button>
+                <button type="button" class="chip" on:click=move |_| date.set(in_days(30))>{tr!(i18n, common.days_30)}</button>
+                <button type="button" class="chip" on:click=move |_| date.set(in_days(90))>{tr!(i18n, common.days_90)}</button>
             </div>
             <div class="dialog-actions">
-                <button type="button" class="button" on:click=move |_| open.set(false)>{move || td_string!(i18n.get(), common.cancel)}</button>
-                <button type="submit" class="button primary">{move || td_string!(i18n.get(), common.proceed)}</button>
+                <button type="button" class="button" on:click=move |_| open.set(false)>{tr!(i18n, common.cancel)}</button>
+                <button type="submit" class="button primary">{tr!(i18n, common.proceed)}</button>
             </div>
         </form>
     }

@@ -11,6 +11,7 @@ mod selection;
 mod state;
 mod table;
 mod toolbar;
+mod tools;
 
 use chrono::Utc;
 use domain::tokens::TokenSummary;
@@ -18,14 +19,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::components::action::StatusNote;
-use crate::components::reveal::RevealDialog;
+use crate::components::later::Later;
 use crate::components::settings_tabs::SettingsTabs;
 use crate::components::token_form::{FormValues, TokenFormDialog};
-use crate::components::token_usage::{TightenDialog, UsagePanel};
 use crate::components::topbar::{ErrorNote, TopBar};
-use crate::i18n::td_string;
+use crate::i18n::tr;
 use crate::locale::use_i18n;
-use dialogs::{PasswordStep, RemoveDialog, RenewDialog, RevokeAllDialog};
 use pending::Pending;
 use state::provide_tokens_page;
 use table::TokenTable;
@@ -73,30 +72,34 @@ pub fn AccessTokensPage() -> impl IntoView {
     });
 
     view! {
-        <Title text=move || td_string!(i18n.get(), settings.access_tokens)/>
+        <Title text=tr!(i18n, settings.access_tokens)/>
         <TopBar/>
         <main class="page">
             <div class="page-head">
-                <h1>{move || td_string!(i18n.get(), settings.title)}</h1>
+                <h1>{tr!(i18n, settings.title)}</h1>
             </div>
             <SettingsTabs current="access-tokens"/>
-            <section class="panel">
+            // A pointer or the focus on the table and its toolbar starts fetching the dialogs.
+            <section class="panel" on:pointerenter=|_| tools::prefetch() on:focusin=|_| tools::prefetch()>
                 <p class="muted intro">
-                    {move || td_string!(i18n.get(), tokens.intro)}
+                    {tr!(i18n, tokens.intro)}
                 </p>
                 <TwoFactorNote/>
                 <Toolbar remove_open revoke_open/>
                 <StatusNote notice=page.notice/>
                 <TokenTable on_regenerate/>
             </section>
-            <UsagePanel token=Signal::derive(move || page.one()) refresh=page.changes on_tighten/>
-            <TightenDialog open=tighten_open token=tightening on_apply/>
             <TokenFormDialog mode=page.form on_submit on_regenerate/>
-            <RemoveDialog open=remove_open/>
-            <RevokeAllDialog open=revoke_open/>
-            <PasswordStep/>
-            <RevealDialog revealed=page.revealed on_shared=Callback::new(move |_| page.reload())/>
-            <RenewDialog open=renew_open token=renewing/>
+            // The panel and the other dialogs load with the first of them to open (`tools`).
+            <Later when=Signal::derive(move || page.one().is_some())
+                part=move || tools::usage_panel(Signal::derive(move || page.one()), page.changes, on_tighten)/>
+            <Later when=tighten_open part=move || tools::tighten(tighten_open, tightening, on_apply)/>
+            <Later when=remove_open part=move || tools::remove(remove_open)/>
+            <Later when=revoke_open part=move || tools::revoke_all(revoke_open)/>
+            <Later when=page.password_open part=tools::password_step/>
+            <Later when=Signal::derive(move || page.revealed.with(Option::is_some))
+                part=move || tools::reveal(page.revealed, Callback::new(move |_| page.reload()))/>
+            <Later when=renew_open part=move || tools::renew(renew_open, renewing)/>
             <ErrorNote error=Signal::derive(move || (!page.password_open.get()).then(|| page.error.get()).flatten())/>
         </main>
     }
@@ -111,7 +114,7 @@ fn TwoFactorNote() -> impl IntoView {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 two_factor.await.ok().and_then(|s| s.enabled_at).map(|_| view! {
-                    <p class="notice" role="note">{move || td_string!(i18n.get(), two_factor.tokens_note)}</p>
+                    <p class="notice" role="note">{tr!(i18n, two_factor.tokens_note)}</p>
                 })
             })}
         </Transition>

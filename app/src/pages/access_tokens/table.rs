@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use super::selection::Selection;
 use super::state::use_tokens_page;
 use crate::format;
-use crate::i18n::td_string;
+use crate::i18n::{td_string, tr};
 use crate::locale::{use_i18n, I18n};
 
 /// The list as last loaded (or why it could not be), and a hint on selecting.
@@ -17,26 +17,26 @@ pub fn TokenTable(on_regenerate: Callback<TokenSummary>) -> impl IntoView {
     let i18n = use_i18n();
     let selection = Selection::new(page);
     view! {
-        <Transition fallback=move || view! { <p class="muted">{move || td_string!(i18n.get(), tokens.loading)}</p> }>
+        <Transition fallback=move || view! { <p class="muted">{tr!(i18n, tokens.loading)}</p> }>
             {move || Suspend::new(async move {
                 match page.tokens.await {
                     Err(e) => view! { <p class="error" role="alert">{crate::text::error(i18n, &e)}</p> }.into_any(),
                     Ok(rows) if rows.is_empty() => view! {
                         <div class="empty">
-                            <p>{move || td_string!(i18n.get(), tokens.empty)}</p>
-                            <p class="muted">{move || td_string!(i18n.get(), tokens.empty_hint)}</p>
+                            <p>{tr!(i18n, tokens.empty)}</p>
+                            <p class="muted">{tr!(i18n, tokens.empty_hint)}</p>
                         </div>
                     }.into_any(),
                     Ok(rows) => {
                         let now = Utc::now();
                         view! {
                             <div class="table-wrap">
-                                <table class="table tokens" aria-label=move || td_string!(i18n.get(), tokens.table) aria-multiselectable="true"
+                                <table class="table tokens" aria-label=tr!(i18n, tokens.table) aria-multiselectable="true"
                                     tabindex="0" on:keydown=move |ev| selection.key(&ev)>
                                     <thead>
                                         <tr>
-                                            <th>{move || td_string!(i18n.get(), tokens.col_description)}</th><th>{move || td_string!(i18n.get(), tokens.col_api)}</th><th>{move || td_string!(i18n.get(), tokens.col_expires)}</th>
-                                            <th class="wide">{move || td_string!(i18n.get(), tokens.col_created)}</th><th>{move || td_string!(i18n.get(), tokens.col_last_used)}</th><th class="wide">{move || td_string!(i18n.get(), tokens.col_hint)}</th>
+                                            <th>{tr!(i18n, tokens.col_description)}</th><th>{tr!(i18n, tokens.col_api)}</th><th>{tr!(i18n, tokens.col_expires)}</th>
+                                            <th class="wide">{tr!(i18n, tokens.col_created)}</th><th>{tr!(i18n, tokens.col_last_used)}</th><th class="wide">{tr!(i18n, tokens.col_hint)}</th>
                                         </tr>
                                     </thead>
                                     <tbody>
@@ -46,7 +46,7 @@ pub fn TokenTable(on_regenerate: Callback<TokenSummary>) -> impl IntoView {
                                     </tbody>
                                 </table>
                             </div>
-                            <p class="muted hint-line">{move || td_string!(i18n.get(), tokens.selection_help)}</p>
+                            <p class="muted hint-line">{tr!(i18n, tokens.selection_help)}</p>
                         }.into_any()
                     }
                 }
@@ -81,7 +81,7 @@ fn TokenRow(
             <td class="strong">
                 {token.description.clone()}
                 {(!token.allowlist.is_empty()).then(|| view! {
-                    <span class="badge limited" title=token.allowlist.entries().join(", ")>{move || td_string!(i18n.get(), tokens.ip_limited)}</span>
+                    <span class="badge limited" title=token.allowlist.entries().join(", ")>{tr!(i18n, tokens.ip_limited)}</span>
                 })}
             </td>
             <td>{token.grant.set.name()}</td>
@@ -101,17 +101,16 @@ fn expires(
     on_regenerate: Callback<TokenSummary>,
 ) -> AnyView {
     match t.expires_at {
-        None => view! { <span class="muted">{move || td_string!(i18n.get(), tokens.never)}</span> }
-            .into_any(),
+        None => view! { <span class="muted">{tr!(i18n, tokens.never)}</span> }.into_any(),
         Some(_) if t.is_expired(now) => {
             let token = t.clone();
             view! {
-                <span class="badge expired">{move || td_string!(i18n.get(), tokens.expired)}</span>
+                <span class="badge expired">{tr!(i18n, tokens.expired)}</span>
                 " "
                 <button type="button" class="link small" on:click=move |ev| {
                     ev.stop_propagation();
                     on_regenerate.run(token.clone());
-                }>{move || td_string!(i18n.get(), tokens.regenerate)}</button>
+                }>{tr!(i18n, tokens.regenerate)}</button>
             }
             .into_any()
         }
@@ -135,7 +134,7 @@ fn expires(
 /// When the token was last used, and from where.
 fn last_used(i18n: I18n, t: &TokenSummary) -> AnyView {
     match &t.last_used {
-        None => view! { <span class="muted">{move || td_string!(i18n.get(), tokens.never)}</span> }.into_any(),
+        None => view! { <span class="muted">{tr!(i18n, tokens.never)}</span> }.into_any(),
         Some(u) => view! {
             <span>{format::date_time(u.at)}</span>
             <span class="muted small">{u.ip.clone().map(|ip| move || format!(" {}", td_string!(i18n.get(), tokens.from_ip, ip = ip.clone())))}</span>

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use super::state::use_tokens_page;
 use crate::components::token_form::FormMode;
-use crate::i18n::td_string;
+use crate::i18n::{td_string, tr};
 use crate::locale::use_i18n;
 
 /// Generate, Edit, Copy, Remove, Refresh and Revoke all; Remove and Revoke all open their
@@ -22,21 +22,21 @@ pub fn Toolbar(remove_open: RwSignal<bool>, revoke_open: RwSignal<bool>) -> impl
         }
     };
     view! {
-        <div class="toolbar" role="toolbar" aria-label=move || td_string!(i18n.get(), tokens.actions)>
-            <button class="button primary" on:click=move |_| page.form.set(Some(FormMode::Generate))>{move || td_string!(i18n.get(), tokens.generate)}</button>
+        <div class="toolbar" role="toolbar" aria-label=tr!(i18n, tokens.actions)>
+            <button class="button primary" on:click=move |_| page.form.set(Some(FormMode::Generate))>{tr!(i18n, tokens.generate)}</button>
             <button class="button" disabled=move || page.one().is_none()
-                on:click=open_form(FormMode::Edit)>{move || td_string!(i18n.get(), tokens.edit)}</button>
+                on:click=open_form(FormMode::Edit)>{tr!(i18n, tokens.edit)}</button>
             <button class="button" disabled=move || page.one().is_none()
-                on:click=open_form(FormMode::Copy)>{move || td_string!(i18n.get(), tokens.copy)}</button>
+                on:click=open_form(FormMode::Copy)>{tr!(i18n, tokens.copy)}</button>
             <button class="button" disabled=move || page.chosen().is_empty()
-                on:click=move |_| remove_open.set(true)>{move || td_string!(i18n.get(), tokens.remove)}</button>
+                on:click=move |_| remove_open.set(true)>{tr!(i18n, tokens.remove)}</button>
             <button class="button" on:click=move |_| {
                 page.notice.set(None);
                 page.reload();
-            }>{move || td_string!(i18n.get(), tokens.refresh)}</button>
+            }>{tr!(i18n, tokens.refresh)}</button>
             <span class="spacer"></span>
             <button class="button danger" disabled=move || page.list.with(Vec::is_empty)
-                on:click=move |_| revoke_open.set(true)>{move || td_string!(i18n.get(), tokens.revoke_all)}</button>
+                on:click=move |_| revoke_open.set(true)>{tr!(i18n, tokens.revoke_all)}</button>
             <span class="muted" aria-live="polite">
                 {move || match page.selected.with(Vec::len) {
                     0 => String::new(),
