@@ -471,8 +471,22 @@ async fn api_suite(o: &Options, work: &Path) -> anyhow::Result<()> {
         .map(|out| out.stdout.len())
         .unwrap_or(0);
     println!(
-        "release wasm: {raw} bytes raw, {gz} bytes gzip ({:.0} KB)",
+        "release wasm, main module: {raw} bytes raw, {gz} bytes gzip ({:.0} KB)",
         gz as f64 / 1024.0
     );
+    // The parts lazily loaded pages fetch (scripts/build splits the wasm), with the main
+    // module: what every page together weighs.
+    let (mut files, mut all_raw, mut all_brotli) = (0, 0, 0);
+    if let Some(Ok(entries)) = o.wasm.parent().map(std::fs::read_dir) {
+        for path in entries.flatten().map(|e| e.path()) {
+            if path.extension().is_some_and(|e| e == "wasm") {
+                files += 1;
+                all_raw += std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+                let brotli = path.with_extension("wasm.br");
+                all_brotli += std::fs::metadata(brotli).map(|m| m.len()).unwrap_or(0);
+            }
+        }
+    }
+    println!("release wasm, all {files} files: {all_raw} bytes raw, {all_brotli} bytes brotli");
     Ok(())
 }

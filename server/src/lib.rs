@@ -10,6 +10,7 @@ pub mod maintenance;
 pub mod metrics;
 pub mod notices;
 pub mod openapi;
+mod pages;
 pub mod security;
 pub mod security_log;
 
@@ -32,6 +33,7 @@ use leptos::nonce::use_nonce;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
 use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::trace::TraceLayer;
 
@@ -124,6 +126,7 @@ pub fn router(
         .route("/readyz", get(metrics::ready))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
         .layer(middleware::from_fn_with_state(platform, page_gate))
+        .layer(CompressionLayer::new().compress_when(pages::is_page))
         .layer(middleware::from_fn(security::same_origin))
         .layer(middleware::from_fn_with_state(https, security::headers))
         // Pages and server functions take forms no larger than the API's.

@@ -78,3 +78,73 @@ async fn hashed_files_are_precompressed_and_kept_a_year() {
         assert!(html.contains(&format!("/pkg/{name}")), "{name} in {html}");
     }
 }
+
+/// Pages travel compressed when the browser accepts it; API and server-function answers,
+/// which may hold a token's value beside text the caller chose, never do.
+#[tokio::test]
+async fn pages_are_compressed_and_answers_are_not() {
+    use std::io::Read;
+
+    let root = tempfile::tempdir().unwrap();
+    site(root.path());
+    let site_root = root.path().to_path_buf();
+    let app = spawn_app_with(move |s| s.site_root = site_root).await;
+    let get = |accept: &'static str| {
+        app.client
+            .get(app.server.url("/signin"))
+            .header("accept-encoding", accept)
+            .send()
+    };
+
+    let page = get("gzip").await.unwrap();
+    assert_eq!(page.headers()["content-encoding"], "gzip");
+    assert_eq!(page.headers()["vary"], "accept-encoding");
+    let bytes = page.bytes().await.unwrap();
+    let mut html = String::new();
+    flate2::read::GzDecoder::new(&bytes[..])
+        .read_to_string(&mut html)
+        .expect("a gzip stream");
+    assert!(html.contains(&format!("/pkg/{JS}")), "{html}");
+    assert!(
+        bytes.len() < html.len(),
+        "{} bytes for {} of page",
+        bytes.len(),
+        html.len()
+    );
+
+    let brotli = get("br").await.unwrap();
+    assert_eq!(brotli.headers()["content-encoding"], "br");
+    let plain = get("identity").await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert!(plain.text().await.unwrap().contains(&format!("/pkg/{JS}")));
+
+    // A REST answer and a server function's answer, both JSON.
+    let rest = app
+        .client
+        .post(
+            app.server
+                .url(&crate::support::path_of("users.authentication.Signin")),
+        )
+        .header("accept-encoding", "br, gzip")
+        .form(&[
+            ("login", "nobody@example.com"),
+            ("password", "wrong password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(rest.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
+    assert!(rest.headers().get("content-encoding").is_none());
+    let server_fn = app
+        .client
+        .post(app.server.url("/api/current_account"))
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await
+        .unwrap();
+    assert!(server_fn.headers().get("content-encoding").is_none());
+    assert!(!server_fn.bytes().await.unwrap().is_empty());
+}
