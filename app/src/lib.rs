@@ -100,9 +100,9 @@ macro_rules! lazy_page {
         mod $view {
             use super::*;
 
-            #[leptos::wasm_split::wasm_split($part, wasm_split_path = ::leptos::wasm_split, preload(load))]
-            pub fn $view() -> AnyView {
-                view! { <$page/> }.into_any()
+            #[leptos::wasm_split::wasm_split($part, wasm_split_path = ::leptos::wasm_split, preload(load), fallible)]
+            pub fn $view() -> Result<AnyView, leptos::wasm_split::SplitLoaderError> {
+                Ok(view! { <$page/> }.into_any())
             }
         }
 
@@ -114,12 +114,15 @@ macro_rules! lazy_page {
             async fn view(_this: Self) -> AnyView {
                 #[cfg(feature = "ssr")]
                 leptos::prefetch_lazy_fn_on_server(stringify!($part));
-                $view::$view().await
+                // A part that cannot be fetched (the network dropped) leaves a note and a
+                // way to try again, rather than stopping the whole dashboard.
+                $view::$view().await.unwrap_or_else(|_| view! { <PageFailed/> }.into_any())
             }
 
-            // The router loads the part before it hydrates or shows the page.
+            // The router loads the part before it hydrates or shows the page; a failure
+            // shows when `view` tries again.
             async fn preload() {
-                $view::load().await
+                let _ = $view::load().await;
             }
         }
     };
@@ -153,6 +156,22 @@ lazy_page!(
     method_docs_view,
     other_pages
 );
+
+/// A page whose part of the wasm could not be fetched: Try again loads the page anew.
+#[component]
+fn PageFailed() -> impl IntoView {
+    let retry = Callback::new(|_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().reload();
+        }
+    });
+    view! {
+        <main class="page">
+            <components::later::PartFailed retry whole_page=true/>
+        </main>
+    }
+}
 
 #[component]
 pub fn App() -> impl IntoView {

@@ -206,6 +206,35 @@ test('a first visit loads the page, and the token dialogs only once they are nea
   await expect(row(page, 'loaded later')).toBeVisible();
 });
 
+test('a part of the wasm that cannot be fetched says so, and Try again fetches it', async ({ page }) => {
+  await signUp(page);
+  await openAccessTokens(page);
+  await waitForHydration(page);
+  await generateToken(page, 'on a bad network', 'Extended Access');
+  // A new document: the token tools are not loaded yet, and the network drops them.
+  await page.route('**/split_token_tools.*', (route) => route.abort());
+  await page.reload();
+  await waitForHydration(page);
+  await row(page, 'on a bad network').click();
+  const note = page.getByRole('alert').filter({ hasText: 'could not be loaded' });
+  await expect(note).toBeVisible();
+  await page.unroute('**/split_token_tools.*');
+  await note.getByRole('button', { name: 'Try again' }).click();
+  await expect(page.getByRole('heading', { name: 'Usage of "on a bad network"' })).toBeVisible();
+  await expect(note).toBeHidden();
+
+  // A page's part: the dashboard stays up and offers to load the page anew.
+  await page.route('**/split_other_pages.*', (route) => route.abort());
+  await page.getByRole('link', { name: 'Security Log' }).click();
+  const failed = page.getByRole('alert').filter({ hasText: 'could not be loaded' });
+  await expect(failed).toBeVisible();
+  await page.unroute('**/split_other_pages.*');
+  await failed.getByRole('button', { name: 'Try again' }).click();
+  await waitForHydration(page);
+  await expect(page).toHaveURL('/settings/security-log');
+  await expect(page.getByRole('cell', { name: 'Token generated' }).first()).toBeVisible();
+});
+
 test('the API Docs link of a method opens its docs page', async ({ page, context }) => {
   await signUp(page);
   await openAccessTokens(page);
