@@ -115,6 +115,8 @@ pub fn router(
                 move || app::shell(options.clone())
             },
         )
+        // Only the pages above: the API and the files below are not wrapped at all.
+        .layer(CompressionLayer::new().compress_when(pages::is_page))
         // The API reads bodies itself, each part bounded, files streamed to disk.
         .merge(api::router().layer(DefaultBodyLimit::disable()))
         .merge(assets::pkg_router(&settings.site_root))
@@ -126,7 +128,6 @@ pub fn router(
         .route("/readyz", get(metrics::ready))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
         .layer(middleware::from_fn_with_state(platform, page_gate))
-        .layer(CompressionLayer::new().compress_when(pages::is_page))
         .layer(middleware::from_fn(security::same_origin))
         .layer(middleware::from_fn_with_state(https, security::headers))
         // Pages and server functions take forms no larger than the API's.
