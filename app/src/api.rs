@@ -75,6 +75,13 @@ pub async fn list_environments() -> Result<Vec<Environment>, AppError> {
     Ok(platform()?.environments().list(caller.account.id).await?)
 }
 
+/// The names of the account's environments, for the token form's Environments choice.
+#[server(endpoint = "environment_names")]
+pub async fn environment_names() -> Result<Vec<String>, AppError> {
+    let caller = caller().await?;
+    Ok(platform()?.environments().names(caller.account.id).await?)
+}
+
 #[server(endpoint = "create_environment")]
 pub async fn create_environment(name: String, node_type: String) -> Result<(), AppError> {
     use domain::environments::{EnvName, NodeGroup, NodeSpec};
@@ -169,6 +176,8 @@ pub struct TokenForm {
     pub expires: String,
     /// Networks the token may be used from; empty for anywhere.
     pub allowed_ips: String,
+    /// The environments it may touch, names and patterns (`ci-*`); `None` for every one.
+    pub environments: Option<Vec<String>>,
     pub password: String,
 }
 
@@ -186,6 +195,7 @@ fn no_store() {
 /// Creates a token (answering with its value, once) or edits one (answering `None`).
 #[server(input = server_fn::codec::Json, endpoint = "save_token")]
 pub async fn save_token(form: TokenForm) -> Result<Option<RevealedToken>, AppError> {
+    use domain::scope::ScopeRequest;
     use domain::tokens::{parse_expiry, Description, Grant, TokenDraft, TokenEdit};
     let caller = caller().await?;
     let platform = platform()?;
@@ -196,6 +206,10 @@ pub async fn save_token(form: TokenForm) -> Result<Option<RevealedToken>, AppErr
     };
     let expires_at = parse_expiry(&form.expires, platform.now())?;
     let allowlist = domain::tokens::Allowlist::parse(&form.allowed_ips)?;
+    let scope = match form.environments {
+        None => ScopeRequest::All,
+        Some(list) => ScopeRequest::parse(list)?,
+    };
     match form.id {
         None => {
             let draft = TokenDraft {
@@ -203,6 +217,7 @@ pub async fn save_token(form: TokenForm) -> Result<Option<RevealedToken>, AppErr
                 grant,
                 expires_at,
                 allowlist,
+                scope,
             };
             let revealed = platform
                 .tokens()
@@ -217,6 +232,7 @@ pub async fn save_token(form: TokenForm) -> Result<Option<RevealedToken>, AppErr
                 grant: Some(grant),
                 expires_at: Some(expires_at),
                 allowlist: Some(allowlist),
+                scope: Some(scope),
                 narrow_only: false,
             };
             platform
@@ -275,17 +291,19 @@ pub async fn propose_tightening(id: i64, days: i64) -> Result<Tightening, AppErr
         .await?)
 }
 
-/// Applies a proposal: the token keeps only `methods`, all of which it holds now.
+/// Applies a proposal: the token keeps only `methods` and, when given, `environments`,
+/// all of which it holds now.
 #[server(input = server_fn::codec::Json, endpoint = "tighten_token")]
 pub async fn tighten_token(
     id: i64,
     methods: Vec<String>,
+    environments: Option<Vec<String>>,
     password: String,
 ) -> Result<TokenSummary, AppError> {
     let caller = caller().await?;
     Ok(platform()?
         .usage()
-        .tighten(&caller, &password, id, methods)
+        .tighten(&caller, &password, id, methods, environments)
         .await?)
 }
 

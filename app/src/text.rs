@@ -10,6 +10,16 @@ use crate::i18n::{td_string, Locale};
 
 type I18n = crate::locale::I18n;
 
+/// The environments a token reaches, in a few words: All, their names and patterns, or
+/// None left (every environment it was limited to is gone).
+pub fn scope_text(i18n: I18n, names: &Option<Vec<String>>) -> String {
+    match names {
+        None => td_string!(i18n.get(), tokens.envs_all).to_owned(),
+        Some(names) if names.is_empty() => td_string!(i18n.get(), tokens.envs_none).to_owned(),
+        Some(names) => names.join(", "),
+    }
+}
+
 /// The one-line summary of an API method, for the method picker.
 pub fn method_summary(i18n: I18n, id: &str) -> &'static str {
     match id {
@@ -92,6 +102,7 @@ pub fn audit_action(i18n: I18n, action: &str) -> &'static str {
         "password.confirm" => td_string!(i18n.get(), log.action_password_confirm),
         "api.call" => td_string!(i18n.get(), log.action_api_call),
         "api.address" => td_string!(i18n.get(), log.action_api_address),
+        "api.scope" => td_string!(i18n.get(), log.action_api_scope),
         "env.create" => td_string!(i18n.get(), log.action_env_create),
         "env.delete" => td_string!(i18n.get(), log.action_env_delete),
         "env.deploy" => td_string!(i18n.get(), log.action_env_deploy),

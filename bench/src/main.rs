@@ -90,6 +90,11 @@ fn token(i: u64) -> TokenSecret {
     TokenSecret::from_entropy(&entropy).unwrap_or_else(|_| unreachable!("bench entropy is base62"))
 }
 
+/// The index of the seeded token limited to the benchmark's environment.
+fn scoped_token(n: u64) -> u64 {
+    n.max(1012)
+}
+
 fn session(i: u64) -> String {
     format!("benchsession{i:0>28}")
 }
@@ -158,9 +163,30 @@ async fn seed(db_url: &str, n: u64) -> anyhow::Result<()> {
         .execute(&mut *tx)
         .await?;
     }
+    // One more for account 1, Custom with GetEnvInfo and limited to the environment.
+    let scoped = scoped_token(n);
+    let secret = token(scoped);
+    let scoped_id: i64 = sqlx::query_scalar(
+        "insert into tokens (account_id, description, digest, hint, api_set, env_scoped, created_at, updated_at)
+         values (1, 'bench scoped token', $1, $2, 'custom', 1, $3, $4) returning id",
+    )
+    .bind(Sha256::digest(secret.expose().as_bytes()).to_vec())
+    .bind(secret.hint())
+    .bind(now)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query("insert into token_scope (token_id, environment_id, created_at, updated_at) select $1, id, $2, $3 from environments where name = $4")
+        .bind(scoped_id)
+        .bind(now)
+        .bind(now)
+        .bind(ENV)
+        .execute(&mut *tx)
+        .await?;
     for (token_id, method) in [
         (1, "environment.control.GetEnvInfo"),
         (2, "environment.control.GetEnvs"),
+        (scoped_id, "environment.control.GetEnvInfo"),
     ] {
         sqlx::query("insert into token_methods (token_id, method_id, created_at, updated_at) values ($1, $2, $3, $4)")
             .bind(token_id)
@@ -386,6 +412,7 @@ async fn main() -> anyhow::Result<()> {
 async fn api_suite(o: &Options, work: &Path) -> anyhow::Result<()> {
     let mut rows: Vec<String> = Vec::new();
     let mut floor_by_n = Vec::new();
+    let mut scoped_by_n = Vec::new();
     for (k, &n) in o.sizes.iter().enumerate() {
         let dir = work.join(n.to_string());
         std::fs::create_dir_all(&dir)?;
@@ -410,6 +437,7 @@ async fn api_suite(o: &Options, work: &Path) -> anyhow::Result<()> {
             ("(c) GetEnvInfo, session", format!("{base}/1.0/environment/control/rest/getenvinfo?envName={ENV}&session={}", session(1)), None),
             ("(d) GetEnvInfo, token lacking it", with_token(1), None),
             ("(e) GetEnvInfo, malformed token", format!("{base}/1.0/environment/control/rest/getenvinfo?envName={ENV}&session=patio_notatoken"), None),
+            ("(f) GetEnvInfo, token limited to the environment", with_token(scoped_token(n)), None),
         ];
         let mut floor = f64::NAN;
         for (name, url, header) in &scenarios {
@@ -419,6 +447,11 @@ async fn api_suite(o: &Options, work: &Path) -> anyhow::Result<()> {
             }
             if name.starts_with("(b)") {
                 floor_by_n.push((n, l.rps, floor));
+            }
+            if name.starts_with("(f)") {
+                if let Some((_, b, _)) = floor_by_n.last() {
+                    scoped_by_n.push((n, l.rps, *b));
+                }
             }
             rows.push(format!(
                 "| {n} | {name} | {:.0} | {:.2} | {:.2} | {} |",
@@ -456,6 +489,13 @@ async fn api_suite(o: &Options, work: &Path) -> anyhow::Result<()> {
     println!();
     for (n, b, a) in &floor_by_n {
         println!("ratio (b)/(a) at {n} tokens: {:.2}", b / a);
+    }
+    for (n, f, b) in &scoped_by_n {
+        let change = (f / b - 1.0) * 100.0;
+        println!(
+            "(f) token limited to the environment vs (b) unlimited at {n} tokens: {change:+.1}% (target: within 5%: {})",
+            if change.abs() <= 5.0 || change > 0.0 { "met" } else { "missed" }
+        );
     }
     if let [(n1, b1, _), .., (n2, b2, _)] = floor_by_n.as_slice() {
         println!(

@@ -1,24 +1,30 @@
 //! Who is calling: the one entry that turns a credential, what it is presented for and
 //! the client's address into a `Caller`, or the refusal. Every rule of it is here: a
-//! token calls only within its API set (though it may always ask about itself) and
-//! only from its allowed networks, a session may do what its account may, and the
-//! dashboard takes sessions only. A refused token call is counted and noted for the
-//! Security Log; an accepted one is noted as the token's last use.
+//! token calls only within its API set (though it may always ask about itself), only
+//! from its allowed networks and only on the environments of its scope; a session may
+//! do what its account may, and the dashboard takes sessions only. A refused token call
+//! is counted and noted for the Security Log; an accepted one is noted as the token's
+//! last use.
 
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::accounts::{AccountInfo, Origin};
 use crate::audit::Actor;
 use crate::catalogue::{Access, Method};
+use crate::environments::EnvName;
 use crate::error::DomainError;
+use crate::scope::EnvScope;
 use crate::tokens::{looks_like_token, TokenGrant};
 use crate::Caller;
 
 /// What a credential is presented for.
 #[derive(Clone, Copy, Debug)]
-pub enum Purpose {
-    /// A REST method: a token within its grant and allowlist, or a session.
-    Method(&'static Method),
+pub enum Purpose<'a> {
+    /// A REST method: a token within its grant, allowlist and scope, or a session. For
+    /// a method that names or creates an environment (`Method::reach`), the name it
+    /// gives, if it gave a well-formed one: the method then acts on exactly that name
+    /// (one it cannot read answers 3 before touching anything).
+    Method(&'static Method, Option<&'a EnvName>),
     /// The dashboard's pages and server functions: a session only.
     Dashboard,
 }
@@ -34,10 +40,10 @@ impl Gate<'_> {
     pub async fn authorize(
         &self,
         credential: Option<&SecretString>,
-        purpose: Purpose,
+        purpose: Purpose<'_>,
         origin: Origin,
     ) -> Result<Option<Caller>, DomainError> {
-        if let Purpose::Method(method) = purpose {
+        if let Purpose::Method(method, _) = purpose {
             if method.access == Access::Public {
                 return Ok(None);
             }
@@ -47,8 +53,8 @@ impl Gate<'_> {
             .filter(|v| !v.is_empty())
             .ok_or(DomainError::NotAuthenticated)?;
         match purpose {
-            Purpose::Method(method) if looks_like_token(value) => {
-                self.token_call(value, method, origin).await.map(Some)
+            Purpose::Method(method, env) if looks_like_token(value) => {
+                self.token_call(value, method, env, origin).await.map(Some)
             }
             _ => self.session_call(value, origin).await.map(Some),
         }
@@ -58,6 +64,7 @@ impl Gate<'_> {
         &self,
         value: &str,
         method: &'static Method,
+        env: Option<&EnvName>,
         origin: Origin,
     ) -> Result<Caller, DomainError> {
         let grant = self.tokens().verify(value).await?;
@@ -74,12 +81,46 @@ impl Gate<'_> {
             self.audit().denied(&caller, method.id);
             return Err(DomainError::PermissionDenied(method.id.to_owned()));
         }
+        if let (Some(scope), Some(name), true) = (&grant.scope, env, method.reach.names_one()) {
+            if !self.reaches(scope, &caller, method, name).await? {
+                self.stats.count(&self.stats.tokens_denied);
+                self.audit()
+                    .outside_scope(&caller, method.id, name.as_str());
+                return Err(DomainError::OutsideScope(name.as_str().to_owned()));
+            }
+        }
         self.stats.count(&self.stats.tokens_accepted);
         // A token asking about itself is not a use of it, and costs no write.
         if method.access != Access::Own {
-            self.uses().touch(grant.token_id, &caller.origin, method.id);
+            let env = env.filter(|_| method.reach.names_one());
+            self.uses()
+                .touch(grant.token_id, &caller.origin, method.id, env);
         }
         Ok(caller)
+    }
+
+    /// Whether a limited token may act on the environment `name`: a name its patterns
+    /// match (which it may also create), or the environment of that name now if the
+    /// scope holds it. A name no environment has is outside, whatever the method: the
+    /// answer is the same as for another's, so the token learns nothing beyond its scope.
+    async fn reaches(
+        &self,
+        scope: &EnvScope,
+        caller: &Caller,
+        method: &Method,
+        name: &EnvName,
+    ) -> Result<bool, DomainError> {
+        if scope.matches_pattern(name.as_str()) {
+            return Ok(true);
+        }
+        if method.reach == crate::catalogue::Reach::Creates || scope.environments.is_empty() {
+            return Ok(false);
+        }
+        match self.environments().get(caller.account.id, name).await {
+            Ok(environment) => Ok(scope.reaches(environment.id, name.as_str())),
+            Err(DomainError::EnvNotExist(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     async fn session_call(&self, value: &str, origin: Origin) -> Result<Caller, DomainError> {
@@ -89,6 +130,7 @@ impl Gate<'_> {
             actor: Actor::Session,
             session_id: Some(session_id),
             token_id: None,
+            scope: None,
             origin,
         })
     }
@@ -105,6 +147,7 @@ fn token_caller(grant: &TokenGrant, origin: Origin) -> Caller {
         },
         session_id: None,
         token_id: Some(grant.token_id),
+        scope: grant.scope.clone(),
         origin,
     }
 }

@@ -40,6 +40,8 @@ pub struct Caller {
     pub session_id: Option<i64>,
     /// The token used, when the caller presented one.
     pub token_id: Option<i64>,
+    /// The environments a token limited to some may touch (`None`: every one).
+    pub scope: Option<std::sync::Arc<crate::scope::EnvScope>>,
     pub origin: Origin,
 }
 

@@ -163,6 +163,7 @@ pub fn action_label(action: &str) -> &'static str {
         "password.confirm" => "Password confirmation",
         "api.call" => "API call outside the token's set",
         "api.address" => "API call from outside the token's allowed IPs",
+        "api.scope" => "API call to an environment outside the token's scope",
         "env.create" => "Environment created",
         "env.delete" => "Environment deleted",
         "env.deploy" => "App deployed",

@@ -59,11 +59,34 @@ pub enum Access {
     Own,
 }
 
+/// What a method does with environments, for a token limited to some (`crate::scope`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// It names no environment: the API set alone decides.
+    None,
+    /// It acts on the environment its `envName` names.
+    Named,
+    /// It creates the environment it names (`CreateEnvironment`'s `env.shortdomain`,
+    /// `Install`'s `envName`).
+    Creates,
+    /// It lists environments: a limited token sees only its own.
+    Lists,
+}
+
+impl Reach {
+    /// Whether a call names one environment the scope must reach.
+    pub const fn names_one(self) -> bool {
+        matches!(self, Self::Named | Self::Creates)
+    }
+}
+
 #[derive(Debug)]
 pub struct Method {
     /// `group.service.Method`, e.g. `environment.control.StopEnv`.
     pub id: &'static str,
     pub access: Access,
+    /// What it does with environments.
+    pub reach: Reach,
     pub summary: &'static str,
     pub docs: &'static str,
     pub params: &'static [Param],
@@ -104,6 +127,16 @@ impl Method {
     /// The dashboard's docs page for this method.
     pub fn docs_path(&self) -> String {
         format!("/docs/api/{}", self.id)
+    }
+
+    /// What the docs say of this method under a token limited to environments.
+    pub fn scope_note(&self) -> Option<&'static str> {
+        match self.reach {
+            Reach::None => None,
+            Reach::Named => Some("A token limited to environments may call this only for those; any other name, and one that does not exist, is answered 8202."),
+            Reach::Creates => Some("A token limited to environments may call this only for names its patterns (such as `ci-*`) match; any other name is answered 8202."),
+            Reach::Lists => Some("A token limited to environments lists only those."),
+        }
     }
 
     pub fn grantable(&self) -> bool {

@@ -22,7 +22,7 @@ pub use uploads::{StoredUpload, Upload, UploadSlot, Uploads};
 
 /// An environment name: 2 to 40 lower-case letters, digits and hyphens, starting with
 /// a letter and not ending with a hyphen.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct EnvName(String);
 
 impl EnvName {

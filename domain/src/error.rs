@@ -91,7 +91,7 @@ impl ResultCode {
                 "The account signs in with two-factor: the `code` parameter (6 digits from the authenticator app, or a recovery code) is missing, wrong or already used."
             }
             Self::NotAllowedForStatus => "The environment's status does not allow this action.",
-            Self::PermissionDenied => "The token's API set does not include this method.",
+            Self::PermissionDenied => "The token's API set does not include this method, or the environment named is outside the token's scope.",
         }
     }
 }
@@ -139,6 +139,9 @@ pub enum DomainError {
     NotAllowedForStatus(String),
     #[error("Permission denied, required permissions: {0}")]
     PermissionDenied(String),
+    /// A token limited to environments named another one, or one that does not exist.
+    #[error("Permission denied, environment outside this token's scope: {0}")]
+    OutsideScope(String),
     #[error("internal server error")]
     Internal,
 }
@@ -155,7 +158,7 @@ impl DomainError {
             Self::TooManyAttempts { .. } => ResultCode::TooManyAttempts,
             Self::TwoFactorCode(_) => ResultCode::TwoFactorCode,
             Self::NotAllowedForStatus(_) => ResultCode::NotAllowedForStatus,
-            Self::PermissionDenied(_) => ResultCode::PermissionDenied,
+            Self::PermissionDenied(_) | Self::OutsideScope(_) => ResultCode::PermissionDenied,
             Self::Internal => ResultCode::ErrorUnknown,
         }
     }

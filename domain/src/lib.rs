@@ -11,6 +11,7 @@ pub mod environments;
 pub mod error;
 pub mod marketplace;
 pub mod notices;
+pub mod scope;
 pub mod shares;
 pub mod tokens;
 

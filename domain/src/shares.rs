@@ -198,6 +198,9 @@ pub struct ShareView {
     pub grant: Grant,
     pub token_expires_at: Option<DateTime<Utc>>,
     pub allowlist: Allowlist,
+    /// The environments it may touch; `None` for every one.
+    #[serde(default)]
+    pub env_names: crate::scope::EnvNames,
     pub link_expires_at: DateTime<Utc>,
     pub state: ShareState,
 }

@@ -6,7 +6,9 @@
 use domain::ResultCode;
 use libfuzzer_sys::fuzz_target;
 use serde::Deserialize;
-use wire::{decode, Id, Params, Password, Required, VALUE_MAX};
+use domain::environments::EnvName;
+use domain::scope::{ScopeEntry, ScopeRequest, SCOPE_MAX};
+use wire::{decode, env_target, Id, Params, Password, Required, VALUE_MAX};
 
 /// EditToken's parameters, each under a shared rule.
 #[derive(Deserialize)]
@@ -17,6 +19,7 @@ struct Edit {
     description: Option<Required>,
     api_list: Option<Vec<String>>,
     expires_at: Option<String>,
+    env_names: Option<Vec<String>>,
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -44,6 +47,28 @@ fuzz_target!(|data: &[u8]| {
                 .api_list
                 .is_none_or(|items| items.iter().all(|i| !i.is_empty() && i.trim() == i)));
             assert!(edit.expires_at.is_none_or(|e| e.len() <= VALUE_MAX));
+            // A scope parses or is refused naming envNames; a parsed one lists only
+            // names and patterns a scope can hold, each once.
+            if let Some(items) = edit.env_names {
+                match ScopeRequest::parse(items) {
+                    Err(e) => {
+                        assert_eq!(e.code(), ResultCode::InvalidParam);
+                        assert!(e.to_string().starts_with("envNames: "));
+                    }
+                    Ok(ScopeRequest::All) => {}
+                    Ok(ScopeRequest::Only(entries)) => {
+                        assert!(!entries.is_empty() && entries.len() <= SCOPE_MAX);
+                        for entry in &entries {
+                            assert_eq!(ScopeEntry::parse(&entry.text()).as_ref(), Ok(entry));
+                        }
+                    }
+                }
+            }
         }
+    }
+    // The environment a call names is read the same way the methods read it.
+    let stop = domain::catalogue::method("environment.control.StopEnv").unwrap();
+    if let Ok(Some(name)) = env_target(stop, &params) {
+        assert_eq!(EnvName::parse(name.as_str()).as_ref(), Ok(&name));
     }
 });

@@ -17,10 +17,14 @@ fn operation(m: &Method, post: bool) -> Value {
         Access::Public => json!([]),
         _ => json!([{ "bearer": [] }, { "session": [] }]),
     };
+    let description = match m.scope_note() {
+        Some(note) => format!("{}\n\n{note}", m.docs),
+        None => m.docs.to_owned(),
+    };
     let mut op = json!({
         "operationId": format!("{}{}", m.id.replace('.', "_"), if post { "_post" } else { "" }),
         "summary": m.summary,
-        "description": m.docs,
+        "description": description,
         "tags": [m.service_id()],
         "security": security,
         "responses": {

@@ -214,7 +214,7 @@ impl<'de> de::Deserializer<'de> for Value<'_> {
 
 #[cfg(test)]
 mod tests {
-    use domain::catalogue::{Access, Param, ParamKind};
+    use domain::catalogue::{Access, Param, ParamKind, Reach};
     use serde::Deserialize;
 
     use super::*;
@@ -240,6 +240,7 @@ mod tests {
     static METHOD: Method = Method {
         id: "test.decode.Input",
         access: Access::Grantable,
+        reach: Reach::None,
         summary: "",
         docs: "",
         params: &[
@@ -313,6 +314,7 @@ mod tests {
     static ANY: Method = Method {
         id: "test.decode.Any",
         access: Access::Grantable,
+        reach: Reach::None,
         summary: "",
         docs: "",
         params: &[

@@ -8,9 +8,11 @@ mod fields;
 mod lists;
 mod nodes;
 mod params;
+mod target;
 
 pub use de::decode;
 pub use fields::{Id, Password, Required};
 pub use lists::{parse_ids, split_list};
 pub use nodes::node_groups;
 pub use params::{Params, VALUE_MAX};
+pub use target::{env_target, NewEnv};

@@ -1,5 +1,6 @@
 pub mod action;
 pub mod dialog;
+pub mod env_scope;
 pub mod later;
 pub mod password;
 pub mod recovery_codes;

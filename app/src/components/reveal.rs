@@ -91,6 +91,10 @@ pub fn RevealDialog(
                             {tr!(i18n, reveal.warning)}
                         </p>
                         <p class="muted">{r.token.description.clone()}</p>
+                        {
+                            let scope = r.token.env_names.clone();
+                            view! { <p class="muted scope-line">{move || td_string!(i18n.get(), reveal.environments, scope = crate::text::scope_text(i18n, &scope)).to_string()}</p> }
+                        }
                         <input class="token-value" readonly aria-label=tr!(i18n, reveal.value) value=r.key.expose().to_owned()
                             on:focus=move |ev| {
                                 #[cfg(feature = "hydrate")]

@@ -1,5 +1,6 @@
-//! The token form (Generate, Edit, Copy): Description, Expires At, API, and for a
-//! Custom set the method picker with Search and Only Checked.
+//! The token form (Generate, Edit, Copy): Description, Expires At, Allowed IPs,
+//! Environments, API, and for a Custom set the method picker with Search and Only
+//! Checked.
 
 use chrono::{Duration, Utc};
 use domain::catalogue::{self, ApiSet};
@@ -7,6 +8,7 @@ use domain::tokens::TokenSummary;
 use leptos::prelude::*;
 
 use crate::components::dialog::Dialog;
+use crate::components::env_scope::{EnvChoice, EnvScopeField};
 use crate::format;
 use crate::i18n::{td_string, tr};
 use crate::locale::use_i18n;
@@ -31,6 +33,8 @@ pub struct FormValues {
     pub expires: String,
     /// Networks, as typed; empty for anywhere.
     pub allowed_ips: String,
+    /// Environment names and patterns; `None` for every environment.
+    pub environments: Option<Vec<String>>,
 }
 
 fn preset(days: i64) -> String {
@@ -49,6 +53,7 @@ pub fn TokenFormDialog(
     let api_set = RwSignal::new(ApiSet::ExtendedAccess);
     let checked = RwSignal::new(Vec::<String>::new());
     let allowed_ips = RwSignal::new(String::new());
+    let envs = EnvChoice::new();
     let problem = RwSignal::new(None::<String>);
     let i18n = use_i18n();
 
@@ -67,6 +72,7 @@ pub fn TokenFormDialog(
                 api_set.set(ApiSet::ExtendedAccess);
                 checked.set(Vec::new());
                 allowed_ips.set(String::new());
+                envs.set(None);
             }
             Some(FormMode::Edit(t)) | Some(FormMode::Copy(t)) => {
                 description.set(t.description.clone());
@@ -74,8 +80,15 @@ pub fn TokenFormDialog(
                 api_set.set(t.grant.set);
                 checked.set(t.grant.methods());
                 allowed_ips.set(t.allowlist.entries().join(", "));
+                envs.set(t.env_names.as_deref());
             }
         }
+    });
+    // A choice of environments made after the form said one was missing clears the note.
+    Effect::new(move |_| {
+        envs.checked.track();
+        envs.patterns.track();
+        problem.set(None);
     });
     Effect::new(move |_| {
         if !open.get() && mode.with_untracked(Option::is_some) {
@@ -102,6 +115,11 @@ pub fn TokenFormDialog(
             problem.set(Some(td_string!(i18n.get(), form.need_method).into()));
             return;
         }
+        let environments = envs.scope();
+        if environments.as_ref().is_some_and(Vec::is_empty) {
+            problem.set(Some(td_string!(i18n.get(), form.need_environment).into()));
+            return;
+        }
         problem.set(None);
         let id = match mode.get_untracked() {
             Some(FormMode::Edit(t)) => Some(t.id),
@@ -118,6 +136,7 @@ pub fn TokenFormDialog(
             },
             expires: format::form_date_to_iso(&expires.get_untracked()),
             allowed_ips: allowed_ips.get_untracked(),
+            environments,
         });
     };
 
@@ -177,6 +196,7 @@ pub fn TokenFormDialog(
                     />
                     <small class="muted">{tr!(i18n, form.allowed_hint)}</small>
                 </label>
+                <EnvScopeField choice=envs open=Signal::from(open)/>
                 <div class="field">
                     <label for="token-api">{tr!(i18n, form.api)}</label>
                     <select id="token-api" on:change=move |ev| {

@@ -37,6 +37,7 @@ pub fn UsagePanel(
             let name = t.description.clone();
             let heading = move || td_string!(i18n.get(), usage.heading, name = name.clone()).to_string();
             let for_tighten = t.clone();
+            let scope = t.env_names.clone();
             view! {
                 <section class="panel detail" aria-label=heading.clone()>
                     <div class="detail-head">
@@ -45,6 +46,10 @@ pub fn UsagePanel(
                             {tr!(i18n, usage.tighten)}
                         </button>
                     </div>
+                    <dl class="facts scope-facts">
+                        <dt>{tr!(i18n, usage.environments)}</dt>
+                        <dd>{move || crate::text::scope_text(i18n, &scope)}</dd>
+                    </dl>
                     <Transition fallback=move || view! { <p class="muted">{tr!(i18n, usage.loading)}</p> }>
                         {move || Suspend::new(async move {
                             match usage.await {
@@ -159,6 +164,10 @@ fn chart(i18n: I18n, days: &[DayCalls]) -> impl IntoView {
     }
 }
 
+/// What Apply hands on: the token, the methods to keep and, when the proposal limits
+/// them, the environments to keep.
+pub type TightenChoice = (TokenSummary, Vec<String>, Option<Vec<String>>);
+
 /// How far back a proposal looks, in days.
 const WINDOWS: [i64; 3] = [7, 30, 90];
 
@@ -168,7 +177,7 @@ const WINDOWS: [i64; 3] = [7, 30, 90];
 pub fn TightenDialog(
     open: RwSignal<bool>,
     token: RwSignal<Option<TokenSummary>>,
-    on_apply: Callback<(TokenSummary, Vec<String>)>,
+    on_apply: Callback<TightenChoice>,
 ) -> impl IntoView {
     let days = RwSignal::new(30i64);
     let i18n = use_i18n();
@@ -228,7 +237,7 @@ fn proposal_view(
     i18n: I18n,
     p: Tightening,
     token: RwSignal<Option<TokenSummary>>,
-    on_apply: Callback<(TokenSummary, Vec<String>)>,
+    on_apply: Callback<TightenChoice>,
     open: RwSignal<bool>,
 ) -> impl IntoView {
     let held = p.current.methods().len();
@@ -250,14 +259,36 @@ fn proposal_view(
         }
     };
     let keep = p.proposed.clone();
+    let keep_envs = p.proposed_envs();
+    let envs_removed = p.envs_removed();
+    let env_lines = keep_envs.clone().map(|kept| {
+        view! {
+            <h3 class="diff-heading">{tr!(i18n, tighten.envs_heading)}</h3>
+            <ul class="diff" aria-label=tr!(i18n, tighten.envs_heading)>
+                {kept.into_iter().map(|e| view! {
+                    <li class="keep"><span class="sign" aria-hidden="true">"="</span><span class="verdict">{tr!(i18n, tighten.keep)}</span><code>{e}</code></li>
+                }).collect_view()}
+                {envs_removed.into_iter().map(|e| view! {
+                    <li class="remove"><span class="sign" aria-hidden="true">"−"</span><span class="verdict">{tr!(i18n, tighten.remove)}</span>
+                        {if e == "*" {
+                            view! { <span>{tr!(i18n, tighten.other_envs)}</span> }.into_any()
+                        } else {
+                            view! { <code>{e}</code> }.into_any()
+                        }}
+                    </li>
+                }).collect_view()}
+            </ul>
+        }
+    });
     let apply = move |_| {
         if let Some(t) = token.get_untracked() {
             open.set(false);
-            on_apply.run((t, keep.clone()));
+            on_apply.run((t, keep.clone(), keep_envs.clone()));
         }
     };
     view! {
         <p>{summary}</p>
+        <h3 class="diff-heading">{tr!(i18n, tighten.methods_heading)}</h3>
         <ul class="diff" aria-label=tr!(i18n, tighten.changes)>
             {p.proposed.iter().map(|m| view! {
                 <li class="keep"><span class="sign" aria-hidden="true">"="</span><span class="verdict">{tr!(i18n, tighten.keep)}</span><code>{m.clone()}</code></li>
@@ -266,6 +297,7 @@ fn proposal_view(
                 <li class="remove"><span class="sign" aria-hidden="true">"−"</span><span class="verdict">{tr!(i18n, tighten.remove)}</span><code>{m}</code></li>
             }).collect_view()}
         </ul>
+        {env_lines}
         <div class="dialog-actions">
             <button type="button" class="button" on:click=move |_| open.set(false)>{tr!(i18n, common.cancel)}</button>
             <button type="button" class="button primary" disabled=!changes on:click=apply>{tr!(i18n, common.apply)}</button>

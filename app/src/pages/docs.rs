@@ -135,6 +135,7 @@ fn method_view(m: &'static Method) -> impl IntoView {
             <dl class="facts">
                 <dt>"Endpoint"</dt><dd><code>"GET | POST " {m.path()}</code></dd>
                 <dt>"Who may call"</dt><dd>{access_label(m)}</dd>
+                {m.scope_note().map(|note| view! { <dt>"Environments"</dt><dd>{rich(note)}</dd> })}
                 <dt>"Returns"</dt><dd>{rich(m.returns)}</dd>
             </dl>
             <h2>"Parameters"</h2>

@@ -260,6 +260,7 @@ fn facts(i18n: I18n, v: &ShareView) -> AnyView {
     };
     let expires = v.token_expires_at.map(format::date_time);
     let networks = v.allowlist.entries().join(", ");
+    let scope = v.env_names.clone();
     let until = format::date_time(v.link_expires_at);
     view! {
         <dl class="facts share-facts">
@@ -267,6 +268,11 @@ fn facts(i18n: I18n, v: &ShareView) -> AnyView {
             <dd class="strong">{v.description.clone()}</dd>
             <dt>{tr!(i18n, share.api)}</dt>
             <dd>{api}</dd>
+            <dt>{tr!(i18n, share.environments)}</dt>
+            <dd>{move || match &scope {
+                None => td_string!(i18n.get(), share.every_environment).to_owned(),
+                scope => crate::text::scope_text(i18n, scope),
+            }}</dd>
             <dt>{tr!(i18n, share.token_expires)}</dt>
             <dd>{match expires {
                 Some(e) => e.into_any(),

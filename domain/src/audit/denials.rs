@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// Denied calls waiting to be written, counted by account, action, method, actor and
+/// Denied calls waiting to be written, counted by account, action, target, actor and
 /// minute: a flood of refused calls becomes one row a minute with a count, and at
 /// most this many distinct rows wait at once (the rest are counted as dropped).
 pub(super) const DENIALS_MAX: usize = 10_000;
@@ -13,7 +13,9 @@ pub(super) const DENIALS_MAX: usize = 10_000;
 pub(super) struct DenialKey {
     pub(super) account_id: i64,
     pub(super) action: &'static str,
-    pub(super) method: &'static str,
+    /// The method called, and for a call outside the token's environment scope, the
+    /// environment it named (`environment.control.StopEnv prod`).
+    pub(super) target: String,
     pub(super) actor: String,
     pub(super) minute: i64,
 }

@@ -34,20 +34,26 @@ fn event(r: &sqlx::any::AnyRow) -> AuditEvent {
 impl Audit<'_> {
     /// Notes a call a token was not allowed to make; `flush_pending` writes it.
     pub fn denied(&self, caller: &Caller, method: &'static str) {
-        self.note_denial("api.call", caller, method);
+        self.note_denial("api.call", caller, method.to_owned());
+    }
+
+    /// Notes a call refused because the environment it named is outside the token's
+    /// scope (or does not exist): the entry names the method and the environment.
+    pub fn outside_scope(&self, caller: &Caller, method: &'static str, env: &str) {
+        self.note_denial("api.scope", caller, format!("{method} {env}"));
     }
 
     /// Notes a call refused because it came from outside the token's allowlist.
     pub fn outside_allowlist(&self, caller: &Caller, method: &'static str) {
-        self.note_denial("api.address", caller, method);
+        self.note_denial("api.address", caller, method.to_owned());
     }
 
-    fn note_denial(&self, action: &'static str, caller: &Caller, method: &'static str) {
+    fn note_denial(&self, action: &'static str, caller: &Caller, target: String) {
         let now = self.now().timestamp();
         let key = DenialKey {
             account_id: caller.account.id,
             action,
-            method,
+            target,
             actor: caller.actor.label(),
             minute: now - now.rem_euclid(60),
         };
@@ -149,7 +155,7 @@ impl Audit<'_> {
             .bind(self.now().timestamp())
             .bind(key.account_id)
             .bind(key.action)
-            .bind(key.method)
+            .bind(&key.target)
             .bind(&key.actor)
             .bind(key.minute)
             .execute(&mut *tx)
@@ -164,7 +170,7 @@ impl Audit<'_> {
             )
             .bind(key.account_id)
             .bind(key.action)
-            .bind(key.method)
+            .bind(&key.target)
             .bind(&key.actor)
             .bind(&tally.ip)
             .bind(key.minute)

@@ -2,7 +2,7 @@
 //! it needs, its docs and what it answers. Everything else reads it from here.
 
 use super::ParamKind::{DateTime, File, Json, List, Password, Text};
-use super::{Access, Method, Param, ParamKind};
+use super::{Access, Method, Param, ParamKind, Reach};
 use crate::error::ResultCode as R;
 
 const fn p(name: &'static str, kind: ParamKind, description: &'static str) -> Param {
@@ -43,6 +43,7 @@ pub(super) static METHODS: &[Method] = &[
     Method {
         id: "users.authentication.Signin",
         access: Access::Public,
+        reach: Reach::None,
         summary: "Sign in with email and password (and a two-factor code) and get a session.",
         docs: "Checks the email and password and opens a session. The returned `session` value authenticates later calls in the `session` parameter until it is signed out or expires. Failed attempts are rate-limited per account and per address. An account with two-factor sign-in on also needs `code`: without it, or with a wrong or already used one, the answer is 704 (after a right password) and no session is opened. Codes are limited to 5 wrong ones per account in 15 minutes. Scripts should not sign in at all: a personal access token works without any code.",
         params: &[
@@ -50,12 +51,13 @@ pub(super) static METHODS: &[Method] = &[
             pk(Password, "password", "The account password."),
             opt("code", Password, "For accounts with two-factor sign-in: the 6-digit code the authenticator app shows now, or one of the account's recovery codes (each works once)."),
         ],
-        returns: "`session` (the session value), `uid` (the account id), `email`.",
+        returns: "`session` (the session value), `uid` (the account id), `email`, `status` (1: the account is active).",
         errors: &[R::InvalidParam, R::WrongPassword, R::TooManyAttempts, R::TwoFactorCode],
     },
     Method {
         id: "users.authentication.Signout",
         access: Access::SessionOnly,
+        reach: Reach::None,
         summary: "End the current session.",
         docs: "Ends the session passed in `session`. Any later call with it fails with 701.",
         params: &[],
@@ -65,6 +67,7 @@ pub(super) static METHODS: &[Method] = &[
     Method {
         id: "users.authentication.CheckSign",
         access: Access::SessionOnly,
+        reach: Reach::None,
         summary: "Check that the current session is still valid.",
         docs: "Answers `result: 0` while the session is valid and 701 once it has expired or been signed out.",
         params: &[],
@@ -74,6 +77,7 @@ pub(super) static METHODS: &[Method] = &[
     Method {
         id: "users.authentication.GetSessions",
         access: Access::SessionOnly,
+        reach: Reach::None,
         summary: "List the account's open sessions.",
         docs: "Lists every open session of the account with when and from where it was opened and last used; the calling session is marked `current`.",
         params: &[],
@@ -83,6 +87,7 @@ pub(super) static METHODS: &[Method] = &[
     Method {
         id: "users.authentication.SignoutSessions",
         access: Access::SessionOnly,
+        reach: Reach::None,
         summary: "End chosen sessions of the account.",
         docs: "Ends the listed sessions. Ids of sessions that are not the account's are refused with 5 and nothing is ended.",
         params: &[pk(List, "ids", "Session ids, separated by `,` or `;`.")],
@@ -92,6 +97,7 @@ pub(super) static METHODS: &[Method] = &[
     Method {
         id: "users.authentication.CreateToken",
         access: Access::SessionOnly,
+        reach: Reach::None,
         summary: "Generate a personal access token.",
         docs: "Creates a token with a description, an optional expiry date and an API set: a predefined one named in `tokenTemplate`, or Custom with exactly the methods in `apiList`. The token value is in `token.key` of this response only; it is never shown again.",
         params: &[
@@ -101,14 +107,16 @@ pub(super) static METHODS: &[Method] = &[
             opt("apiList", List, "For a Custom set: method ids, as a JSON array or separated by `,`."),
             opt("expiresAt", DateTime, "Last moment of validity: `yyyy-MM-dd HH:mm:ss` (UTC) or `yyyy-MM-dd` (through the end of that day). Absent: no expiry."),
             opt("allowedIps", List, "Networks the token may be used from, e.g. `203.0.113.0/24, 2001:db8::/32`; calls from elsewhere get 701. Absent: anywhere."),
+            opt("envNames", List, "The environments the token may touch: exact names (held by the environment, not the name: a deleted environment leaves the scope) and prefix patterns such as `ci-*` (matched by name, now and later), as a JSON array or separated by `,`. Absent or `*`: every environment. A call naming another environment gets 8202."),
         ],
-        returns: "`token`: `id`, `key`, `description`, `expiresAt`, `createdAt`, `tokenTemplate`, `apiListItems[]`, `hint`.",
+        returns: "`token`: `id`, `key`, `description`, `expiresAt`, `createdAt`, `tokenTemplate`, `apiListItems[]`, `envNames[]` (absent: every environment), `hint`.",
         errors: &[R::InvalidParam, R::WrongPassword, R::TooManyAttempts],
     },
     Method {
         id: "users.authentication.EditToken",
         access: Access::SessionOnly,
-        summary: "Change a token's description, expiry or API set.",
+        reach: Reach::None,
+        summary: "Change a token's description, expiry, API set or environments.",
         docs: "Changes the given fields of a token and leaves the others as they are; its value stays valid. An empty `expiresAt` removes the expiry.",
         params: &[
             PASSWORD,
@@ -118,6 +126,7 @@ pub(super) static METHODS: &[Method] = &[
             opt("apiList", List, "A new Custom method list."),
             opt("expiresAt", DateTime, "A new expiry; empty for none."),
             opt("allowedIps", List, "A new list of networks; empty for anywhere."),
+            opt("envNames", List, "A new environment scope: names and patterns such as `ci-*`, or `*` for every environment. Absent: unchanged."),
         ],
         returns: "`token` without `key`.",
         errors: &[R::InvalidParam, R::NotFound, R::WrongPassword, R::TooManyAttempts],
@@ -125,6 +134,7 @@ pub(super) static METHODS: &[Method] = &[
     Method {
         id: "users.authentication.RegenerateToken",
         access: Access::SessionOnly,
+        reach: Reach::None,
         summary: "Give a token a new value; the old value stops working.",
         docs: "Replaces the token's value and keeps everything else. The old value is refused from the moment this call answers. An expired token can be given a new `expiresAt` at the same time. The token is named by `id`, or by `ids` listing exactly one id (as py-jelastic sends it).",
         params: &[
@@ -139,6 +149,7 @@ pub(super) static METHODS: &[Method] = &[
     Method {
         id: "users.authentication.DeleteTokens",
         access: Access::SessionOnly,
+        reach: Reach::None,
         summary: "Remove tokens.",
         docs: "Removes the listed tokens at once; their values are refused from the moment this call answers. If any id is not one of the account's tokens, nothing is removed.",
         params: &[PASSWORD, pk(List, "ids", "Token ids, separated by `,` or `;`.")],
@@ -148,15 +159,17 @@ pub(super) static METHODS: &[Method] = &[
     Method {
         id: "users.authentication.GetTokens",
         access: Access::SessionOnly,
+        reach: Reach::None,
         summary: "List the account's tokens.",
         docs: "Lists the account's tokens, or only those in `ids`. Token values are never listed; `hint` tells them apart.",
         params: &[opt("ids", List, "Token ids to list; absent or `*` lists all.")],
-        returns: "`apiTokens[]`: `id`, `description`, `expiresAt`, `lastUsed`, `createdAt`, `tokenTemplate`, `apiListItems[]`, `hint`.",
+        returns: "`apiTokens[]`: `id`, `description`, `expiresAt`, `lastUsed`, `createdAt`, `tokenTemplate`, `apiListItems[]`, `envNames[]` (absent: every environment), `hint`.",
         errors: &[R::InvalidParam],
     },
     Method {
         id: "users.authentication.GetTokenApiList",
         access: Access::SessionOnly,
+        reach: Reach::None,
         summary: "List the methods a token can be granted.",
         docs: "Lists every method a Custom token can be granted, optionally filtered by a search over ids and summaries.",
         params: &[opt("search", Text, "Text to look for in method ids and summaries.")],
@@ -166,6 +179,7 @@ pub(super) static METHODS: &[Method] = &[
     Method {
         id: "users.authentication.GetTokenTemplates",
         access: Access::SessionOnly,
+        reach: Reach::None,
         summary: "List the predefined API sets.",
         docs: "Lists the predefined API sets with the methods each grants today.",
         params: &[],
@@ -175,16 +189,18 @@ pub(super) static METHODS: &[Method] = &[
     Method {
         id: "users.authentication.VerifyToken",
         access: Access::Own,
+        reach: Reach::None,
         summary: "Ask what the calling token is and what it may call.",
-        docs: "Any valid token may call this about itself, whatever its API set, so a script can check its credential before it starts work. It answers with the token's id, description, hint, API set, the methods it may call and its expiry. Called with a session it says who is signed in. An expired, removed or unknown token gets 701.",
+        docs: "Any valid token may call this about itself, whatever its API set, so a script can check its credential before it starts work. It answers with the token's id, description, hint, API set, the methods it may call, the environments it may touch and its expiry. Called with a session it says who is signed in. An expired, removed or unknown token gets 701.",
         params: &[],
-        returns: "`credential` (`token` or `session`), `uid`, `email`; for a token also `token`: `id`, `description`, `hint`, `tokenTemplate`, `apiListItems[]`, `expiresAt`, `lastUsed`.",
+        returns: "`credential` (`token` or `session`), `uid`, `email`; for a token also `token`: `id`, `description`, `hint`, `tokenTemplate`, `apiListItems[]`, `envNames[]` (absent: every environment), `expiresAt`, `lastUsed`.",
         errors: &[],
     },
     // users.account
     Method {
         id: "users.account.GetUserInfo",
         access: Access::Grantable,
+        reach: Reach::None,
         summary: "Get the account's id and email.",
         docs: "Returns who the credential belongs to.",
         params: &[],
@@ -194,6 +210,7 @@ pub(super) static METHODS: &[Method] = &[
     Method {
         id: "users.account.ChangePassword",
         access: Access::SessionOnly,
+        reach: Reach::None,
         summary: "Change the account password.",
         docs: "Sets a new password (8 to 128 characters) after checking the old one. Every other session of the account is signed out.",
         params: &[
@@ -207,6 +224,7 @@ pub(super) static METHODS: &[Method] = &[
     Method {
         id: "environment.control.CreateEnvironment",
         access: Access::Grantable,
+        reach: Reach::Creates,
         summary: "Create an environment.",
         docs: "Creates a running environment. `env` is a JSON object whose `shortdomain` is the name (2 to 40 lower-case letters, digits and hyphens, starting with a letter); `nodes` is a JSON array of node groups (or one group as an object), each with `nodeType`, an optional `nodeGroup` and `count` (1 to 16). Null fields count as absent; a group may be named in `docker.nodeGroup`, and a node with only `docker.image` is of type `docker`. Without a group name a node goes where the platform puts its type: databases in `sqldb` or `nosqldb`, memcached in `cache`, balancers in `bl`, anything else in `cp`. Cloudlets and disk limits are accepted and not metered.",
         params: &[
@@ -219,8 +237,9 @@ pub(super) static METHODS: &[Method] = &[
     Method {
         id: "environment.control.GetEnvs",
         access: Access::Grantable,
+        reach: Reach::Lists,
         summary: "List the account's environments.",
-        docs: "Lists every environment of the account with its status and node groups.",
+        docs: "Lists every environment of the account with its status and node groups; a token limited to environments sees only those.",
         params: &[],
         returns: "`infos[]`, each what `GetEnvInfo` answers (without `result`).",
         errors: &[],
@@ -228,6 +247,7 @@ pub(super) static METHODS: &[Method] = &[
     Method {
         id: "environment.control.GetEnvInfo",
         access: Access::Grantable,
+        reach: Reach::Named,
         summary: "Get one environment's status, nodes and deployments.",
         docs: "Returns the environment's status (1 running, 2 stopped, 4 sleeping), its node groups, its nodes (one per container, with ids and internal addresses that stay the same between calls) and what is deployed to it.",
         params: &[ENV_NAME],
@@ -237,6 +257,7 @@ pub(super) static METHODS: &[Method] = &[
     Method {
         id: "environment.control.StartEnv",
         access: Access::Grantable,
+        reach: Reach::Named,
         summary: "Start a stopped or sleeping environment.",
         docs: "Starts the environment. A running environment answers 2212.",
         params: &[ENV_NAME],
@@ -246,6 +267,7 @@ pub(super) static METHODS: &[Method] = &[
     Method {
         id: "environment.control.StopEnv",
         access: Access::Grantable,
+        reach: Reach::Named,
         summary: "Stop a running or sleeping environment.",
         docs: "Stops the environment; the dashboard shows it stopped. A stopped environment answers 2212.",
         params: &[ENV_NAME],
@@ -255,6 +277,7 @@ pub(super) static METHODS: &[Method] = &[
     Method {
         id: "environment.control.SleepEnv",
         access: Access::Grantable,
+        reach: Reach::Named,
         summary: "Put a running environment to sleep.",
         docs: "Hibernates a running environment; it keeps its state and can be started again. Any other status answers 2212.",
         params: &[ENV_NAME],
@@ -264,6 +287,7 @@ pub(super) static METHODS: &[Method] = &[
     Method {
         id: "environment.control.RestartNodes",
         access: Access::Grantable,
+        reach: Reach::Named,
         summary: "Restart an environment's nodes.",
         docs: "Restarts every node of a running environment, or only those of `nodeGroup`. A stopped or sleeping environment answers 2212.",
         params: &[ENV_NAME, opt("nodeGroup", Text, "Only this node group, e.g. `cp`.")],
@@ -273,6 +297,7 @@ pub(super) static METHODS: &[Method] = &[
     Method {
         id: "environment.control.DeleteEnv",
         access: Access::Grantable,
+        reach: Reach::Named,
         summary: "Delete an environment for good.",
         docs: "Deletes the environment with its nodes and deployments. The account password confirms it.",
         params: &[ENV_NAME, PASSWORD],
@@ -282,6 +307,7 @@ pub(super) static METHODS: &[Method] = &[
     Method {
         id: "environment.control.DeployApp",
         access: Access::Grantable,
+        reach: Reach::Named,
         summary: "Deploy an archive to a running environment.",
         docs: "Deploys the archive at `fileUrl` (an http(s) URL, such as the one `storage.uploader.Upload` returns) under `context` (default `ROOT`), replacing what was deployed there.",
         params: &[
@@ -297,6 +323,7 @@ pub(super) static METHODS: &[Method] = &[
     Method {
         id: "storage.uploader.Upload",
         access: Access::Grantable,
+        reach: Reach::None,
         summary: "Upload a file to deploy later.",
         docs: "Stores a file (multipart part `file`) in the account's storage and returns a URL that `environment.control.DeployApp` accepts. Files above the server's size limit, or beyond what is left of the account's upload quota, are refused and nothing is kept. The credential comes before the file: in the URL, a header or an earlier part; the file is not read until it is accepted.",
         params: &[
@@ -309,6 +336,7 @@ pub(super) static METHODS: &[Method] = &[
     Method {
         id: "storage.uploader.GetUploads",
         access: Access::Grantable,
+        reach: Reach::None,
         summary: "List the account's uploaded files.",
         docs: "Lists the files the account keeps in its storage, newest first, with how much of the account's upload quota they use.",
         params: &[],
@@ -318,6 +346,7 @@ pub(super) static METHODS: &[Method] = &[
     Method {
         id: "storage.uploader.DeleteUploads",
         access: Access::Grantable,
+        reach: Reach::None,
         summary: "Delete uploaded files.",
         docs: "Deletes the listed uploads and their files, freeing their space in the quota. Ids that are not the account's are refused with 5 and nothing is deleted. Apps already deployed from a file keep running.",
         params: &[p("ids", List, "Upload ids, separated by `,` or `;`.")],
@@ -328,6 +357,7 @@ pub(super) static METHODS: &[Method] = &[
     Method {
         id: "marketplace.app.GetList",
         access: Access::Grantable,
+        reach: Reach::None,
         summary: "List the marketplace's apps.",
         docs: "Lists the apps that `marketplace.app.Install` can create an environment from.",
         params: &[opt("search", Text, "Text to look for in app ids, names and descriptions.")],
@@ -337,6 +367,7 @@ pub(super) static METHODS: &[Method] = &[
     Method {
         id: "marketplace.app.GetAppInfo",
         access: Access::Grantable,
+        reach: Reach::None,
         summary: "Describe one marketplace app.",
         docs: "Returns an app's description and the node groups an install creates.",
         params: &[pk(Text, "id", "The app id, e.g. `wordpress`.")],
@@ -346,6 +377,7 @@ pub(super) static METHODS: &[Method] = &[
     Method {
         id: "marketplace.app.Install",
         access: Access::Grantable,
+        reach: Reach::Creates,
         summary: "Install an app into a new environment.",
         docs: "Creates a running environment named `envName` with the app's node groups.",
         params: &[pk(Text, "id", "The app id."), ENV_NAME],

@@ -18,18 +18,34 @@ crate::platform::service! {
 }
 
 impl Environments<'_> {
-    pub async fn list(&self, account_id: i64) -> Result<Vec<Environment>, DomainError> {
-        let names: Vec<String> =
+    /// The names of the account's environments, in order.
+    pub async fn names(&self, account_id: i64) -> Result<Vec<String>, DomainError> {
+        Ok(
             sqlx::query_scalar("select name from environments where account_id = $1 order by name")
                 .bind(account_id)
                 .fetch_all(&self.db)
                 .await
-                .context("list environments")?;
+                .context("list environments")?,
+        )
+    }
+
+    pub async fn list(&self, account_id: i64) -> Result<Vec<Environment>, DomainError> {
+        let names = self.names(account_id).await?;
         let mut out = Vec::with_capacity(names.len());
         for name in names {
             out.push(self.cached(account_id, &name).await?);
         }
         Ok(out)
+    }
+
+    /// The environments the caller may see: all of the account's, or for a token limited
+    /// to some, only those.
+    pub async fn visible(&self, caller: &Caller) -> Result<Vec<Environment>, DomainError> {
+        let mut envs = self.list(caller.account.id).await?;
+        if let Some(scope) = &caller.scope {
+            envs.retain(|env| scope.reaches(env.id, &env.name));
+        }
+        Ok(envs)
     }
 
     pub async fn get(&self, account_id: i64, name: &EnvName) -> Result<Environment, DomainError> {

@@ -9,6 +9,7 @@ use crate::accounts::Origin;
 use crate::audit::{Actor, Outcome};
 use crate::error::DomainError;
 use crate::platform::{from_unix, random_base62, WriteKey};
+use crate::scope::{describe_scope, SCOPE_COLUMNS};
 use crate::tokens::{grant_of, stored_allowlist};
 use crate::Caller;
 use anyhow::Context;
@@ -140,13 +141,14 @@ impl Shares<'_> {
     /// What a link grants, for anyone holding it; reading it changes nothing, so a chat
     /// program's link preview cannot use it up.
     pub async fn view(&self, id: &ShareId) -> Result<ShareView, DomainError> {
-        let row = sqlx::query(
+        let row = sqlx::query(&format!(
             "select a.email, t.description, t.api_set, t.expires_at as token_expires_at, t.allowed_ips,
                     (select string_agg(m.method_id, ',') from token_methods m where m.token_id = t.id) as methods,
-                    case when s.ciphertext is null then 0 else 1 end as waiting, s.expires_at, s.opened_at, s.cancelled_at
+                    case when s.ciphertext is null then 0 else 1 end as waiting, s.expires_at, s.opened_at, s.cancelled_at,
+                    {SCOPE_COLUMNS}
              from token_shares s join tokens t on t.id = s.token_id join accounts a on a.id = s.account_id
              where s.public_id = $1 and a.disabled_at is null",
-        )
+        ))
         .bind(id.as_str())
         .fetch_optional(&self.db)
         .await
@@ -167,6 +169,7 @@ impl Shares<'_> {
             grant: grant_of(row.get("api_set"), row.get("methods"))?,
             token_expires_at: row.get::<Option<i64>, _>("token_expires_at").map(from_unix),
             allowlist: stored_allowlist(row.get("allowed_ips"))?,
+            env_names: describe_scope(&row),
             link_expires_at: expires_at,
             state,
         })

@@ -2,7 +2,9 @@
 //! change to any token empties at once, and a log of last uses written in batches.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+
+use crate::scope::EnvScope;
 
 use super::{Allowlist, Expiry, Grant};
 
@@ -23,11 +25,13 @@ pub(crate) struct PendingUse {
     pub user_agent: Option<String>,
 }
 
-/// Uses not yet written: the last one of each token, and calls by (token, day, method).
+/// Uses not yet written: the last one of each token, calls by (token, day, method), and
+/// calls by (token, day, environment named).
 #[derive(Default)]
 pub(crate) struct PendingUses {
     pub last: HashMap<i64, PendingUse>,
     pub calls: HashMap<(i64, i64, &'static str), u64>,
+    pub envs: HashMap<(i64, i64, String), u64>,
 }
 
 /// Token uses noted by requests and written in batches.
@@ -48,13 +52,18 @@ impl LastUsedLog {
         ip: Option<&str>,
         user_agent: Option<&str>,
         method: &'static str,
+        env: Option<&str>,
     ) {
         let user_agent = user_agent.map(|a| clip(a, super::USER_AGENT_MAX));
+        let day = at.div_euclid(86_400);
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        *pending
-            .calls
-            .entry((token_id, at.div_euclid(86_400), method))
-            .or_default() += 1;
+        *pending.calls.entry((token_id, day, method)).or_default() += 1;
+        if let Some(env) = env {
+            *pending
+                .envs
+                .entry((token_id, day, env.to_owned()))
+                .or_default() += 1;
+        }
         match pending.last.get_mut(&token_id) {
             Some(last)
                 if last.at == at
@@ -95,6 +104,9 @@ impl LastUsedLog {
         for (key, calls) in failed.calls {
             *pending.calls.entry(key).or_default() += calls;
         }
+        for (key, calls) in failed.envs {
+            *pending.envs.entry(key).or_default() += calls;
+        }
         for (token_id, last) in failed.last {
             pending
                 .last
@@ -129,4 +141,6 @@ pub struct TokenGrant {
     pub hint: String,
     pub grant: Grant,
     pub allowlist: Allowlist,
+    /// The environments it may touch; `None` for every one.
+    pub scope: Option<Arc<EnvScope>>,
 }

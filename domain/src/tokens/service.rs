@@ -9,6 +9,9 @@ use crate::audit::Outcome;
 use crate::catalogue::ApiSet;
 use crate::error::DomainError;
 use crate::platform::{digest, from_unix, random_base62, Backend, WriteKey};
+use crate::scope::{
+    describe_scope, scope_of, store_scope, stored_entries, widening, ScopeRequest, SCOPE_COLUMNS,
+};
 use crate::Caller;
 use anyhow::Context;
 use sqlx::any::AnyRow;
@@ -28,6 +31,7 @@ pub struct TokenDraft {
     pub grant: Grant,
     pub expires_at: Option<Expiry>,
     pub allowlist: Allowlist,
+    pub scope: ScopeRequest,
 }
 
 /// The fields an edit changes; `None` leaves a field as it is.
@@ -37,7 +41,9 @@ pub struct TokenEdit {
     pub grant: Option<Grant>,
     pub expires_at: Option<Option<Expiry>>,
     pub allowlist: Option<Allowlist>,
-    /// The new grant may only drop methods the token holds at the moment of the change.
+    pub scope: Option<ScopeRequest>,
+    /// The new grant and scope may only drop what the token holds at the moment of the
+    /// change.
     pub narrow_only: bool,
 }
 
@@ -46,6 +52,11 @@ const SUMMARY_COLUMNS: &str =
      t.last_used_at, t.last_used_ip, t.hint,
      (select string_agg(m.method_id, ',') from token_methods m where m.token_id = t.id) as methods,
      t.allowed_ips, t.last_used_agent";
+
+/// A token row's columns as its owner sees it, scope included.
+fn summary_columns() -> String {
+    format!("{SUMMARY_COLUMNS}, {SCOPE_COLUMNS}")
+}
 
 pub(crate) fn grant_of(api_set: &str, methods: Option<String>) -> Result<Grant, DomainError> {
     let set = ApiSet::parse(api_set).with_context(|| format!("stored api_set {api_set:?}"))?;
@@ -75,6 +86,7 @@ fn summary(row: &AnyRow) -> Result<TokenSummary, DomainError> {
         }),
         hint: row.get("hint"),
         allowlist: stored_allowlist(row.get("allowed_ips"))?,
+        env_names: describe_scope(row),
     })
 }
 
@@ -94,7 +106,8 @@ async fn load_token(
     id: i64,
 ) -> Result<TokenSummary, DomainError> {
     let row = sqlx::query(&format!(
-        "select {SUMMARY_COLUMNS} from tokens t where t.account_id = $1 and t.id = $2"
+        "select {} from tokens t where t.account_id = $1 and t.id = $2",
+        summary_columns()
     ))
     .bind(account_id)
     .bind(id)
@@ -134,7 +147,8 @@ impl Tokens<'_> {
         // The owner sees every use so far, not only the flushed ones.
         self.uses().flush().await?;
         let rows = sqlx::query(&format!(
-            "select {SUMMARY_COLUMNS} from tokens t where t.account_id = $1 order by t.id"
+            "select {} from tokens t where t.account_id = $1 order by t.id",
+            summary_columns()
         ))
         .bind(account_id)
         .fetch_all(&self.db)
@@ -199,6 +213,7 @@ impl Tokens<'_> {
         .await
         .context("insert token")?;
         insert_methods(&mut tx, id, &draft.grant.custom, now).await?;
+        store_scope(&mut tx, caller.account.id, id, &draft.scope, now).await?;
         self.shares().offer(&mut tx, caller, id).await?;
         let token = load_token(&mut tx, caller.account.id, id).await?;
         tx.commit().await.context("commit token")?;
@@ -244,6 +259,23 @@ impl Tokens<'_> {
                     format!("{extra} is not held by this token; tightening only removes methods"),
                 ));
             }
+        }
+        if let Some(scope) = &edit.scope {
+            if edit.narrow_only {
+                let extra = match (stored_entries(&mut tx, id).await?, scope) {
+                    // A token that reaches every environment holds any scope.
+                    (None, _) => None,
+                    (Some(_), ScopeRequest::All) => Some("*".to_owned()),
+                    (Some(held), ScopeRequest::Only(wanted)) => widening(wanted, &held),
+                };
+                if let Some(extra) = extra {
+                    return Err(DomainError::param(
+                        "envNames",
+                        format!("{extra} is not held by this token; tightening only removes environments"),
+                    ));
+                }
+            }
+            store_scope(&mut tx, caller.account.id, id, scope, now).await?;
         }
         let description = edit.description.map_or_else(
             || current.get::<String, _>("description"),
@@ -429,13 +461,13 @@ impl Tokens<'_> {
         }
         self.stats.count(&self.stats.cache_misses);
         let generation = self.token_cache.generation();
-        let row = sqlx::query(
+        let row = sqlx::query(&format!(
             "select t.id, t.account_id, a.email, t.hint, t.api_set, t.expires_at,
                     (select string_agg(m.method_id, ',') from token_methods m where m.token_id = t.id) as methods,
-                    t.allowed_ips
+                    t.allowed_ips, {SCOPE_COLUMNS}
              from tokens t join accounts a on a.id = t.account_id
              where t.digest = $1 and a.disabled_at is null",
-        )
+        ))
         .bind(&digest)
         .fetch_optional(&self.db)
         .await
@@ -452,6 +484,7 @@ impl Tokens<'_> {
             hint: row.get("hint"),
             grant: grant_of(row.get("api_set"), row.get("methods"))?,
             allowlist: stored_allowlist(row.get("allowed_ips"))?,
+            scope: scope_of(&row)?.map(std::sync::Arc::new),
         };
         self.token_cache.insert(
             generation,

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{is_live, Allowlist, Expiry, Grant, LastUse};
+use crate::scope::EnvNames;
 
 /// A token as shown to its owner: never the value, never the digest.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,6 +20,9 @@ pub struct TokenSummary {
     /// Where the token may be used from; empty means anywhere.
     #[serde(default)]
     pub allowlist: Allowlist,
+    /// The environments it may touch: `None` for every one (see `scope::EnvNames`).
+    #[serde(default)]
+    pub env_names: EnvNames,
 }
 
 impl TokenSummary {
@@ -87,6 +91,7 @@ mod tests {
             last_used: None,
             hint: "patio_abcd".into(),
             allowlist: Allowlist::default(),
+            env_names: None,
         };
         let day = |d| parse_expiry(d, now).unwrap();
         assert_eq!(token(day("2026-11-23")).expires_soon(now), Some(0));

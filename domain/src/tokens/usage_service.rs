@@ -3,6 +3,7 @@
 
 use super::{DayCalls, Grant, MethodCalls, Tightening, TokenEdit, TokenSummary, TokenUsage};
 use crate::error::DomainError;
+use crate::scope::ScopeRequest;
 use crate::Caller;
 use anyhow::Context;
 use sqlx::Row;
@@ -91,20 +92,41 @@ impl Usage<'_> {
         .fetch_all(&self.db)
         .await
         .context("read methods called")?;
-        Ok(Tightening::new(id, days, token.grant, &used))
+        let named: Vec<String> = sqlx::query_scalar(
+            "select distinct u.env_name from token_env_usage u
+             join environments e on e.name = u.env_name and e.account_id = $1
+             where u.token_id = $2 and u.day >= $3",
+        )
+        .bind(account_id)
+        .bind(id)
+        .bind(first)
+        .fetch_all(&self.db)
+        .await
+        .context("read environments named")?;
+        Ok(Tightening::with_envs(
+            id,
+            days,
+            token.grant,
+            &used,
+            token.env_names,
+            named,
+        ))
     }
 
-    /// Narrows a token to a Custom set of `keep`, every one of which it must hold when the
-    /// change is made: a proposal made before another edit can never widen the token.
+    /// Narrows a token to a Custom set of `keep` and, when given, to the environments
+    /// `envs`, every one of which it must hold when the change is made: a proposal made
+    /// before another edit can never widen the token.
     pub async fn tighten(
         &self,
         caller: &Caller,
         password: &str,
         id: i64,
         keep: Vec<String>,
+        envs: Option<Vec<String>>,
     ) -> Result<TokenSummary, DomainError> {
         let edit = TokenEdit {
             grant: Some(Grant::custom(keep)?),
+            scope: envs.map(ScopeRequest::parse).transpose()?,
             narrow_only: true,
             ..TokenEdit::default()
         };

@@ -10,15 +10,23 @@ crate::platform::service! {
 }
 
 impl Uses<'_> {
-    /// Notes that a token was used to call `method`; `flush_last_used` writes the notes
-    /// in one batch, so a busy token costs no write per request.
-    pub fn touch(&self, token_id: i64, origin: &crate::accounts::Origin, method: &'static str) {
+    /// Notes that a token was used to call `method` (on the environment `env`, for a
+    /// method that names one); `flush` writes the notes in one batch, so a busy token
+    /// costs no write per request.
+    pub fn touch(
+        &self,
+        token_id: i64,
+        origin: &crate::accounts::Origin,
+        method: &'static str,
+        env: Option<&crate::environments::EnvName>,
+    ) {
         self.last_used.record(
             token_id,
             self.now().timestamp(),
             origin.ip.as_deref(),
             origin.user_agent.as_deref(),
             method,
+            env.map(|e| e.as_str()),
         );
     }
 
@@ -27,7 +35,7 @@ impl Uses<'_> {
     pub async fn flush(&self) -> Result<(), DomainError> {
         let _one_at_a_time = self.last_used.flushing.lock().await;
         let pending = self.last_used.take();
-        if pending.last.is_empty() && pending.calls.is_empty() {
+        if pending.last.is_empty() && pending.calls.is_empty() && pending.envs.is_empty() {
             return Ok(());
         }
         let written = self.write(&pending).await;
@@ -76,6 +84,22 @@ impl Uses<'_> {
             .await
             .context("count token calls")?;
         }
+        let mut envs: Vec<_> = pending.envs.iter().collect();
+        envs.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        for ((token_id, day, env), calls) in envs {
+            sqlx::query(
+                "insert into token_env_usage (token_id, day, env_name, calls)
+                 select id, $1, $2, $3 from tokens where id = $4
+                 on conflict (token_id, day, env_name) do update set calls = token_env_usage.calls + excluded.calls",
+            )
+            .bind(day)
+            .bind(env)
+            .bind(*calls as i64)
+            .bind(token_id)
+            .execute(&mut *tx)
+            .await
+            .context("count token calls by environment")?;
+        }
         // Old counts go once a day, not on every flush.
         let today = super::day_number(self.now());
         if self
@@ -89,6 +113,11 @@ impl Uses<'_> {
                 .execute(&mut *tx)
                 .await
                 .context("drop old token calls")?;
+            sqlx::query("delete from token_env_usage where day < $1")
+                .bind(today - super::USAGE_RETENTION_DAYS)
+                .execute(&mut *tx)
+                .await
+                .context("drop old token calls by environment")?;
         }
         tx.commit().await.context("commit token uses")?;
         Ok(())

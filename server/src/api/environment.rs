@@ -4,24 +4,10 @@ use domain::catalogue::Method;
 use domain::environments::{Action, EnvName};
 use domain::{Caller, DomainError, Platform};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use wire::{decode, node_groups, Password, Required};
+use wire::{decode, node_groups, NewEnv, Password, Required};
 
 use super::views::{DeploymentView, Empty, EnvironmentView};
-use super::{reply, Params, Reply};
-
-/// Every method but CreateEnvironment names its environment.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Named {
-    env_name: Option<String>,
-}
-
-impl Named {
-    fn name(&self) -> Result<EnvName, DomainError> {
-        EnvName::parse(self.env_name.as_deref().unwrap_or_default())
-    }
-}
+use super::{reply, Params, Reply, Target};
 
 #[derive(Deserialize)]
 struct CreateEnvironment {
@@ -78,25 +64,28 @@ struct Deployed<'a> {
     deployment: DeploymentView<'a>,
 }
 
-pub async fn call(platform: &Platform, method: &Method, caller: &Caller, params: &Params) -> Reply {
-    let account = caller.account.id;
-    let named = || -> Result<EnvName, DomainError> { decode::<Named>(method, params)?.name() };
+/// The environment the call names, exactly as it was authorised.
+pub(super) fn target(env: Target) -> Result<EnvName, DomainError> {
+    env?.ok_or(DomainError::Internal)
+}
+
+pub async fn call(
+    platform: &Platform,
+    method: &Method,
+    caller: &Caller,
+    params: &Params,
+    env: Target,
+) -> Reply {
+    let named = || target(env.clone());
     match method.name() {
         "CreateEnvironment" => {
+            let name = named()?;
             let input: CreateEnvironment = decode(method, params)?;
-            let env: Value = serde_json::from_str(&input.env.0)
-                .map_err(|_| DomainError::param("env", "is not valid JSON"))?;
-            let name = env
-                .get("shortdomain")
-                .and_then(Value::as_str)
-                .ok_or_else(|| DomainError::param("env", "needs a shortdomain"))?;
-            let name = EnvName::parse(name)
-                .map_err(|e| DomainError::param("env", format!("shortdomain: {e}")))?;
-            let display = env.get("displayName").and_then(Value::as_str);
+            let new = NewEnv::parse(&input.env.0)?;
             let nodes = node_groups(&input.nodes.0)?;
             let created = platform
                 .environments()
-                .create(caller, &name, display, &nodes, None)
+                .create(caller, &name, new.display_name.as_deref(), &nodes, None)
                 .await?;
             let environment = EnvironmentView::of(&created);
             reply(Created {
@@ -108,13 +97,16 @@ pub async fn call(platform: &Platform, method: &Method, caller: &Caller, params:
             })
         }
         "GetEnvs" => {
-            let envs = platform.environments().list(account).await?;
+            let envs = platform.environments().visible(caller).await?;
             reply(Infos {
                 infos: envs.iter().map(EnvironmentView::of).collect(),
             })
         }
         "GetEnvInfo" => {
-            let env = platform.environments().get(account, &named()?).await?;
+            let env = platform
+                .environments()
+                .get(caller.account.id, &named()?)
+                .await?;
             reply(EnvironmentView::of(&env))
         }
         "StartEnv" | "StopEnv" | "SleepEnv" => {

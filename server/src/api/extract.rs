@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use domain::access::Purpose;
 use domain::accounts::Origin;
 use domain::catalogue::{self, Method};
-use domain::environments::UploadSlot;
+use domain::environments::{EnvName, UploadSlot};
 use domain::{Caller, DomainError, Platform};
 use secrecy::SecretString;
 
@@ -27,7 +27,13 @@ pub struct ApiCall {
     pub origin: Origin,
     /// A multipart body's file part: its name and where it was received.
     pub file: Option<(String, UploadSlot)>,
+    /// The environment the method names or creates, as authorised (`wire::env_target`):
+    /// the method acts on this name, or answers its error.
+    pub env: Target,
 }
+
+/// The environment a call names: `None` for a method that names none.
+pub type Target = Result<Option<EnvName>, DomainError>;
 
 /// The largest url-encoded body; files go as multipart, up to the upload limit.
 pub(crate) const FORM_LIMIT: usize = 1024 * 1024;
@@ -82,7 +88,8 @@ async fn read(
             let credential = credential(before, &headers);
             let origin = origin.clone();
             async move {
-                let caller = authorize(platform, credential?, method, origin).await?;
+                // Only uploads take a file, and they name no environment.
+                let caller = authorize(platform, credential?, method, None, origin).await?;
                 let caller = caller.ok_or(DomainError::NotAuthenticated)?;
                 let slot = platform.uploads().start(&caller).await?;
                 Ok((caller, slot))
@@ -96,6 +103,7 @@ async fn read(
                 params,
                 origin,
                 file: Some((name, slot)),
+                env: Ok(None),
             });
         }
     } else if content_type.starts_with("application/x-www-form-urlencoded") {
@@ -110,10 +118,12 @@ async fn read(
             .map_err(|_| DomainError::InvalidParam("the body is not UTF-8".into()))?;
         params.extend(Params::from_urlencoded(text)?);
     }
+    let env = wire::env_target(method, &params);
     let caller = authorize(
         platform,
         credential(&params, &headers)?,
         method,
+        env.as_ref().ok().and_then(Option::as_ref),
         origin.clone(),
     )
     .await?;
@@ -123,6 +133,7 @@ async fn read(
         params,
         origin,
         file: None,
+        env,
     })
 }
 
@@ -130,11 +141,12 @@ async fn authorize(
     platform: &Platform,
     credential: Option<SecretString>,
     method: &'static Method,
+    env: Option<&EnvName>,
     origin: Origin,
 ) -> Result<Option<Caller>, DomainError> {
     platform
         .access()
-        .authorize(credential.as_ref(), Purpose::Method(method), origin)
+        .authorize(credential.as_ref(), Purpose::Method(method, env), origin)
         .await
 }
 

@@ -1,7 +1,6 @@
 //! `marketplace.app`.
 
 use domain::catalogue::Method;
-use domain::environments::EnvName;
 use domain::marketplace::{self, App};
 use domain::tokens::clip;
 use domain::{Caller, DomainError, Platform};
@@ -9,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use wire::{decode, Required};
 
 use super::views::EnvironmentView;
-use super::{reply, Params, Reply};
+use super::{reply, Params, Reply, Target};
 
 #[derive(Deserialize)]
 struct Search {
@@ -17,10 +16,8 @@ struct Search {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct Install {
     id: Required,
-    env_name: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -73,7 +70,13 @@ struct OneApp {
     app: AppView,
 }
 
-pub async fn call(platform: &Platform, method: &Method, caller: &Caller, params: &Params) -> Reply {
+pub async fn call(
+    platform: &Platform,
+    method: &Method,
+    caller: &Caller,
+    params: &Params,
+    env: Target,
+) -> Reply {
     match method.name() {
         "GetList" => {
             let Search { search } = decode(method, params)?;
@@ -92,7 +95,7 @@ pub async fn call(platform: &Platform, method: &Method, caller: &Caller, params:
         }
         "Install" => {
             let input: Install = decode(method, params)?;
-            let name = EnvName::parse(input.env_name.as_deref().unwrap_or_default())?;
+            let name = super::environment::target(env)?;
             let env = platform
                 .environments()
                 .install(caller, &input.id.0, &name)

@@ -25,8 +25,8 @@ use domain::environments::UploadSlot;
 use domain::{Caller, DomainError, Platform};
 use serde_json::{json, Map, Value};
 
-use extract::ApiCall;
 pub(crate) use extract::FORM_LIMIT;
+use extract::{ApiCall, Target};
 pub use wire::Params;
 
 use crate::metrics::ApiOutcome;
@@ -38,6 +38,12 @@ pub type Reply = Result<Map<String, Value>, DomainError>;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/1.0/{group}/{service}/rest/{method}", get(call).post(call))
+        // GoJelastic joins its base URL and the path by hand: a base given with a
+        // trailing slash makes `//` after the version.
+        .route(
+            "/1.0//{group}/{service}/rest/{method}",
+            get(call).post(call),
+        )
         .route("/1.0/openapi.json", get(crate::openapi::document))
 }
 
@@ -48,8 +54,9 @@ async fn call(State(platform): State<Platform>, call: ApiCall) -> Response {
         params,
         origin,
         file,
+        env,
     } = call;
-    let outcome = dispatch(&platform, method, caller, &params, &origin, file).await;
+    let outcome = dispatch(&platform, method, caller, &params, &origin, file, env).await;
     respond(Some(method), outcome)
 }
 
@@ -98,13 +105,18 @@ async fn dispatch(
     params: &Params,
     origin: &Origin,
     file: Option<(String, UploadSlot)>,
+    env: Target,
 ) -> Reply {
     match (method.group(), caller) {
         ("users", caller) => users::call(platform, method, caller, params, origin).await,
         (_, None) => Err(DomainError::NotAuthenticated),
-        ("environment", Some(caller)) => environment::call(platform, method, &caller, params).await,
+        ("environment", Some(caller)) => {
+            environment::call(platform, method, &caller, params, env).await
+        }
         ("storage", Some(caller)) => storage::call(platform, method, &caller, params, file).await,
-        ("marketplace", Some(caller)) => marketplace::call(platform, method, &caller, params).await,
+        ("marketplace", Some(caller)) => {
+            marketplace::call(platform, method, &caller, params, env).await
+        }
         _ => Err(DomainError::NotFound(format!("no method {}", method.id))),
     }
 }

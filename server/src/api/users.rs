@@ -1,6 +1,7 @@
 //! `users.authentication` and `users.account`.
 
 use domain::catalogue::{self, ApiSet, Method};
+use domain::scope::ScopeRequest;
 use domain::tokens::{
     self, parse_expiry, Allowlist, Description, Grant, RevealedToken, TokenDraft, TokenEdit,
 };
@@ -19,12 +20,18 @@ struct Signin {
     code: Option<String>,
 }
 
+/// What `Signin` answers. `status` is the account's, as the platform reports it (1:
+/// active); the platform's Ruby client reads it with `fetch`, which raises without it.
 #[derive(Serialize)]
 struct SignedIn {
     session: String,
     uid: i64,
     email: String,
+    status: i64,
 }
+
+/// An account that may sign in, as the platform numbers it.
+const ACCOUNT_ACTIVE: i64 = 1;
 
 #[derive(Deserialize)]
 struct Ids {
@@ -40,6 +47,7 @@ struct CreateToken {
     api_list: Option<Vec<String>>,
     allowed_ips: Option<String>,
     expires_at: Option<String>,
+    env_names: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -52,6 +60,7 @@ struct EditToken {
     api_list: Option<Vec<String>>,
     allowed_ips: Option<String>,
     expires_at: Option<String>,
+    env_names: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -193,6 +202,7 @@ pub async fn call(
             session: session.value.expose_secret().to_owned(),
             uid: session.account.id,
             email: session.account.email,
+            status: ACCOUNT_ACTIVE,
         });
     }
     let caller = caller.ok_or(DomainError::NotAuthenticated)?;
@@ -264,6 +274,11 @@ pub async fn call(
                     input.expires_at.as_deref().unwrap_or_default(),
                     platform.now(),
                 )?,
+                scope: input
+                    .env_names
+                    .map(ScopeRequest::parse)
+                    .transpose()?
+                    .unwrap_or(ScopeRequest::All),
             };
             let revealed = platform
                 .tokens()
@@ -297,6 +312,7 @@ pub async fn call(
                     .as_deref()
                     .map(Allowlist::parse)
                     .transpose()?,
+                scope: input.env_names.map(ScopeRequest::parse).transpose()?,
                 narrow_only: false,
             };
             let token = platform

@@ -32,6 +32,8 @@ pub struct TokenView<'a> {
     api_list_items: Vec<String>,
     hint: &'a str,
     allowed_ips: Vec<String>,
+    /// Absent (null, left out) for a token that reaches every environment.
+    env_names: Option<&'a [String]>,
 }
 
 #[derive(Serialize)]
@@ -57,6 +59,7 @@ impl<'a> TokenView<'a> {
             api_list_items: t.grant.methods(),
             hint: &t.hint,
             allowed_ips: t.allowlist.entries(),
+            env_names: t.env_names.as_deref(),
         }
     }
 }

@@ -16,6 +16,7 @@ mod permissions;
 mod replicas;
 mod robustness;
 mod schema;
+mod scopes;
 mod security;
 mod security_log;
 mod sessions;

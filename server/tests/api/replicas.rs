@@ -144,6 +144,81 @@ async fn an_edit_through_one_replica_narrows_the_token_on_the_other() {
 }
 
 #[tokio::test]
+async fn a_scope_narrowed_through_one_replica_holds_on_the_other_at_once() {
+    let Some((app, b)) = two_replicas().await else {
+        return;
+    };
+    let ann = app.sign_up("ann@example.com").await;
+    for name in ["shop", "blog"] {
+        assert_eq!(code(&app.create_env(&ann.session, name).await), 0);
+    }
+    let (id, value) = app
+        .create_token(&ann, &[("tokenTemplate", "ide-plugins")])
+        .await;
+    let id = id.to_string();
+    for round in 0..10 {
+        // B caches the token reaching both, then A limits it to one of them.
+        for env in ["shop", "blog"] {
+            let r = app.call_on(&b, &value, INFO, &[("envName", env)]).await;
+            assert_eq!(code(&r), 0, "round {round}, {env}: {r}");
+        }
+        assert_eq!(b.platform.cached_tokens(), 1, "round {round}: B caches it");
+        let r = app
+            .confirmed(
+                &ann,
+                "users.authentication.EditToken",
+                &[("id", &id), ("envNames", "shop")],
+            )
+            .await;
+        assert_eq!(code(&r), 0, "round {round}: {r}");
+        let refused = app.call_on(&b, &value, INFO, &[("envName", "blog")]).await;
+        assert_eq!(
+            code(&refused),
+            8202,
+            "round {round}: B still reached blog: {refused}"
+        );
+        let r = app
+            .confirmed(
+                &ann,
+                "users.authentication.EditToken",
+                &[("id", &id), ("envNames", "*")],
+            )
+            .await;
+        assert_eq!(code(&r), 0, "round {round}: {r}");
+    }
+    // An environment deleted through A and made again under its name is not in the
+    // scope on B either.
+    let r = app
+        .confirmed(
+            &ann,
+            "users.authentication.EditToken",
+            &[("id", &id), ("envNames", "shop")],
+        )
+        .await;
+    assert_eq!(code(&r), 0, "{r}");
+    assert_eq!(
+        code(&app.call_on(&b, &value, INFO, &[("envName", "shop")]).await),
+        0
+    );
+    let r = app
+        .confirmed(
+            &ann,
+            "environment.control.DeleteEnv",
+            &[("envName", "shop")],
+        )
+        .await;
+    assert_eq!(code(&r), 0, "{r}");
+    assert_eq!(code(&app.create_env(&ann.session, "shop").await), 0);
+    let r = app.call_on(&b, &value, INFO, &[("envName", "shop")]).await;
+    assert_eq!(
+        code(&r),
+        8202,
+        "B let the token reach a new environment by an old name: {r}"
+    );
+    b.stop().await.unwrap();
+}
+
+#[tokio::test]
 async fn sessions_rate_limits_and_last_uses_are_shared_by_the_replicas() {
     let Some((app, b)) = two_replicas().await else {
         return;

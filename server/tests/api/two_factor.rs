@@ -26,6 +26,7 @@ async fn caller(app: &TestApp, account: &Account) -> Caller {
         actor: Actor::Session,
         session_id: Some(id),
         token_id: None,
+        scope: None,
         origin: Origin::default(),
     }
 }

@@ -22,6 +22,7 @@ use crate::components::action::StatusNote;
 use crate::components::later::Later;
 use crate::components::settings_tabs::SettingsTabs;
 use crate::components::token_form::{FormValues, TokenFormDialog};
+use crate::components::token_usage::TightenChoice;
 use crate::components::topbar::{ErrorNote, TopBar};
 use crate::i18n::tr;
 use crate::locale::use_i18n;
@@ -63,11 +64,12 @@ pub fn AccessTokensPage() -> impl IntoView {
         tightening.set(Some(t));
         tighten_open.set(true);
     });
-    let on_apply = Callback::new(move |(t, methods): (TokenSummary, Vec<String>)| {
+    let on_apply = Callback::new(move |(t, methods, environments): TightenChoice| {
         page.ask_password(Pending::Tighten {
             id: t.id,
             description: t.description,
             methods,
+            environments,
         });
     });
 

@@ -20,6 +20,8 @@ pub enum Pending {
         id: i64,
         description: String,
         methods: Vec<String>,
+        /// The environments to keep; `None` leaves them as they are.
+        environments: Option<Vec<String>>,
     },
     /// Every token of the account; the count shown.
     RevokeAll(usize),
@@ -55,6 +57,18 @@ impl Pending {
             Self::Remove(tokens) => {
                 td_string!(i18n.get(), tokens.remove_many_detail, n = tokens.len()).to_string()
             }
+            Self::Tighten {
+                description,
+                methods,
+                environments: Some(_),
+                ..
+            } => td_string!(
+                i18n.get(),
+                tokens.tighten_envs_detail,
+                name = description,
+                n = methods.len()
+            )
+            .to_string(),
             Self::Tighten {
                 description,
                 methods,

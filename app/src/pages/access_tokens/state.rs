@@ -213,6 +213,7 @@ impl TokensPage {
                         methods: v.methods,
                         expires: v.expires,
                         allowed_ips: v.allowed_ips,
+                        environments: v.environments,
                         password,
                     },
                 });
@@ -230,10 +231,16 @@ impl TokensPage {
                     password,
                 });
             }
-            Some(Pending::Tighten { id, methods, .. }) => {
+            Some(Pending::Tighten {
+                id,
+                methods,
+                environments,
+                ..
+            }) => {
                 self.tighten.dispatch(TightenToken {
                     id,
                     methods,
+                    environments,
                     password,
                 });
             }

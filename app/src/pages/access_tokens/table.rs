@@ -35,7 +35,7 @@ pub fn TokenTable(on_regenerate: Callback<TokenSummary>) -> impl IntoView {
                                     tabindex="0" on:keydown=move |ev| selection.key(&ev)>
                                     <thead>
                                         <tr>
-                                            <th>{tr!(i18n, tokens.col_description)}</th><th>{tr!(i18n, tokens.col_api)}</th><th>{tr!(i18n, tokens.col_expires)}</th>
+                                            <th>{tr!(i18n, tokens.col_description)}</th><th>{tr!(i18n, tokens.col_api)}</th><th>{tr!(i18n, tokens.col_envs)}</th><th>{tr!(i18n, tokens.col_expires)}</th>
                                             <th class="wide">{tr!(i18n, tokens.col_created)}</th><th>{tr!(i18n, tokens.col_last_used)}</th><th class="wide">{tr!(i18n, tokens.col_hint)}</th>
                                         </tr>
                                     </thead>
@@ -85,6 +85,7 @@ fn TokenRow(
                 })}
             </td>
             <td>{token.grant.set.name()}</td>
+            <td class="envs">{environments(i18n, &token)}</td>
             <td>{expires(i18n, &token, now, on_regenerate)}</td>
             <td class="wide">{format::date(token.created_at)}</td>
             <td>{last_used(i18n, &token)}</td>
@@ -128,6 +129,19 @@ fn expires(
             })}
         }
         .into_any(),
+    }
+}
+
+/// The environments the token reaches: All, or the names and patterns it is limited to.
+fn environments(i18n: I18n, t: &TokenSummary) -> AnyView {
+    let names = t.env_names.clone();
+    match &t.env_names {
+        None => view! { <span class="muted">{tr!(i18n, tokens.envs_all)}</span> }.into_any(),
+        Some(list) if list.is_empty() => view! {
+            <span class="badge expired" title=tr!(i18n, tokens.envs_none_hint)>{tr!(i18n, tokens.envs_none)}</span>
+        }
+        .into_any(),
+        Some(_) => view! { <span class="scope">{move || crate::text::scope_text(i18n, &names)}</span> }.into_any(),
     }
 }
 

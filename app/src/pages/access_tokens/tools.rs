@@ -9,7 +9,7 @@ use leptos::wasm_split::{wasm_split, SplitLoaderError};
 
 use super::dialogs::{PasswordStep, RemoveDialog, RenewDialog, RevokeAllDialog};
 use crate::components::reveal::RevealDialog;
-use crate::components::token_usage::{TightenDialog, UsagePanel};
+use crate::components::token_usage::{TightenChoice, TightenDialog, UsagePanel};
 
 #[wasm_split(token_tools, wasm_split_path = ::leptos::wasm_split, preload(fetch_token_tools), fallible)]
 pub fn usage_panel(
@@ -24,7 +24,7 @@ pub fn usage_panel(
 pub fn tighten(
     open: RwSignal<bool>,
     token: RwSignal<Option<TokenSummary>>,
-    on_apply: Callback<(TokenSummary, Vec<String>)>,
+    on_apply: Callback<TightenChoice>,
 ) -> Result<AnyView, SplitLoaderError> {
     Ok(view! { <TightenDialog open token on_apply/> }.into_any())
 }
