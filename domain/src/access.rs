@@ -116,8 +116,8 @@ impl Gate<'_> {
         if method.reach == crate::catalogue::Reach::Creates || scope.environments.is_empty() {
             return Ok(false);
         }
-        match self.environments().get(caller.account.id, name).await {
-            Ok(environment) => Ok(scope.reaches(environment.id, name.as_str())),
+        match self.environments().id_of(caller.account.id, name).await {
+            Ok(id) => Ok(scope.reaches(id, name.as_str())),
             Err(DomainError::EnvNotExist(_)) => Ok(false),
             Err(e) => Err(e),
         }

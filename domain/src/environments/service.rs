@@ -48,6 +48,16 @@ impl Environments<'_> {
         Ok(envs)
     }
 
+    /// The id of the account's environment `name` (what a token's scope holds it by),
+    /// from memory when it is there.
+    pub async fn id_of(&self, account_id: i64, name: &EnvName) -> Result<i64, DomainError> {
+        let key = (account_id, name.as_str().to_owned());
+        match self.environment_cache.read(&key, |env| env.id) {
+            Some(id) => Ok(id),
+            None => Ok(self.cached(account_id, name.as_str()).await?.id),
+        }
+    }
+
     pub async fn get(&self, account_id: i64, name: &EnvName) -> Result<Environment, DomainError> {
         self.cached(account_id, name.as_str()).await
     }
