@@ -79,9 +79,31 @@ pub struct Settings {
     /// Log filter, e.g. `info` or `server=debug,tower_http=debug`.
     #[arg(long, env = "PATIO_LOG", default_value = "info")]
     pub log: String,
-    /// Log format.
+    /// Log format: `text`, or `json` (one object a line, for a log shipper).
     #[arg(long, env = "PATIO_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
+    /// Seconds a connection has to send a complete request head, from opening it or
+    /// from the first byte of a later request; a slower one is closed.
+    #[arg(long, env = "PATIO_HEADER_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout: u64,
+    /// Seconds a connection may stay silent between requests before it is closed.
+    #[arg(long, env = "PATIO_KEEP_ALIVE_TIMEOUT", default_value_t = 75, value_parser = clap::value_parser!(u64).range(1..))]
+    pub keep_alive_timeout: u64,
+    /// Seconds a request may take to be answered (uploads twenty times as long); a
+    /// slower one is stopped and answered 503.
+    #[arg(long, env = "PATIO_REQUEST_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout: u64,
+    /// Connections open at once; more are closed as they arrive. Lowered at start to
+    /// what the open-file limit allows.
+    #[arg(long, env = "PATIO_MAX_CONNECTIONS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(16..))]
+    pub max_connections: u64,
+    /// Connections open at once from one address (trusted proxies excepted).
+    #[arg(long, env = "PATIO_MAX_CONNECTIONS_PER_IP", default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections_per_ip: u64,
+    /// Seconds a stopping server (SIGTERM, Ctrl-C) gives requests in flight to finish;
+    /// a second signal stops it at once.
+    #[arg(long, env = "PATIO_SHUTDOWN_GRACE", default_value_t = 20)]
+    pub shutdown_grace: u64,
 }
 
 impl Settings {
@@ -106,6 +128,24 @@ impl Settings {
             notice_interval: 60,
             log: "info".into(),
             log_format: LogFormat::Text,
+            header_timeout: 10,
+            keep_alive_timeout: 75,
+            request_timeout: 30,
+            max_connections: 10_000,
+            max_connections_per_ip: 512,
+            shutdown_grace: 20,
+        }
+    }
+
+    /// What the accept loop bounds (`edge`), the connection cap as asked for.
+    pub fn limits(&self) -> crate::edge::Limits {
+        crate::edge::Limits {
+            header_timeout: std::time::Duration::from_secs(self.header_timeout),
+            keep_alive_timeout: std::time::Duration::from_secs(self.keep_alive_timeout),
+            max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+            max_connections_per_ip: usize::try_from(self.max_connections_per_ip)
+                .unwrap_or(usize::MAX),
+            trusted_proxies: self.trusted_proxies.clone(),
         }
     }
 

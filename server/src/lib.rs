@@ -6,11 +6,13 @@ pub mod api;
 pub mod assets;
 pub mod client;
 pub mod config;
+pub mod edge;
 pub mod maintenance;
 pub mod metrics;
 pub mod notices;
 pub mod openapi;
 mod pages;
+pub mod requests;
 pub mod security;
 pub mod security_log;
 
@@ -26,7 +28,6 @@ use axum::http::Method;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::serve::ListenerExt;
 use axum::Router;
 use domain::{Clock, Platform, PlatformSettings};
 use leptos::nonce::use_nonce;
@@ -35,7 +36,6 @@ use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
-use tower_http::trace::TraceLayer;
 
 pub use config::{LogFormat, Settings};
 
@@ -104,7 +104,9 @@ pub fn router(
             move || {
                 provide_context(context_platform.clone());
                 // Pages get a policy that admits exactly this response's hydration script.
-                if let (Some(nonce), Some(response)) = (use_nonce(), use_context::<ResponseOptions>()) {
+                if let (Some(nonce), Some(response)) =
+                    (use_nonce(), use_context::<ResponseOptions>())
+                {
                     if let Ok(policy) = HeaderValue::from_str(&security::page_policy(&nonce)) {
                         response.insert_header(CONTENT_SECURITY_POLICY, policy);
                     }
@@ -126,24 +128,31 @@ pub fn router(
         )
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(metrics::ready))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ))
         .layer(middleware::from_fn_with_state(platform, page_gate))
         .layer(middleware::from_fn(security::same_origin))
         .layer(middleware::from_fn_with_state(https, security::headers))
         // Pages and server functions take forms no larger than the API's.
         .layer(DefaultBodyLimit::max(api::FORM_LIMIT))
         .layer(middleware::from_fn_with_state(
+            requests::Deadline(std::time::Duration::from_secs(settings.request_timeout)),
+            requests::deadline,
+        ))
+        .layer(middleware::from_fn_with_state(
+            settings.trusted_proxies.clone(),
+            requests::log,
+        ))
+        .layer(middleware::from_fn_with_state(
             settings.trusted_proxies.clone(),
             client::resolve,
         ))
         .layer(middleware::from_fn_with_state(metrics, metrics::track))
-        .layer(SetSensitiveRequestHeadersLayer::new([AUTHORIZATION, COOKIE]))
-        .layer(
-            // Only the method and path: query strings can carry credentials.
-            TraceLayer::new_for_http().make_span_with(|req: &Request| {
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
-            }),
-        )
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            AUTHORIZATION,
+            COOKIE,
+        ]))
         .with_state(state)
 }
 
@@ -168,14 +177,49 @@ async fn page_gate(State(platform): State<Platform>, request: Request, next: Nex
     next.run(request).await
 }
 
-/// Serves until `shutdown` resolves, then finishes the requests in flight and writes
-/// what is still pending.
+/// How the accept loop bounds connections and how long it drains (`edge`).
+#[derive(Clone)]
+pub struct Edge {
+    pub limits: edge::Limits,
+    pub grace: std::time::Duration,
+    pub stats: Arc<edge::EdgeStats>,
+}
+
+impl Edge {
+    /// From the settings: the open-file limit raised, and the connection cap lowered to
+    /// what it allows.
+    pub fn from_settings(settings: &Settings) -> Self {
+        let mut limits = settings.limits();
+        let files = edge::raise_open_file_limit();
+        let cap = edge::usable_cap(limits.max_connections, files);
+        if cap < limits.max_connections {
+            tracing::warn!(
+                asked = limits.max_connections,
+                open_file_limit = files,
+                cap,
+                "the open-file limit holds fewer connections than --max-connections"
+            );
+        }
+        limits.max_connections = cap;
+        Self {
+            limits,
+            grace: std::time::Duration::from_secs(settings.shutdown_grace),
+            stats: Arc::default(),
+        }
+    }
+}
+
+/// Serves until `shutdown` resolves; then stops accepting, lets the requests in flight
+/// finish (up to the grace period), stops the background work between its steps, writes
+/// what requests only noted (last uses, denied calls), hands back the mail it had
+/// claimed and closes the database.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     platform: Platform,
     metrics: Option<(TcpListener, Arc<metrics::Metrics>)>,
     notices: Option<(notices::Mailer, std::time::Duration)>,
+    edge: Edge,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let exporter = metrics.map(|(listener, metrics)| {
@@ -185,12 +229,18 @@ pub async fn serve(
             }
         })
     });
+    // Background work stops between its steps, never inside a write.
+    let (stop, stopping) = tokio::sync::watch::channel(false);
     let flusher = tokio::spawn({
         let platform = platform.clone();
+        let mut stopping = stopping.clone();
         async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
             loop {
-                every.tick().await;
+                tokio::select! {
+                    _ = every.tick() => {}
+                    () = edge::stopped(&mut stopping) => break,
+                }
                 // Errors are logged where they happen; the next tick tries again.
                 let _ = platform.upkeep().flush_pending().await;
             }
@@ -201,38 +251,31 @@ pub async fn serve(
         async move { platform.changes().follow().await }
     });
     // Expiry notices go out on their own task: a slow mail server holds up no request.
-    let notifier =
-        notices.map(|(mailer, every)| tokio::spawn(notices::run(platform.clone(), mailer, every)));
-    // Small answers go out at once instead of waiting on delayed acknowledgements.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
+    let notifier = notices.map(|(mailer, every)| {
+        tokio::spawn(notices::run(
+            platform.clone(),
+            mailer,
+            every,
+            stopping.clone(),
+        ))
     });
-    let served = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .context("serve");
-    flusher.abort();
-    follower.abort();
+    edge::serve(listener, app, edge.limits, edge.stats, shutdown, edge.grace).await;
+    let _ = stop.send(true);
+    let _ = flusher.await;
     if let Some(notifier) = notifier {
-        notifier.abort();
+        let _ = notifier.await;
     }
+    follower.abort();
     if let Some(exporter) = exporter {
         exporter.abort();
     }
-    platform
-        .uses()
-        .flush()
+    let flushed = platform
+        .upkeep()
+        .flush_pending()
         .await
-        .map_err(|e| anyhow::anyhow!("write last uses: {e}"))?;
-    platform
-        .sessions()
-        .flush_uses()
-        .await
-        .map_err(|e| anyhow::anyhow!("write session uses: {e}"))?;
-    served
+        .map_err(|e| anyhow::anyhow!("write what requests noted: {e}"));
+    platform.db.close().await;
+    flushed
 }
 
 /// A server running in this process, for tests.
@@ -241,6 +284,8 @@ pub struct Spawned {
     /// Where `/metrics` is served, when the settings asked for it.
     pub metrics_addr: Option<SocketAddr>,
     pub platform: Platform,
+    /// What the accept loop refused and closed.
+    pub edge: Arc<edge::EdgeStats>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
@@ -271,6 +316,8 @@ pub async fn spawn(settings: Settings, clock: Clock) -> anyhow::Result<Spawned> 
     let exporter = metrics_listener(&settings, metrics).await?;
     let metrics_addr = exporter.as_ref().and_then(|(l, _)| l.local_addr().ok());
     let notices = mailer(&settings, &platform)?;
+    let edge = Edge::from_settings(&settings);
+    let edge_stats = edge.stats.clone();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(serve(
         listener,
@@ -278,6 +325,7 @@ pub async fn spawn(settings: Settings, clock: Clock) -> anyhow::Result<Spawned> 
         platform.clone(),
         exporter,
         notices,
+        edge,
         async move {
             let _ = stopped.await;
         },
@@ -286,6 +334,7 @@ pub async fn spawn(settings: Settings, clock: Clock) -> anyhow::Result<Spawned> 
         addr,
         metrics_addr,
         platform,
+        edge: edge_stats,
         stop: Some(stop),
         task,
     })
@@ -309,6 +358,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     if notices.is_none() {
         tracing::info!("no --smtp-url: expiry notices are shown on the dashboard only");
     }
+    let edge = Edge::from_settings(&settings);
     tracing::info!(address = %format!("http://{addr}"), "Patio is listening");
     serve(
         listener,
@@ -316,6 +366,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         platform,
         exporter,
         notices,
+        edge,
         shutdown_signal(),
     )
     .await?;
@@ -376,4 +427,32 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+    // A second signal means now: whatever is in flight is cut off (as a kill -9 would;
+    // acknowledged changes are already in the database).
+    tokio::spawn(async {
+        Box::pin(second_signal()).await;
+        tracing::warn!("a second signal: stopping at once");
+        std::process::exit(130);
+    });
+}
+
+async fn second_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = term.recv() => {},
+            _ = int.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -122,9 +122,19 @@ fn main() -> anyhow::Result<ExitCode> {
 async fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     let filter = EnvFilter::try_new(&cli.settings.log).unwrap_or_else(|_| EnvFilter::new("info"));
-    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    // Colours only for a person at a terminal: never in a file or a log shipper's pipe.
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()));
     match cli.settings.log_format {
-        LogFormat::Json => logs.json().init(),
+        // One object a line, the event's fields at the top level beside the request's
+        // span (its id).
+        LogFormat::Json => logs
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
         LogFormat::Text => logs.init(),
     }
     let url = &cli.settings.database_url;

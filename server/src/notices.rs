@@ -96,15 +96,27 @@ fn default_sender(public_url: &str) -> anyhow::Result<Mailbox> {
         .with_context(|| format!("no default sender from {public_url}; set --mail-from"))
 }
 
-/// One look: claims what is due and sends it. Returns how many went out.
-pub async fn pass(platform: &Platform, mailer: &Mailer) -> usize {
+/// One look: claims what is due and sends it. Returns how many went out. Once
+/// `stopping` turns true it sends no more, and hands back what it claimed and did not
+/// send, for another replica (or the next start) to send at once.
+pub async fn pass(
+    platform: &Platform,
+    mailer: &Mailer,
+    stopping: &tokio::sync::watch::Receiver<bool>,
+) -> usize {
     let claimed = match platform.notices().claim().await {
         Ok(claimed) => claimed,
         // Logged where it happened; the next pass tries again.
         Err(_) => return 0,
     };
     let mut sent = 0;
-    for notice in claimed {
+    let mut claimed = claimed.into_iter();
+    while let Some(notice) = claimed.next() {
+        if *stopping.borrow() {
+            let rest: Vec<_> = std::iter::once(notice).chain(claimed).collect();
+            let _ = platform.notices().release(&rest).await;
+            break;
+        }
         let email = app::mail::expiry_notice(&notice, &platform.settings.public_url);
         match mailer.send(&email).await {
             Ok(()) => {
@@ -134,13 +146,21 @@ pub async fn pass(platform: &Platform, mailer: &Mailer) -> usize {
     sent
 }
 
-/// Looks for due notices every `every`, for as long as the server runs.
-pub async fn run(platform: Platform, mailer: Mailer, every: Duration) {
+/// Looks for due notices every `every`, until `stopping` turns true.
+pub async fn run(
+    platform: Platform,
+    mailer: Mailer,
+    every: Duration,
+    mut stopping: tokio::sync::watch::Receiver<bool>,
+) {
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        ticks.tick().await;
-        pass(&platform, &mailer).await;
+        tokio::select! {
+            _ = ticks.tick() => {}
+            () = crate::edge::stopped(&mut stopping) => return,
+        }
+        pass(&platform, &mailer, &stopping).await;
     }
 }
 

@@ -171,6 +171,24 @@ impl Notices<'_> {
         Ok(())
     }
 
+    /// Hands back notices claimed and not sent (a server stopping): their lease ends
+    /// now, so the next pass of any replica sends them.
+    pub async fn release(&self, notices: &[DueNotice]) -> Result<(), DomainError> {
+        let now = self.now().timestamp();
+        for notice in notices {
+            sqlx::query(
+                "update expiry_notices set lease_until = null, attempts = attempts - 1, updated_at = $1
+                 where id = $2 and state = 'sending'",
+            )
+            .bind(now)
+            .bind(notice.notice_id)
+            .execute(&self.db)
+            .await
+            .context("hand back an expiry notice")?;
+        }
+        Ok(())
+    }
+
     /// The attempt failed: the notice waits `retry_after` before the next.
     pub async fn failed(&self, notice: &DueNotice, error: &str) -> Result<(), DomainError> {
         let now = self.now();
