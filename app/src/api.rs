@@ -1,7 +1,9 @@
 //! The dashboard's server functions. Each one parses its input, calls one domain
 //! service with the signed-in caller, and maps the result; no rule lives here.
 
-use domain::accounts::{AccountInfo, RecoveryCodes, TwoFactorStatus};
+use domain::accounts::{
+    AccountInfo, AccountSettings, LinkPurpose, RecoveryCodes, SignUpOutcome, TwoFactorStatus,
+};
 use domain::catalogue::ApiSet;
 use domain::environments::{Action, Environment};
 use domain::shares::{CreatedShare, ShareStatus, ShareView};
@@ -42,14 +44,127 @@ pub async fn sign_in(
     crate::auth::enter_dashboard(&platform()?, &email, &password, code.as_deref()).await
 }
 
+/// Signs up. Without mail the account is made and signed in; with mail the answer is
+/// the same for every email (`CheckInbox`) and the inbox has the rest.
 #[server(endpoint = "sign_up")]
-pub async fn sign_up(email: String, password: String) -> Result<(), AppError> {
+pub async fn sign_up(email: String, password: String) -> Result<SignUpOutcome, AppError> {
     let platform = platform()?;
-    platform
-        .accounts()
-        .sign_up(&email, password.clone(), &crate::auth::origin())
+    let language = crate::locale::request_language().unwrap_or_default();
+    let outcome = platform
+        .lifecycle()
+        .sign_up(&email, password.clone(), language, &crate::auth::origin())
         .await?;
-    crate::auth::enter_dashboard(&platform, &email, &password, None).await
+    if outcome == SignUpOutcome::Created {
+        crate::auth::enter_dashboard(&platform, &email, &password, None).await?;
+    }
+    Ok(outcome)
+}
+
+/// Whether this server sends mail: the sign-up and forgotten-password pages say what
+/// happens next by it.
+#[server(endpoint = "mail_on")]
+pub async fn mail_on() -> Result<bool, AppError> {
+    Ok(platform()?.settings.mail)
+}
+
+/// Asks for a link to set a new password; answered alike for every email.
+#[server(endpoint = "forgot_password")]
+pub async fn forgot_password(email: String) -> Result<(), AppError> {
+    Ok(platform()?
+        .recovery()
+        .forgot(&email, &crate::auth::origin())
+        .await?)
+}
+
+/// Whether a one-time link works now (its page says so before anything is typed).
+#[server(endpoint = "link_works")]
+pub async fn link_works(purpose: LinkPurpose, secret: String) -> Result<bool, AppError> {
+    Ok(platform()?.links().works(purpose, &secret).await?)
+}
+
+/// Sets a new password from a reset link.
+#[server(endpoint = "reset_password")]
+pub async fn reset_password(secret: String, password: String) -> Result<(), AppError> {
+    Ok(platform()?
+        .recovery()
+        .reset(&secret, password, &crate::auth::origin())
+        .await?)
+}
+
+/// Makes the account a sign-up's link was mailed for, and signs it in.
+#[server(endpoint = "verify_sign_up")]
+pub async fn verify_sign_up(secret: String) -> Result<(), AppError> {
+    let platform = platform()?;
+    let language = crate::locale::request_language().unwrap_or_default();
+    let session = platform
+        .lifecycle()
+        .verify_sign_up(&secret, language, &crate::auth::origin())
+        .await?;
+    crate::auth::enter_with(&platform, &session);
+    Ok(())
+}
+
+/// Makes the email change a link was mailed for; answers the new email.
+#[server(endpoint = "confirm_email")]
+pub async fn confirm_email(secret: String) -> Result<String, AppError> {
+    Ok(platform()?
+        .lifecycle()
+        .confirm_email_change(&secret, &crate::auth::origin())
+        .await?)
+}
+
+/// What the Account tab shows.
+#[server(endpoint = "account_settings")]
+pub async fn load_account_settings() -> Result<AccountSettings, AppError> {
+    let caller = caller().await?;
+    Ok(platform()?.lifecycle().settings(caller.account.id).await?)
+}
+
+#[server(endpoint = "change_password")]
+pub async fn change_password(current: String, new: String) -> Result<(), AppError> {
+    let caller = caller().await?;
+    Ok(platform()?
+        .lifecycle()
+        .change_password(&caller, &current, new)
+        .await?)
+}
+
+#[server(endpoint = "change_email")]
+pub async fn change_email(password: String, email: String) -> Result<(), AppError> {
+    let caller = caller().await?;
+    Ok(platform()?
+        .lifecycle()
+        .ask_email_change(&caller, &password, &email)
+        .await?)
+}
+
+#[server(endpoint = "signin_notices")]
+pub async fn signin_notices(on: bool) -> Result<(), AppError> {
+    let caller = caller().await?;
+    Ok(platform()?
+        .lifecycle()
+        .set_notify_new_signin(&caller, on)
+        .await?)
+}
+
+/// Deletes the account (password, and the code where two-factor is on), then leaves.
+#[server(endpoint = "delete_account")]
+pub async fn delete_account(
+    password: String,
+    #[server(default)] code: Option<String>,
+) -> Result<(), AppError> {
+    let caller = caller().await?;
+    platform()?
+        .lifecycle()
+        .delete(
+            &caller,
+            &password,
+            code.as_deref().filter(|c| !c.trim().is_empty()),
+        )
+        .await?;
+    crate::auth::end_session();
+    leptos_axum::redirect("/signin");
+    Ok(())
 }
 
 #[server(endpoint = "sign_out")]

@@ -136,12 +136,17 @@ pub async fn enter_dashboard(
         .sessions()
         .sign_in(email, password, code, &origin())
         .await?;
+    enter_with(platform, &session);
+    Ok(())
+}
+
+/// Sets the cookie of a session just opened and sends the browser to the dashboard.
+pub fn enter_with(platform: &Platform, session: &domain::accounts::NewSession) {
     set_cookie(
         session.value.expose_secret(),
         (session.expires_at - platform.now()).num_seconds(),
     );
     leptos_axum::redirect("/");
-    Ok(())
 }
 
 pub fn end_session() {

@@ -24,9 +24,11 @@ use leptos_router::{Lazy, SsrMode};
 
 use pages::{
     access_tokens::AccessTokensPage,
+    account::AccountPage,
     docs::{ApiDocsPage, MethodDocsPage},
     home::HomePage,
     not_found::NotFound,
+    recovery::{ConfirmEmailPage, ForgotPage, ResetPage, VerifyPage},
     security_log::SecurityLogPage,
     sessions::SessionsPage,
     share::SharePage,
@@ -129,10 +131,21 @@ macro_rules! lazy_page {
 }
 
 // The parts: signing in and up; the dashboard; Access Tokens (its dialogs but the token
-// form are a part of their own, `token_tools`); and the rest, which people reach from
-// those. Fewer parts share code in fewer, larger files: fewer requests, better compression.
+// form are a part of their own, `token_tools`); the pages a mailed link or a forgotten
+// password leads to (`recovery`, rarely needed, kept off the sign-in page's weight); and
+// the rest, which people reach from those. Fewer parts share code in fewer, larger
+// files: fewer requests, better compression.
 lazy_page!(SignInRoute, SignInPage, sign_in_view, account);
 lazy_page!(SignUpRoute, SignUpPage, sign_up_view, account);
+lazy_page!(ForgotRoute, ForgotPage, forgot_view, recovery);
+lazy_page!(ResetRoute, ResetPage, reset_view, recovery);
+lazy_page!(VerifyRoute, VerifyPage, verify_view, recovery);
+lazy_page!(
+    ConfirmEmailRoute,
+    ConfirmEmailPage,
+    confirm_email_view,
+    recovery
+);
 lazy_page!(HomeRoute, HomePage, home_view, home);
 lazy_page!(
     AccessTokensRoute,
@@ -147,6 +160,7 @@ lazy_page!(
     other_pages
 );
 lazy_page!(SessionsRoute, SessionsPage, sessions_view, other_pages);
+lazy_page!(AccountRoute, AccountPage, account_view, other_pages);
 lazy_page!(TwoFactorRoute, TwoFactorPage, two_factor_view, other_pages);
 lazy_page!(ShareRoute, SharePage, share_view, other_pages);
 lazy_page!(ApiDocsRoute, ApiDocsPage, api_docs_view, other_pages);
@@ -184,11 +198,16 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view={Lazy::<HomeRoute>::new()}/>
                 <Route path=path!("/signin") view={Lazy::<SignInRoute>::new()}/>
                 <Route path=path!("/signup") view={Lazy::<SignUpRoute>::new()}/>
+                <Route path=path!("/forgot") view={Lazy::<ForgotRoute>::new()}/>
+                <Route path=path!("/reset/:secret") view={Lazy::<ResetRoute>::new()}/>
+                <Route path=path!("/verify/:secret") view={Lazy::<VerifyRoute>::new()}/>
+                <Route path=path!("/confirm-email/:secret") view={Lazy::<ConfirmEmailRoute>::new()}/>
                 <Route path=path!("/settings") view=|| view! { <Redirect path="/settings/access-tokens"/> }/>
                 <Route path=path!("/settings/access-tokens") view={Lazy::<AccessTokensRoute>::new()}/>
                 <Route path=path!("/settings/security-log") view={Lazy::<SecurityLogRoute>::new()}/>
                 <Route path=path!("/settings/sessions") view={Lazy::<SessionsRoute>::new()}/>
                 <Route path=path!("/settings/two-factor") view={Lazy::<TwoFactorRoute>::new()}/>
+                <Route path=path!("/settings/account") view={Lazy::<AccountRoute>::new()}/>
                 <Route path=path!("/share/:id") view={Lazy::<ShareRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/docs/api") view={Lazy::<ApiDocsRoute>::new()}/>
                 <Route path=path!("/docs/api/:id") view={Lazy::<MethodDocsRoute>::new()}/>

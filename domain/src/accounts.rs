@@ -8,7 +8,13 @@ use crate::error::DomainError;
 #[cfg(feature = "server")]
 mod attempts;
 #[cfg(feature = "server")]
+mod lifecycle;
+#[cfg(feature = "server")]
+pub(crate) mod links;
+#[cfg(feature = "server")]
 mod passwords;
+#[cfg(feature = "server")]
+mod recovery;
 #[cfg(feature = "server")]
 mod service;
 #[cfg(feature = "server")]
@@ -21,7 +27,16 @@ mod totp;
 mod two_factor;
 #[cfg(feature = "server")]
 pub use {
-    attempts::*, passwords::*, service::*, session_cache::*, sessions::*, totp::*, two_factor::*,
+    attempts::*,
+    lifecycle::*,
+    links::{looks_like_link_secret, Links},
+    passwords::*,
+    recovery::*,
+    service::*,
+    session_cache::*,
+    sessions::*,
+    totp::*,
+    two_factor::*,
 };
 
 /// Where a request came from, for the audit log and the rate limits.
@@ -105,6 +120,62 @@ impl NewPassword {
 impl std::fmt::Debug for NewPassword {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("NewPassword(***)")
+    }
+}
+
+/// What signing up did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SignUpOutcome {
+    /// Mail is off: the account was made (or the email is taken, answered as an error).
+    Created,
+    /// Mail is on: whatever the email, the answer is to check the inbox.
+    CheckInbox,
+}
+
+/// The Account tab's view of the account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSettings {
+    pub email: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// A change of email waiting for its confirmation from the new address.
+    pub pending_email: Option<String>,
+    pub notify_new_signin: bool,
+    pub two_factor: bool,
+    /// Whether this server sends mail (the notices and links need it).
+    pub mail: bool,
+}
+
+/// What a link is for, and how long it works.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum LinkPurpose {
+    Reset,
+    SignUp,
+    EmailChange,
+}
+
+impl LinkPurpose {
+    pub const fn key(self) -> &'static str {
+        match self {
+            Self::Reset => "reset",
+            Self::SignUp => "signup",
+            Self::EmailChange => "email",
+        }
+    }
+
+    pub fn lifetime(self) -> chrono::Duration {
+        match self {
+            Self::Reset => chrono::Duration::hours(1),
+            Self::SignUp | Self::EmailChange => chrono::Duration::hours(24),
+        }
+    }
+
+    /// The dashboard path the link opens, before its secret.
+    pub const fn path(self) -> &'static str {
+        match self {
+            Self::Reset => "/reset/",
+            Self::SignUp => "/verify/",
+            Self::EmailChange => "/confirm-email/",
+        }
     }
 }
 

@@ -111,7 +111,7 @@ pub fn category(action: &str) -> &'static str {
     if action.starts_with("token.") || action.starts_with("share.") {
         CATEGORY_TOKENS
     } else if action == "signin"
-        || action == "password.confirm"
+        || action.starts_with("password.")
         || action.starts_with("twofactor.")
         || action.starts_with("session.")
         || action.starts_with("account.")
@@ -158,6 +158,15 @@ pub fn action_label(action: &str) -> &'static str {
         "share.cancel" => "Share link cancelled",
         "session.signout_others" => "Other sessions signed out",
         "account.disable" => "Account disabled by the operator",
+        "account.create" => "Account created",
+        "account.delete" => "Account deleted",
+        "account.email_change_asked" => "Email change asked for",
+        "account.email_change" => "Email changed",
+        "account.signin_notices_on" => "Sign-in mail turned on",
+        "account.signin_notices_off" => "Sign-in mail turned off",
+        "password.reset" => "Password set from a reset link",
+        "password.reset_link" => "Reset link made by the operator",
+        "password.change" => "Password changed",
         "account.enable" => "Account enabled by the operator",
         "signin" => "Sign-in",
         "password.confirm" => "Password confirmation",

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod catalogue;
 pub mod environments;
 pub mod error;
+pub mod mail;
 pub mod marketplace;
 pub mod notices;
 pub mod scope;

@@ -60,6 +60,9 @@ pub struct PlatformSettings {
     pub upload_quota: u64,
     /// Seals the secrets the server must read back (two-factor), from the key file.
     pub secret_key: Arc<crate::secrets::SecretKey>,
+    /// Whether a mail server is configured: sign-up then asks for the email's inbox,
+    /// and the owner is mailed about what happens to the account.
+    pub mail: bool,
 }
 
 /// Which database engine a URL names.

@@ -1,5 +1,7 @@
 import { expect, type Page } from '@playwright/test';
 import { createHmac } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 
 export const PASSWORD = 'correct horse battery';
 
@@ -78,4 +80,64 @@ export function totp(secret: string, unixSeconds = Date.now() / 1000): string {
   const at = hash[hash.length - 1] & 0x0f;
   const binary = ((hash[at] & 0x7f) << 24) | (hash[at + 1] << 16) | (hash[at + 2] << 8) | hash[at + 3];
   return String(binary % 1_000_000).padStart(6, '0');
+}
+
+/** One message the mail-sending server sent, decoded. */
+export interface Mail {
+  to: string;
+  subject: string;
+  body: string;
+}
+
+function decodeQuotedPrintable(text: string): string {
+  const joined = text.replace(/=\r?\n/g, '');
+  const bytes: number[] = [];
+  for (let i = 0; i < joined.length; i++) {
+    const hex = joined.slice(i + 1, i + 3);
+    if (joined[i] === '=' && /^[0-9A-F]{2}$/i.test(hex)) {
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else {
+      bytes.push(...Buffer.from(joined[i]));
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/** Every message in the Maildir aiosmtpd writes (playwright.config.ts), oldest first. */
+export function mails(): Mail[] {
+  const dir = process.env.PATIO_E2E_MAILDIR!;
+  const files: string[] = [];
+  for (const sub of ['new', 'cur']) {
+    try {
+      for (const f of readdirSync(join(dir, sub))) files.push(join(dir, sub, f));
+    } catch {
+      // Not made until the first message.
+    }
+  }
+  files.sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs);
+  return files.map((file) => {
+    const raw = readFileSync(file, 'utf8').replace(/\r\n/g, '\n');
+    const split = raw.indexOf('\n\n');
+    const head = raw.slice(0, split);
+    const header = (name: string) =>
+      head.split('\n').find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`))?.slice(name.length + 1).trim() ?? '';
+    const body = raw.slice(split + 2);
+    const qp = header('Content-Transfer-Encoding').toLowerCase() === 'quoted-printable';
+    return { to: header('To'), subject: header('Subject'), body: qp ? decodeQuotedPrintable(body) : body };
+  });
+}
+
+/** Waits for mail to `to` whose subject has `subject`, and returns the link in it under `path`. */
+export async function mailedLink(to: string, subject: string, path: string): Promise<string> {
+  const base = process.env.PATIO_E2E_MAIL_URL!;
+  let link: string | undefined;
+  await expect
+    .poll(() => {
+      const mail = mails().reverse().find((m) => m.to.includes(to) && m.subject.includes(subject));
+      link = mail?.body.split(/\s+/).find((w) => w.startsWith(`${base}${path}`));
+      return link;
+    }, { timeout: 20_000 })
+    .toBeTruthy();
+  return link!;
 }

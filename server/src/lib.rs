@@ -78,6 +78,7 @@ pub async fn platform(
             audit_retention_days: settings.audit_retention_days,
             upload_quota: settings.upload_quota,
             secret_key: Arc::new(secret_key),
+            mail: settings.smtp_url.as_deref().is_some_and(|u| !u.is_empty()),
         },
     ))
 }

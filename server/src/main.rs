@@ -92,6 +92,18 @@ enum UserAction {
         #[arg(long)]
         all: bool,
     },
+    /// Print a one-time link (one hour) that sets a new password for the account, for
+    /// a server without mail. Give --public-url as people reach the server.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+    },
+    /// Delete an account with its tokens, sessions, share links, uploads and
+    /// environments, at once on every replica; the email may sign up again.
+    Delete {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 /// Every password hash takes 19 MiB. glibc's malloc would keep such blocks in per-thread
@@ -155,6 +167,12 @@ async fn run() -> anyhow::Result<ExitCode> {
         Command::User {
             action: UserAction::ResetTwoFactor { email, .. },
         } => reset_two_factor(&cli.settings, email.as_deref()).await?,
+        Command::User {
+            action: UserAction::ResetPassword { email },
+        } => reset_link(&cli.settings, &email).await?,
+        Command::User {
+            action: UserAction::Delete { email },
+        } => delete_user(&cli.settings, &email).await?,
         Command::Token {
             action: TokenAction::Revoke { email },
         } => revoke_tokens(&cli.settings, &email).await?,
@@ -246,6 +264,37 @@ async fn reset_two_factor(settings: &Settings, raw: Option<&str>) -> anyhow::Res
         ),
         None => println!("two-factor sign-in turned off for {count} accounts"),
     }
+    Ok(())
+}
+
+async fn reset_link(settings: &Settings, raw: &str) -> anyhow::Result<()> {
+    let platform = operator_platform(settings).await?;
+    let email = email(raw)?;
+    let link = platform
+        .recovery()
+        .operator_link(&email)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    eprintln!(
+        "a one-time link for {} (it works once, for one hour; it ends every session of the account):",
+        email.as_str()
+    );
+    println!("{link}");
+    Ok(())
+}
+
+async fn delete_user(settings: &Settings, raw: &str) -> anyhow::Result<()> {
+    let platform = operator_platform(settings).await?;
+    let email = email(raw)?;
+    let id = platform
+        .lifecycle()
+        .delete_by_operator(&email)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "deleted account {id} ({}) with its tokens, sessions, share links, uploads and environments",
+        email.as_str()
+    );
     Ok(())
 }
 

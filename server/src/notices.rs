@@ -1,16 +1,16 @@
-//! Expiry notices by email: with `--smtp-url`, each replica looks every
-//! `--notice-interval` seconds for notices due (7 days and 1 day before a token
-//! expires, and once it has), claims them in the database so that each goes out once
-//! across replicas and restarts, and sends them with lettre. A mail server that fails
-//! is retried later and logged; the loop runs on its own task, so requests never wait
-//! on it. Without an SMTP URL nothing runs.
+//! Mail: with `--smtp-url`, each replica looks every `--notice-interval` seconds for
+//! expiry notices due (7 days and 1 day before a token expires, and once it has) and for
+//! mail queued by what happened to an account (`platform.outbox()`), claims each in the
+//! database so that it goes out once across replicas and restarts, and sends it with
+//! lettre. Every message carries `Message-ID`, `Date`, `MIME-Version` and one plain-text
+//! part in UTF-8. A mail server that fails is retried later and logged; the loop runs on
+//! its own task, so requests never wait on it. Without an SMTP URL nothing runs.
 
 use std::time::Duration;
 
 use anyhow::Context;
 use domain::Platform;
-use lettre::message::header::ContentType;
-use lettre::message::Mailbox;
+use lettre::message::{Mailbox, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 /// How long one conversation with the mail server may take. lettre's own timeout only
@@ -22,6 +22,8 @@ const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    /// The host Message-IDs are made under: the sender's domain.
+    host: String,
 }
 
 impl std::fmt::Debug for Mailer {
@@ -46,7 +48,12 @@ impl Mailer {
                 .with_context(|| format!("--mail-from {from:?} is not an email address"))?,
             None => default_sender(public_url)?,
         };
-        Ok(Self { transport, from })
+        let host = from.email.domain().to_owned();
+        Ok(Self {
+            transport,
+            from,
+            host,
+        })
     }
 
     /// Hands one message to the mail server.
@@ -55,12 +62,20 @@ impl Mailer {
             .to
             .parse::<Mailbox>()
             .with_context(|| "the account's email is not a mailbox")?;
+        // A unique id under the sender's domain: large mail providers refuse mail
+        // without one. `Date` is set by the builder, `MIME-Version` by the part.
+        let id = format!(
+            "<{:016x}.{}@{}>",
+            rand::random::<u64>(),
+            chrono::Utc::now().timestamp(),
+            self.host
+        );
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(email.subject.clone())
-            .header(ContentType::TEXT_PLAIN)
-            .body(email.body.clone())
+            .message_id(Some(id))
+            .singlepart(SinglePart::plain(email.body.clone()))
             .context("build the message")?;
         tokio::time::timeout(SMTP_TIMEOUT, self.transport.send(message))
             .await
@@ -96,10 +111,60 @@ fn default_sender(public_url: &str) -> anyhow::Result<Mailbox> {
         .with_context(|| format!("no default sender from {public_url}; set --mail-from"))
 }
 
-/// One look: claims what is due and sends it. Returns how many went out. Once
+/// One look: the expiry notices due, then the mail queued. Returns how many went out.
+pub async fn pass(
+    platform: &Platform,
+    mailer: &Mailer,
+    stopping: &tokio::sync::watch::Receiver<bool>,
+) -> usize {
+    expiry_pass(platform, mailer, stopping).await + outbox_pass(platform, mailer, stopping).await
+}
+
+/// Sends the mail queued by what happened to accounts. Once `stopping` turns true it
+/// sends no more and hands back what it claimed.
+async fn outbox_pass(
+    platform: &Platform,
+    mailer: &Mailer,
+    stopping: &tokio::sync::watch::Receiver<bool>,
+) -> usize {
+    let Ok(claimed) = platform.outbox().claim().await else {
+        return 0;
+    };
+    let mut sent = 0;
+    let mut claimed = claimed.into_iter();
+    while let Some(mail) = claimed.next() {
+        if *stopping.borrow() {
+            let rest: Vec<_> = std::iter::once(mail).chain(claimed).collect();
+            let _ = platform.outbox().release(&rest).await;
+            break;
+        }
+        let email = app::mail::account_mail(&mail, &platform.settings.public_url);
+        match mailer.send(&email).await {
+            Ok(()) => {
+                sent += 1;
+                tracing::info!(mail_id = mail.id, kind = mail.kind.key(), "mail sent");
+                let _ = platform.outbox().sent(mail.id).await;
+            }
+            Err(e) => {
+                let error = format!("{e:#}");
+                tracing::warn!(
+                    mail_id = mail.id,
+                    kind = mail.kind.key(),
+                    attempt = mail.attempts,
+                    error = %error,
+                    "mail not sent; it will be retried"
+                );
+                let _ = platform.outbox().failed(&mail, &error).await;
+            }
+        }
+    }
+    sent
+}
+
+/// Claims the expiry notices due and sends them. Once
 /// `stopping` turns true it sends no more, and hands back what it claimed and did not
 /// send, for another replica (or the next start) to send at once.
-pub async fn pass(
+async fn expiry_pass(
     platform: &Platform,
     mailer: &Mailer,
     stopping: &tokio::sync::watch::Receiver<bool>,

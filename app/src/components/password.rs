@@ -19,7 +19,7 @@ pub fn PasswordDialog(
     #[prop(into)] pending: Signal<bool>,
     error: RwSignal<Option<AppError>>,
     on_confirm: Callback<String>,
-    #[prop(optional)] code: Option<RwSignal<String>>,
+    #[prop(default = None)] code: Option<RwSignal<String>>,
 ) -> impl IntoView {
     let password = RwSignal::new(String::new());
     let i18n = use_i18n();

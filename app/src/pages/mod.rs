@@ -1,7 +1,9 @@
 pub mod access_tokens;
+pub mod account;
 pub mod docs;
 pub mod home;
 pub mod not_found;
+pub mod recovery;
 pub mod security_log;
 pub mod sessions;
 pub mod share;

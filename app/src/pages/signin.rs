@@ -63,6 +63,7 @@ pub fn SignInPage() -> impl IntoView {
                         <button type="button" class="link" on:click=start_over>{tr!(i18n, signin.other_account)}</button>
                     })}
                 </ActionForm>
+                <p class="muted"><a href="/forgot">{tr!(i18n, signin.forgot)}</a></p>
                 <p class="muted">{tr!(i18n, signin.new_here)} " " <a href="/signup">{tr!(i18n, signin.create_account)}</a></p>
                 <LanguageSwitcher/>
             </div>

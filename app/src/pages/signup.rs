@@ -1,10 +1,14 @@
-//! `/signup`: a new account, signed in straight away.
+//! `/signup`: a new account. Without mail it is made and signed in straight away; with
+//! mail every email gets the same answer (check the inbox), and the mail has the link
+//! that makes the account, or says the email has one.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use domain::accounts::SignUpOutcome;
+
 use crate::api::{signup_open, SignUp};
-use crate::i18n::tr;
+use crate::i18n::{td_string, tr};
 use crate::locale::use_i18n;
 use crate::locale::LanguageSwitcher;
 
@@ -13,6 +17,13 @@ pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
     let open = Resource::new(|| (), |_| signup_open());
     let error = move || action.value().get().and_then(|r| r.err());
+    let check_inbox = move || {
+        action
+            .value()
+            .get()
+            .is_some_and(|r| r == Ok(SignUpOutcome::CheckInbox))
+    };
+    let email = RwSignal::new(String::new());
     let i18n = use_i18n();
     view! {
         <Title text=tr!(i18n, signup.page_title)/>
@@ -27,10 +38,12 @@ pub fn SignUpPage() -> impl IntoView {
                                 <p class="note">{tr!(i18n, signup.closed)}</p>
                             }.into_any(),
                             _ => view! {
+                                <Show when=check_inbox fallback=move || view! {
                                 <ActionForm action=action attr:class="stack">
                                     <label>
                                         <span>{tr!(i18n, common.email)}</span>
-                                        <input type="email" name="email" autocomplete="username" required autofocus/>
+                                        <input type="email" name="email" autocomplete="username" required autofocus
+                                            bind:value=email/>
                                     </label>
                                     <label>
                                         <span>{tr!(i18n, common.password)}</span>
@@ -42,6 +55,10 @@ pub fn SignUpPage() -> impl IntoView {
                                         {tr!(i18n, signup.submit)}
                                     </button>
                                 </ActionForm>
+                                }>
+                                    <p class="notice" role="status"><strong>{tr!(i18n, signup.check_inbox_title)}</strong></p>
+                                    <p>{move || td_string!(i18n.get(), signup.check_inbox, email = email.get()).to_string()}</p>
+                                </Show>
                             }.into_any(),
                         }
                     })}

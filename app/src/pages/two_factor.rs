@@ -166,7 +166,7 @@ pub fn TwoFactorPage() -> impl IntoView {
                 detail=Signal::derive(move || td_string!(i18n.get(), two_factor.new_codes_detail).to_string())
                 pending=Signal::derive(move || renew.pending().get())
                 error=renew_error
-                code=renew_code
+                code=Some(renew_code)
                 on_confirm=Callback::new(move |password: String| {
                     renew.dispatch(NewRecoveryCodes { password, code: renew_code.get_untracked() });
                 })
@@ -177,7 +177,7 @@ pub fn TwoFactorPage() -> impl IntoView {
                 detail=Signal::derive(move || td_string!(i18n.get(), two_factor.off_detail).to_string())
                 pending=Signal::derive(move || disable.pending().get())
                 error=disable_error
-                code=disable_code
+                code=Some(disable_code)
                 on_confirm=Callback::new(move |password: String| {
                     disable.dispatch(DisableTwoFactor { password, code: disable_code.get_untracked() });
                 })

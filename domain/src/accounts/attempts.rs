@@ -33,6 +33,16 @@ pub const ATTEMPT_WINDOW: Duration = Duration::minutes(15);
 /// An address the account signed in from this recently is familiar to it.
 pub const FAMILIAR_FOR: Duration = Duration::days(90);
 
+/// Reset links asked for one email (from anywhere) in `ATTEMPT_WINDOW`: enough for a
+/// person who mistyped, too few to fill an inbox.
+pub const FORGOT_PER_LOGIN: i64 = 3;
+
+/// Reset links asked for from one address in `ATTEMPT_WINDOW`, whatever the email.
+pub const FORGOT_PER_ADDRESS: i64 = 10;
+
+/// One-time links that did not work, tried from one address in `ATTEMPT_WINDOW`.
+pub const LINK_ATTEMPTS: i64 = 10;
+
 /// Sign-ups from one address in `SIGNUP_WINDOW`, by default.
 pub const SIGNUP_WINDOW: Duration = Duration::hours(1);
 
@@ -55,6 +65,15 @@ pub(crate) enum Attempt {
         ip: Option<String>,
         per_hour: u32,
     },
+    /// A reset link asked for; `login` is the digest of the email.
+    Forgot {
+        login: Vec<u8>,
+        ip: Option<String>,
+    },
+    /// A one-time link used (a reset, a sign-up's, an email change's).
+    Link {
+        ip: Option<String>,
+    },
 }
 
 impl Attempt {
@@ -64,6 +83,8 @@ impl Attempt {
             Self::Confirm { .. } => "confirm",
             Self::Code { .. } => "code",
             Self::SignUp { .. } => "signup",
+            Self::Forgot { .. } => "forgot",
+            Self::Link { .. } => "link",
         }
     }
 
@@ -74,7 +95,8 @@ impl Attempt {
             Self::Confirm { account_id } | Self::Code { account_id } => {
                 (None, Some(*account_id), None)
             }
-            Self::SignUp { ip, .. } => (None, None, ip.clone()),
+            Self::SignUp { ip, .. } | Self::Link { ip } => (None, None, ip.clone()),
+            Self::Forgot { login, ip } => (Some(login.clone()), None, ip.clone()),
         }
     }
 
@@ -91,11 +113,16 @@ impl Attempt {
             Self::Confirm { account_id } | Self::Code { account_id } => {
                 vec![WriteKey::AttemptsByAccount(kind, *account_id)]
             }
-            Self::SignUp { ip, .. } => ip
+            Self::SignUp { ip, .. } | Self::Link { ip } => ip
                 .clone()
                 .map(|ip| WriteKey::AttemptsByAddress(kind, ip))
                 .into_iter()
                 .collect(),
+            Self::Forgot { login, ip } => {
+                let mut keys = vec![WriteKey::AttemptsByLogin(kind, login.clone())];
+                keys.extend(ip.clone().map(|ip| WriteKey::AttemptsByAddress(kind, ip)));
+                keys
+            }
         }
     }
 
@@ -198,6 +225,16 @@ impl Attempts<'_> {
                 limits.push(("ip = $2", Key::Text(ip.clone()), i64::from(*per_hour)));
             }
             Attempt::SignUp { ip: None, .. } => {}
+            Attempt::Forgot { login, ip } => {
+                limits.push(("login = $2", Key::Bytes(login.clone()), FORGOT_PER_LOGIN));
+                if let Some(ip) = ip {
+                    limits.push(("ip = $2", Key::Text(ip.clone()), FORGOT_PER_ADDRESS));
+                }
+            }
+            Attempt::Link { ip: Some(ip) } => {
+                limits.push(("ip = $2", Key::Text(ip.clone()), LINK_ATTEMPTS));
+            }
+            Attempt::Link { ip: None } => {}
         }
         let mut full_until: Option<i64> = None;
         let mut busy_until: Option<i64> = None;
@@ -231,8 +268,12 @@ impl Attempts<'_> {
             return Ok(Reservation::Busy(until));
         }
         let (login, account_id, ip) = attempt.columns();
-        // A sign-up counts as soon as it is made; a password check once it fails.
-        let settled = i64::from(matches!(attempt, Attempt::SignUp { .. }));
+        // A sign-up or a reset link asked for counts as soon as it is made; a password
+        // check or a link used, once it fails.
+        let settled = i64::from(matches!(
+            attempt,
+            Attempt::SignUp { .. } | Attempt::Forgot { .. }
+        ));
         let id: i64 = sqlx::query_scalar(
             "insert into attempts (kind, login, account_id, ip, settled, created_at, updated_at)
              values ($1, $2, $3, $4, $5, $6, $7) returning id",
@@ -279,8 +320,10 @@ impl Attempts<'_> {
             .bind(id)
             .bind(*account_id)
             .bind(attempt.kind()),
-            // A sign-up that went through still counts: the limit is on accounts made.
-            Attempt::SignUp { .. } => return Ok(()),
+            Attempt::Link { .. } => sqlx::query("delete from attempts where id = $1").bind(id),
+            // A sign-up that went through still counts: the limit is on accounts made;
+            // so does a link asked for: the limit is on mails sent.
+            Attempt::SignUp { .. } | Attempt::Forgot { .. } => return Ok(()),
         };
         query
             .execute(&self.db)

@@ -225,6 +225,13 @@ impl Accounts<'_> {
         let id =
             id.ok_or_else(|| DomainError::NotFound(format!("no account {}", email.as_str())))?;
         let count = self.tokens().remove_all(id).await?;
+        self.outbox()
+            .notify(
+                id,
+                crate::mail::MailKind::TokensRevoked { count },
+                super::context_of(self.now(), &Origin::default()),
+            )
+            .await?;
         self.audit()
             .record(
                 Some(id),

@@ -79,7 +79,7 @@ impl Sessions<'_> {
         let email = Email::parse(login).ok();
         let row = match &email {
             Some(email) => sqlx::query(
-                "select id, email, password_hash, disabled_at from accounts where email = $1",
+                "select id, email, password_hash, disabled_at, notify_new_signin from accounts where email = $1",
             )
             .bind(email.as_str())
             .fetch_optional(&self.db)
@@ -90,6 +90,9 @@ impl Sessions<'_> {
         let disabled = row
             .as_ref()
             .is_some_and(|r| r.get::<Option<i64>, _>("disabled_at").is_some());
+        let notify = row
+            .as_ref()
+            .is_some_and(|r| r.get::<i64, _>("notify_new_signin") != 0);
         let account = row.map(|r| {
             (
                 r.get::<i64, _>("id"),
@@ -136,6 +139,9 @@ impl Sessions<'_> {
                 .await
                 .context("upgrade password hash")?;
         }
+        if !familiar && notify {
+            self.new_address_notice(id, origin).await?;
+        }
         let session = self.open(AccountInfo { id, email }, origin).await?;
         self.audit()
             .record(
@@ -150,7 +156,37 @@ impl Sessions<'_> {
         Ok(session)
     }
 
-    async fn open(&self, account: AccountInfo, origin: &Origin) -> Result<NewSession, DomainError> {
+    /// Mails the owner about a sign-in from an address the account has not used in 90
+    /// days, unless it is the account's first sign-in (nothing is new to it yet).
+    pub(crate) async fn new_address_notice(
+        &self,
+        account_id: i64,
+        origin: &Origin,
+    ) -> Result<(), DomainError> {
+        let signed_in_before: Option<i64> = sqlx::query_scalar(
+            "select 1 from audit_events where account_id = $1 and action = 'signin' and outcome = 'ok' limit 1",
+        )
+        .bind(account_id)
+        .fetch_optional(&self.db)
+        .await
+        .context("look for an earlier sign-in")?;
+        if signed_in_before.is_none() {
+            return Ok(());
+        }
+        self.outbox()
+            .notify(
+                account_id,
+                crate::mail::MailKind::NewSignin,
+                super::recovery::context_of(self.now(), origin),
+            )
+            .await
+    }
+
+    pub(crate) async fn open(
+        &self,
+        account: AccountInfo,
+        origin: &Origin,
+    ) -> Result<NewSession, DomainError> {
         let value = random_base62(SESSION_LEN);
         let now = self.now();
         let expires_at = now + SESSION_MAX;

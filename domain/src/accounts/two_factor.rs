@@ -224,6 +224,13 @@ impl TwoFactor<'_> {
         let account_id = caller.account.id;
         self.confirm_both(caller, password, code).await?;
         self.remove(account_id).await?;
+        self.outbox()
+            .notify(
+                account_id,
+                crate::mail::MailKind::TwoFactorOff,
+                super::context_of(self.now(), &caller.origin),
+            )
+            .await?;
         self.audit_change(caller, "twofactor.disable").await
     }
 
@@ -298,6 +305,13 @@ impl TwoFactor<'_> {
         for id in ids {
             if self.remove(id).await? {
                 reset += 1;
+                self.outbox()
+                    .notify(
+                        id,
+                        crate::mail::MailKind::TwoFactorOff,
+                        super::context_of(self.now(), &Origin::default()),
+                    )
+                    .await?;
                 self.audit()
                     .record(
                         Some(id),

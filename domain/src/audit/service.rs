@@ -204,6 +204,8 @@ impl Audit<'_> {
             .await
             .context("delete old audit entries")?;
         self.notices().prune().await?;
+        self.outbox().prune().await?;
+        self.links().prune().await?;
         self.attempts().prune().await
     }
 

@@ -5,9 +5,11 @@ use super::{
     Allowlist, Description, Expiry, Grant, LastUse, RevealedKey, RevealedToken, TokenGrant,
     TokenSecret, TokenSummary,
 };
+use crate::accounts::context_of;
 use crate::audit::Outcome;
 use crate::catalogue::ApiSet;
 use crate::error::DomainError;
+use crate::mail::MailKind;
 use crate::platform::{digest, from_unix, random_base62, Backend, WriteKey};
 use crate::scope::{
     describe_scope, scope_of, store_scope, stored_entries, widening, ScopeRequest, SCOPE_COLUMNS,
@@ -413,6 +415,13 @@ impl Tokens<'_> {
         let count = self.remove_all(caller.account.id).await?;
         self.audit_change(caller, "token.revoke_all", &format!("{count} tokens"))
             .await?;
+        self.outbox()
+            .notify(
+                caller.account.id,
+                MailKind::TokensRevoked { count },
+                context_of(self.now(), &caller.origin),
+            )
+            .await?;
         Ok(count)
     }
 
@@ -515,6 +524,18 @@ impl Tokens<'_> {
             &format!("token {} ({})", token.id, secret.hint()),
         )
         .await?;
+        self.outbox()
+            .notify(
+                caller.account.id,
+                MailKind::TokenCreated {
+                    description: token.description.clone(),
+                    regenerated: action == "token.regenerate",
+                    api_set: token.grant.set.name().to_owned(),
+                    environments: token.env_names.clone(),
+                },
+                context_of(self.now(), &caller.origin),
+            )
+            .await?;
         Ok(RevealedToken {
             token,
             key: RevealedKey::new(secret.expose().to_owned()),

@@ -394,13 +394,11 @@ pub async fn call(
         "ChangePassword" => {
             let input: ChangePassword = decode(method, params)?;
             platform
-                .accounts()
+                .lifecycle()
                 .change_password(
-                    account,
-                    caller.session_id,
+                    &caller,
                     input.old_password.expose(),
                     input.new_password.expose().to_owned(),
-                    &caller.origin,
                 )
                 .await?;
             reply(Empty {})

@@ -5,6 +5,8 @@
 // Each test binary uses the part it needs.
 #![allow(dead_code)]
 
+pub mod mail;
+
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
