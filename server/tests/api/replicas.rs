@@ -219,6 +219,42 @@ async fn a_scope_narrowed_through_one_replica_holds_on_the_other_at_once() {
 }
 
 #[tokio::test]
+async fn an_account_deleted_through_one_replica_is_refused_by_the_other_at_once() {
+    let Some((app, b)) = two_replicas().await else {
+        return;
+    };
+    let ann = app.sign_up("ann@example.com").await;
+    assert_eq!(code(&app.create_env(&ann.session, "shop").await), 0);
+    let (_, value) = app.create_token(&ann, &[("apiList", INFO)]).await;
+    let env = [("envName", "shop")];
+    // B has the token and the session in memory.
+    assert_eq!(code(&app.call_on(&b, &value, INFO, &env).await), 0);
+    assert_eq!(code(&app.call_on(&b, &ann.session, INFO, &env).await), 0);
+    let caller = app
+        .server
+        .platform
+        .access()
+        .authorize(
+            Some(&ann.session.clone().into()),
+            domain::access::Purpose::Dashboard,
+            Default::default(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    app.server
+        .platform
+        .lifecycle()
+        .delete(&caller, PASSWORD, None)
+        .await
+        .unwrap();
+    // The very next requests to B.
+    assert_eq!(code(&app.call_on(&b, &value, INFO, &env).await), 701);
+    assert_eq!(code(&app.call_on(&b, &ann.session, INFO, &env).await), 701);
+    b.stop().await.unwrap();
+}
+
+#[tokio::test]
 async fn sessions_rate_limits_and_last_uses_are_shared_by_the_replicas() {
     let Some((app, b)) = two_replicas().await else {
         return;
