@@ -1,8 +1,10 @@
 //! Who a request comes from. The address is the TCP peer, unless that peer is one of
-//! the operator's trusted proxies: then the proxies' own headers (`Forwarded`, else
-//! `X-Forwarded-For`) are read from the right, hop by hop, and the first hop that is
-//! not a trusted proxy is the client. Every address rule (attempt limits, allowlists,
-//! last use, the log) reads this one value from the request's extensions.
+//! the operator's trusted proxies: then the one header those proxies set
+//! (`X-Forwarded-For`, or with `--forwarded-header forwarded` RFC 7239's `Forwarded`) is
+//! read from the right, hop by hop, and the first hop that is not a trusted proxy is the
+//! client. Only that header is read: a proxy that sets one passes the other through as
+//! the client wrote it. Every address rule (attempt limits, allowlists, last use, the
+//! log) reads this one value from the request's extensions.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -15,9 +17,20 @@ use domain::tokens::IpNet;
 
 pub use app::auth::ClientIp;
 
-/// The networks whose forwarding headers are believed; empty: none are.
+/// Which header the trusted proxies record the client in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ForwardedHeader {
+    /// `X-Forwarded-For` (nginx, Caddy, HAProxy, most load balancers).
+    #[default]
+    XForwardedFor,
+    /// RFC 7239's `Forwarded: for=…`.
+    Forwarded,
+}
+
+/// The networks whose forwarding header is believed (empty: none are), and which header
+/// that is.
 #[derive(Clone, Debug, Default)]
-pub struct TrustedProxies(Arc<Vec<IpNet>>);
+pub struct TrustedProxies(Arc<Vec<IpNet>>, ForwardedHeader);
 
 impl TrustedProxies {
     /// CIDR networks or single addresses, separated by commas or spaces.
@@ -30,7 +43,12 @@ impl TrustedProxies {
                     .map_err(|_| format!("\"{p}\" is not an IP address or CIDR network"))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self(Arc::new(nets)))
+        Ok(Self(Arc::new(nets), ForwardedHeader::default()))
+    }
+
+    /// The same proxies, recording the client in `header`.
+    pub fn reading(self, header: ForwardedHeader) -> Self {
+        Self(self.0, header)
     }
 
     pub fn trusts(&self, ip: IpAddr) -> bool {
@@ -43,7 +61,7 @@ impl TrustedProxies {
         if !self.trusts(peer) {
             return peer;
         }
-        let hops = forwarded_hops(headers);
+        let hops = forwarded_hops(headers, self.1);
         let mut client = peer;
         for hop in hops.iter().rev() {
             match hop {
@@ -69,10 +87,9 @@ fn canonical(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// The addresses the proxies recorded, oldest hop first; `None` for a hop that is not
-/// an address (`unknown`, an obfuscated name, garbage). `Forwarded` (RFC 7239) wins
-/// over `X-Forwarded-For` when a proxy sent it.
-fn forwarded_hops(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
+/// The addresses the proxies recorded in `which`, oldest hop first; `None` for a hop that
+/// is not an address (`unknown`, an obfuscated name, garbage).
+fn forwarded_hops(headers: &HeaderMap, which: ForwardedHeader) -> Vec<Option<IpAddr>> {
     let values = |name: &str| -> Vec<String> {
         headers
             .get_all(name)
@@ -80,9 +97,8 @@ fn forwarded_hops(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
             .map(|v| v.to_str().map(str::to_owned).unwrap_or_default())
             .collect()
     };
-    let forwarded = values("forwarded");
-    if !forwarded.is_empty() {
-        return forwarded
+    if which == ForwardedHeader::Forwarded {
+        return values("forwarded")
             .iter()
             .flat_map(|v| v.split(','))
             .map(|element| {
@@ -172,8 +188,28 @@ mod tests {
     }
 
     #[test]
-    fn forwarded_wins_and_takes_ports_and_brackets() {
+    fn only_the_header_the_proxies_set_is_read() {
+        // nginx sets X-Forwarded-For and passes a client's Forwarded through as written.
         let proxies = TrustedProxies::parse("10.0.0.0/8").unwrap();
+        let h = headers(&[
+            ("forwarded", "for=6.6.6.6"),
+            ("x-forwarded-for", "198.51.100.7"),
+        ]);
+        assert_eq!(proxies.client(ip("10.0.0.2"), &h), ip("198.51.100.7"));
+        // A proxy that sets Forwarded: a client's X-Forwarded-For is not read.
+        let proxies = proxies.reading(ForwardedHeader::Forwarded);
+        let h = headers(&[
+            ("forwarded", "for=198.51.100.8"),
+            ("x-forwarded-for", "6.6.6.6"),
+        ]);
+        assert_eq!(proxies.client(ip("10.0.0.2"), &h), ip("198.51.100.8"));
+    }
+
+    #[test]
+    fn forwarded_takes_ports_and_brackets() {
+        let proxies = TrustedProxies::parse("10.0.0.0/8")
+            .unwrap()
+            .reading(ForwardedHeader::Forwarded);
         let h = headers(&[
             (
                 "forwarded",
@@ -192,6 +228,7 @@ mod tests {
         let h = headers(&[("x-forwarded-for", "198.51.100.7, unknown, 10.0.0.5")]);
         assert_eq!(proxies.client(ip("10.0.0.1"), &h), ip("10.0.0.5"));
         let h = headers(&[("forwarded", "for=unknown")]);
+        let proxies = proxies.reading(ForwardedHeader::Forwarded);
         assert_eq!(proxies.client(ip("10.0.0.1"), &h), ip("10.0.0.1"));
     }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, Args, ValueEnum};
 
-use crate::client::TrustedProxies;
+use crate::client::{ForwardedHeader, TrustedProxies};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
@@ -49,6 +49,14 @@ pub struct Settings {
     /// `X-Forwarded-For` / `Forwarded` headers name the client; none by default.
     #[arg(long, env = "PATIO_TRUSTED_PROXIES", default_value = "", value_parser = TrustedProxies::parse, hide_default_value = true)]
     pub trusted_proxies: TrustedProxies,
+    /// The header the trusted proxies name the client in; the other is never read.
+    #[arg(
+        long,
+        env = "PATIO_FORWARDED_HEADER",
+        value_enum,
+        default_value = "x-forwarded-for"
+    )]
+    pub forwarded_header: ForwardedHeader,
     /// Sign-ups one address may make in an hour.
     #[arg(long, env = "PATIO_SIGNUPS_PER_HOUR", default_value_t = 10)]
     pub signups_per_hour: u32,
@@ -119,6 +127,7 @@ impl Settings {
             upload_limit: 50 * 1024 * 1024,
             upload_quota: 500 * 1024 * 1024,
             trusted_proxies: TrustedProxies::default(),
+            forwarded_header: ForwardedHeader::default(),
             signups_per_hour: 10,
             audit_retention_days: 400,
             key_file: None,
@@ -145,8 +154,13 @@ impl Settings {
             max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
             max_connections_per_ip: usize::try_from(self.max_connections_per_ip)
                 .unwrap_or(usize::MAX),
-            trusted_proxies: self.trusted_proxies.clone(),
+            trusted_proxies: self.proxies(),
         }
+    }
+
+    /// The trusted proxies, reading the header they set.
+    pub fn proxies(&self) -> TrustedProxies {
+        self.trusted_proxies.clone().reading(self.forwarded_header)
     }
 
     pub fn key_file(&self) -> PathBuf {

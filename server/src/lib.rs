@@ -142,11 +142,11 @@ pub fn router(
             requests::deadline,
         ))
         .layer(middleware::from_fn_with_state(
-            settings.trusted_proxies.clone(),
+            settings.proxies(),
             requests::log,
         ))
         .layer(middleware::from_fn_with_state(
-            settings.trusted_proxies.clone(),
+            settings.proxies(),
             client::resolve,
         ))
         .layer(middleware::from_fn_with_state(metrics, metrics::track))

@@ -163,8 +163,14 @@ async fn each_notice_goes_out_once_in_the_owners_language_and_never_names_the_va
         assert!(id.starts_with('<') && id.ends_with("@example.com>"), "{id}");
         assert!(mail.header("Date").is_some());
         assert_eq!(mail.header("MIME-Version").as_deref(), Some("1.0"));
-        let kind = mail.header("Content-Type").unwrap_or_default().to_lowercase();
-        assert!(kind.starts_with("text/plain") && kind.contains("charset=utf-8"), "{kind}");
+        let kind = mail
+            .header("Content-Type")
+            .unwrap_or_default()
+            .to_lowercase();
+        assert!(
+            kind.starts_with("text/plain") && kind.contains("charset=utf-8"),
+            "{kind}"
+        );
     }
     let to_ann = week.iter().find(|m| m.to.contains("ann@")).expect("ann's");
     let to_budi = week
