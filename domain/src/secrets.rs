@@ -66,19 +66,36 @@ impl SecretKey {
                     std::fs::create_dir_all(dir)
                         .with_context(|| format!("create {}", dir.display()))?;
                 }
+                // Written whole under a name of its own, then linked into place: a replica
+                // starting at the same moment finds either no key file or a complete one
+                // (a link never replaces a file another replica put there first).
+                let partial = path.with_extension(format!("new-{:016x}", rand::random::<u64>()));
                 let mut options = std::fs::OpenOptions::new();
-                options.write(true).create_new(true);
+                options.write(true).create(true).truncate(true);
                 #[cfg(unix)]
                 {
                     use std::os::unix::fs::OpenOptionsExt;
                     options.mode(0o600);
                 }
                 let mut file = options
-                    .open(path)
-                    .with_context(|| format!("create the key file {}", path.display()))?;
+                    .open(&partial)
+                    .with_context(|| format!("create the key file {}", partial.display()))?;
                 file.write_all(format!("{}\n", HEXLOWER.encode(&key)).as_bytes())
                     .and_then(|()| file.sync_all())
-                    .with_context(|| format!("write the key file {}", path.display()))?;
+                    .with_context(|| format!("write the key file {}", partial.display()))?;
+                let linked = std::fs::hard_link(&partial, path);
+                let _ = std::fs::remove_file(&partial);
+                match linked {
+                    Ok(()) => {}
+                    // Another process made it first: that one is the key.
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                        return Self::load_or_create(path);
+                    }
+                    Err(e) => {
+                        return Err(e)
+                            .with_context(|| format!("create the key file {}", path.display()))
+                    }
+                }
                 tracing::info!(file = %path.display(), "created a new key file for two-factor secrets");
                 Ok(Self::from_bytes(&key))
             }
@@ -185,6 +202,30 @@ mod tests {
         }
         std::fs::write(&path, "not a key").unwrap();
         assert!(SecretKey::load_or_create(&path).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn replicas_starting_together_share_one_key() {
+        let dir = std::env::temp_dir().join(format!("patio-key-race-{}", std::process::id()));
+        let path = dir.join("patio.key");
+        for _ in 0..20 {
+            let _ = std::fs::remove_dir_all(&dir);
+            let ids: Vec<String> = std::thread::scope(|s| {
+                let starts: Vec<_> = (0..8)
+                    .map(|_| {
+                        s.spawn(|| SecretKey::load_or_create(&path).map(|k| k.id().to_owned()))
+                    })
+                    .collect();
+                starts
+                    .into_iter()
+                    .map(|t| t.join().unwrap().unwrap())
+                    .collect()
+            });
+            assert!(ids.windows(2).all(|w| w[0] == w[1]), "{ids:?}");
+            let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+            assert_eq!(left.len(), 1, "no partial file is left");
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
