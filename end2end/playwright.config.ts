@@ -15,7 +15,8 @@ const bin = process.env.PATIO_BIN ?? '../target/debug/patio';
 const mailPort = Number(process.env.PATIO_E2E_MAIL_PORT ?? port + 2);
 const smtpPort = Number(process.env.PATIO_E2E_SMTP_PORT ?? port + 3);
 process.env.PATIO_E2E_MAILDIR ??= join(data, 'maildir');
-process.env.PATIO_E2E_MAIL_URL ??= `http://127.0.0.1:${mailPort}`;
+// Reached as localhost: passkeys need a host name (browsers refuse them on an address).
+process.env.PATIO_E2E_MAIL_URL ??= `http://localhost:${mailPort}`;
 const python = process.env.PATIO_PYTHON ?? 'python3';
 
 export default defineConfig({

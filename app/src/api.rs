@@ -6,6 +6,7 @@ use domain::accounts::{
 };
 use domain::catalogue::ApiSet;
 use domain::environments::{Action, Environment};
+use domain::passkeys::{Ceremony, PasskeySummary, PasskeysView};
 use domain::shares::{CreatedShare, ShareStatus, ShareView};
 use domain::tokens::{RevealedToken, Tightening, TokenSummary, TokenUsage};
 use leptos::prelude::*;
@@ -145,6 +146,76 @@ pub async fn signin_notices(on: bool) -> Result<(), AppError> {
         .lifecycle()
         .set_notify_new_signin(&caller, on)
         .await?)
+}
+
+/// The Passkeys tab: the account's passkeys, and whether passkeys work here.
+#[server(endpoint = "passkeys")]
+pub async fn load_passkeys() -> Result<PasskeysView, AppError> {
+    let caller = caller().await?;
+    Ok(platform()?.passkeys().view(caller.account.id).await?)
+}
+
+/// Begins adding a passkey, after the password.
+#[server(endpoint = "begin_passkey")]
+pub async fn begin_passkey(password: String) -> Result<Ceremony, AppError> {
+    let caller = caller().await?;
+    Ok(platform()?
+        .passkeys()
+        .begin_registration(&caller, &password)
+        .await?)
+}
+
+/// Finishes adding a passkey with the browser's answer.
+#[server(input = server_fn::codec::Json, endpoint = "finish_passkey")]
+pub async fn finish_passkey(
+    ceremony: String,
+    credential: String,
+    name: String,
+) -> Result<PasskeySummary, AppError> {
+    let caller = caller().await?;
+    Ok(platform()?
+        .passkeys()
+        .finish_registration(&caller, &ceremony, &credential, &name)
+        .await?)
+}
+
+#[server(endpoint = "rename_passkey")]
+pub async fn rename_passkey(id: i64, name: String) -> Result<(), AppError> {
+    let caller = caller().await?;
+    Ok(platform()?.passkeys().rename(&caller, id, &name).await?)
+}
+
+#[server(endpoint = "remove_passkey")]
+pub async fn remove_passkey(id: i64, password: String) -> Result<(), AppError> {
+    let caller = caller().await?;
+    Ok(platform()?
+        .passkeys()
+        .remove(&caller, &password, id)
+        .await?)
+}
+
+/// Whether passkeys work on this server (its public URL names a host).
+#[server(endpoint = "passkeys_on")]
+pub async fn passkeys_on() -> Result<bool, AppError> {
+    Ok(platform()?.passkeys().available())
+}
+
+/// Begins a sign-in with a passkey (no email typed).
+#[server(endpoint = "begin_passkey_sign_in")]
+pub async fn begin_passkey_sign_in() -> Result<Ceremony, AppError> {
+    Ok(platform()?.passkeys().begin_sign_in().await?)
+}
+
+/// Finishes a sign-in with a passkey and enters the dashboard.
+#[server(input = server_fn::codec::Json, endpoint = "finish_passkey_sign_in")]
+pub async fn finish_passkey_sign_in(ceremony: String, credential: String) -> Result<(), AppError> {
+    let platform = platform()?;
+    let session = platform
+        .passkeys()
+        .finish_sign_in(&ceremony, &credential, &crate::auth::origin())
+        .await?;
+    crate::auth::enter_with(&platform, &session);
+    Ok(())
 }
 
 /// Deletes the account (password, and the code where two-factor is on), then leaves.

@@ -8,6 +8,7 @@ pub mod format;
 pub mod locale;
 pub mod pages;
 pub mod text;
+pub mod webauthn;
 
 pub mod i18n;
 
@@ -28,6 +29,7 @@ use pages::{
     docs::{ApiDocsPage, MethodDocsPage},
     home::HomePage,
     not_found::NotFound,
+    passkeys::PasskeysPage,
     recovery::{ConfirmEmailPage, ForgotPage, ResetPage, VerifyPage},
     security_log::SecurityLogPage,
     sessions::SessionsPage,
@@ -161,6 +163,7 @@ lazy_page!(
 );
 lazy_page!(SessionsRoute, SessionsPage, sessions_view, other_pages);
 lazy_page!(AccountRoute, AccountPage, account_view, other_pages);
+lazy_page!(PasskeysRoute, PasskeysPage, passkeys_view, other_pages);
 lazy_page!(TwoFactorRoute, TwoFactorPage, two_factor_view, other_pages);
 lazy_page!(ShareRoute, SharePage, share_view, other_pages);
 lazy_page!(ApiDocsRoute, ApiDocsPage, api_docs_view, other_pages);
@@ -207,6 +210,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/settings/security-log") view={Lazy::<SecurityLogRoute>::new()}/>
                 <Route path=path!("/settings/sessions") view={Lazy::<SessionsRoute>::new()}/>
                 <Route path=path!("/settings/two-factor") view={Lazy::<TwoFactorRoute>::new()}/>
+                <Route path=path!("/settings/passkeys") view={Lazy::<PasskeysRoute>::new()}/>
                 <Route path=path!("/settings/account") view={Lazy::<AccountRoute>::new()}/>
                 <Route path=path!("/share/:id") view={Lazy::<ShareRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/docs/api") view={Lazy::<ApiDocsRoute>::new()}/>

@@ -184,6 +184,13 @@ pub fn account_mail(mail: &OutgoingMail, public_url: &str) -> Email {
                     account_footer
                 ),
             ),
+            MailKind::PasskeyAdded { name } => (
+                td_string!(locale, email.subject_passkey_added).into(),
+                td_string!(locale, email.passkey_added_body, name).to_string(),
+                Some(td_string!(locale, email.if_not_you).into()),
+                page,
+                account_footer,
+            ),
             MailKind::AccountDeleted { by_operator } => (
                 td_string!(locale, email.subject_account_deleted).into(),
                 if *by_operator {

@@ -32,6 +32,8 @@ pub enum Actor {
     },
     /// Someone holding a share link, without an account.
     ShareLink,
+    /// Someone signing in with a passkey.
+    Passkey,
 }
 
 impl Actor {
@@ -42,6 +44,7 @@ impl Actor {
             Self::Session => "session".into(),
             Self::Token { hint } => format!("token {hint}"),
             Self::ShareLink => "share link".into(),
+            Self::Passkey => "passkey".into(),
         }
     }
 }
@@ -112,6 +115,7 @@ pub fn category(action: &str) -> &'static str {
         CATEGORY_TOKENS
     } else if action == "signin"
         || action.starts_with("password.")
+        || action.starts_with("passkey.")
         || action.starts_with("twofactor.")
         || action.starts_with("session.")
         || action.starts_with("account.")
@@ -167,6 +171,10 @@ pub fn action_label(action: &str) -> &'static str {
         "password.reset" => "Password set from a reset link",
         "password.reset_link" => "Reset link made by the operator",
         "password.change" => "Password changed",
+        "passkey.add" => "Passkey added",
+        "passkey.rename" => "Passkey renamed",
+        "passkey.remove" => "Passkey removed",
+        "passkey.remove_all" => "Passkeys removed by the operator",
         "account.enable" => "Account enabled by the operator",
         "signin" => "Sign-in",
         "password.confirm" => "Password confirmation",

@@ -12,6 +12,7 @@ pub mod error;
 pub mod mail;
 pub mod marketplace;
 pub mod notices;
+pub mod passkeys;
 pub mod scope;
 pub mod shares;
 pub mod tokens;

@@ -50,6 +50,8 @@ pub enum MailKind {
     TwoFactorOff,
     /// A sign-in from an address the account has not used in 90 days.
     NewSignin,
+    /// A passkey was added: one more way into the account.
+    PasskeyAdded { name: String },
     /// The account was deleted, with everything it held.
     AccountDeleted { by_operator: bool },
 }
@@ -69,6 +71,7 @@ impl MailKind {
             Self::TokensRevoked { .. } => "tokens_revoked",
             Self::TwoFactorOff => "two_factor_off",
             Self::NewSignin => "new_signin",
+            Self::PasskeyAdded { .. } => "passkey_added",
             Self::AccountDeleted { .. } => "account_deleted",
         }
     }
@@ -81,6 +84,7 @@ impl MailKind {
             Self::TokenCreated { .. } | Self::TokensRevoked { .. } => "/settings/access-tokens",
             Self::TwoFactorOff => "/settings/two-factor",
             Self::NewSignin => "/settings/sessions",
+            Self::PasskeyAdded { .. } => "/settings/passkeys",
             Self::EmailChangeAsked { .. }
             | Self::EmailChanged { .. }
             | Self::PasswordChanged { .. } => "/settings/account",

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
-import { PASSWORD, confirmPassword, mailedLink, mails, waitForHydration } from './helpers';
+import { PASSWORD, confirmPassword, mailedLink, mails, signUpByMail, uniqueEmail, waitForHydration } from './helpers';
 
 // These run against the server that sends mail (playwright.config.ts): every step that
 // arrives by mail is taken from the message itself.
@@ -14,33 +14,12 @@ async function shot(page: Page, name: string) {
   await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
 }
 
-function uniqueEmail(what: string): string {
-  return `${what}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
-}
-
-/** Signs up on the mail server: the page says to check the inbox, the mailed link makes the account. */
-async function signUpByMail(page: Page, email: string, password = PASSWORD) {
-  await page.goto(`${base()}/signup`);
-  await waitForHydration(page);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign up' }).click();
-  await expect(page.getByText('Check your inbox')).toBeVisible();
-  await expect(page.getByText(`A mail is on its way to ${email}`)).toBeVisible();
-  const link = await mailedLink(email, 'create your account', '/verify/');
-  await page.goto(link);
-  await waitForHydration(page);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page).toHaveURL(`${base()}/`);
-  await expect(page.getByRole('heading', { name: 'Environments' })).toBeVisible();
-}
-
 async function signIn(page: Page, email: string, password: string) {
   await page.goto(`${base()}/signin`);
   await waitForHydration(page);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 test('a new account by mail, then a forgotten password set again from the mail alone', async ({ page, browser }) => {

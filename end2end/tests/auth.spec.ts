@@ -20,11 +20,11 @@ test('sign up, see the dashboard, sign out, sign in again', async ({ page }) => 
   await waitForHydration(page);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill('not the password');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page.getByRole('alert')).toContainText('The email or the password is not correct.');
 
   await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page).toHaveURL('/');
   await expect(page.getByRole('heading', { name: 'Environments' })).toBeVisible();
 });
@@ -73,12 +73,12 @@ test('signing in works before the page is interactive: a plain form post', async
   await plain.goto('/signin');
   await plain.getByLabel('Email').fill(email);
   await plain.getByLabel('Password').fill('not the password');
-  await plain.getByRole('button', { name: 'Sign in' }).click();
+  await plain.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(plain).toHaveURL(/\/signin/);
   await expect(plain.getByRole('alert')).toHaveText('The email or the password is not correct.');
   await plain.getByLabel('Email').fill(email);
   await plain.getByLabel('Password').fill(PASSWORD);
-  await plain.getByRole('button', { name: 'Sign in' }).click();
+  await plain.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(plain).toHaveURL('/');
   await expect(plain.getByRole('heading', { name: 'Environments' })).toBeVisible();
   await context.close();

@@ -141,3 +141,25 @@ export async function mailedLink(to: string, subject: string, path: string): Pro
     .toBeTruthy();
   return link!;
 }
+
+export function uniqueEmail(what: string): string {
+  return `${what}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
+}
+
+/** Signs up on the mail server: the page says to check the inbox, the mailed link makes the account. */
+export async function signUpByMail(page: Page, email: string, password = PASSWORD) {
+  await page.goto(`${process.env.PATIO_E2E_MAIL_URL!}/signup`);
+  await waitForHydration(page);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await expect(page.getByText('Check your inbox')).toBeVisible();
+  await expect(page.getByText(`A mail is on its way to ${email}`)).toBeVisible();
+  const link = await mailedLink(email, 'create your account', '/verify/');
+  await page.goto(link);
+  await waitForHydration(page);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(`${process.env.PATIO_E2E_MAIL_URL!}/`);
+  await expect(page.getByRole('heading', { name: 'Environments' })).toBeVisible();
+}
+

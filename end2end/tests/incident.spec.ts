@@ -20,7 +20,7 @@ test('a lost laptop: revoke every token, then sign out everywhere else', async (
   await waitForHydration(other);
   await other.getByLabel('Email').fill(email);
   await other.getByLabel('Password').fill(PASSWORD);
-  await other.getByRole('button', { name: 'Sign in' }).click();
+  await other.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(other).toHaveURL('/');
 
   // Revoke all: a warning, then the password.

@@ -12,7 +12,7 @@ async function passwordStep(page: Page, email: string) {
   await waitForHydration(page);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page.getByLabel('Authentication code')).toBeVisible();
   await expect(page.getByLabel('Password')).toBeHidden();
 }
@@ -98,7 +98,7 @@ test('enrol with an authenticator code, then sign in with a code and with a reco
   await plain.goto('/signin');
   await plain.getByLabel('Email').fill(email);
   await plain.getByLabel('Password').fill(PASSWORD);
-  await plain.getByRole('button', { name: 'Sign in' }).click();
+  await plain.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(plain.getByLabel('Authentication code')).toBeVisible();
   await plain.getByLabel('Email').fill(email);
   await plain.getByLabel('Password').fill(PASSWORD);

@@ -86,11 +86,18 @@ enum UserAction {
     },
     /// Turn two-factor sign-in off for an account whose owner lost both the phone and
     /// the recovery codes, or with `--all` for every account (the key file is lost).
+    /// Passkeys stay (`remove-passkeys` removes them).
     ResetTwoFactor {
         #[arg(long, required_unless_present = "all", conflicts_with = "all")]
         email: Option<String>,
         #[arg(long)]
         all: bool,
+    },
+    /// Remove every passkey of an account (its owner lost the device); its password and
+    /// two-factor stay as they are.
+    RemovePasskeys {
+        #[arg(long)]
+        email: String,
     },
     /// Print a one-time link (one hour) that sets a new password for the account, for
     /// a server without mail. Give --public-url as people reach the server.
@@ -170,6 +177,9 @@ async fn run() -> anyhow::Result<ExitCode> {
         Command::User {
             action: UserAction::ResetPassword { email },
         } => reset_link(&cli.settings, &email).await?,
+        Command::User {
+            action: UserAction::RemovePasskeys { email },
+        } => remove_passkeys(&cli.settings, &email).await?,
         Command::User {
             action: UserAction::Delete { email },
         } => delete_user(&cli.settings, &email).await?,
@@ -280,6 +290,18 @@ async fn reset_link(settings: &Settings, raw: &str) -> anyhow::Result<()> {
         email.as_str()
     );
     println!("{link}");
+    Ok(())
+}
+
+async fn remove_passkeys(settings: &Settings, raw: &str) -> anyhow::Result<()> {
+    let platform = operator_platform(settings).await?;
+    let email = email(raw)?;
+    let count = platform
+        .passkeys()
+        .remove_all(&email)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("removed {count} passkeys of {}", email.as_str());
     Ok(())
 }
 

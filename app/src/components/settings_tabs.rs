@@ -21,6 +21,7 @@ pub fn SettingsTabs(current: &'static str) -> impl IntoView {
             {tab("security-log", |i18n| td_string!(i18n.get(), settings.security_log))}
             {tab("sessions", |i18n| td_string!(i18n.get(), settings.sessions))}
             {tab("two-factor", |i18n| td_string!(i18n.get(), settings.two_factor))}
+            {tab("passkeys", |i18n| td_string!(i18n.get(), settings.passkeys))}
             {tab("account", |i18n| td_string!(i18n.get(), settings.account))}
         </nav>
     }

@@ -3,6 +3,7 @@ pub mod account;
 pub mod docs;
 pub mod home;
 pub mod not_found;
+pub mod passkeys;
 pub mod recovery;
 pub mod security_log;
 pub mod sessions;

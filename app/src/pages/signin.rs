@@ -1,10 +1,11 @@
-//! `/signin`: email and password, then the two-factor code for accounts that have it.
+//! `/signin`: email and password, then the two-factor code for accounts that have it; or
+//! a passkey, no email typed (it counts as both factors), also offered at the code step.
 
 use domain::ResultCode;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::SignIn;
+use crate::api::{begin_passkey_sign_in, passkeys_on, FinishPasskeySignIn, SignIn};
 use crate::i18n::{td_string, tr};
 use crate::locale::use_i18n;
 use crate::locale::LanguageSwitcher;
@@ -30,6 +31,29 @@ pub fn SignInPage() -> impl IntoView {
         action.value().set(None);
         password.set(String::new());
     };
+    let passkeys = Resource::new(|| (), |_| passkeys_on());
+    let passkey = ServerAction::<FinishPasskeySignIn>::new();
+    let passkey_refused = RwSignal::new(false);
+    let with_passkey = move |_| {
+        passkey_refused.set(false);
+        leptos::task::spawn_local(async move {
+            let Ok(ceremony) = begin_passkey_sign_in().await else {
+                passkey_refused.set(true);
+                return;
+            };
+            match crate::webauthn::get(&ceremony.options).await {
+                Ok(credential) => {
+                    passkey.dispatch(FinishPasskeySignIn {
+                        ceremony: ceremony.id,
+                        credential,
+                    });
+                }
+                Err(_) => passkey_refused.set(true),
+            }
+        });
+    };
+    let passkey_failed =
+        move || passkey_refused.get() || passkey.value().get().is_some_and(|r| r.is_err());
     view! {
         <Title text=tr!(i18n, signin.title)/>
         <main class="auth">
@@ -63,6 +87,20 @@ pub fn SignInPage() -> impl IntoView {
                         <button type="button" class="link" on:click=start_over>{tr!(i18n, signin.other_account)}</button>
                     })}
                 </ActionForm>
+                <Suspense>
+                    {move || Suspend::new(async move {
+                        (passkeys.await == Ok(true)).then(|| view! {
+                            <div class="passkey-signin">
+                                <noscript><p class="muted">{tr!(i18n, passkeys.needs_scripts)}</p></noscript>
+                                <p class="or needs-js" aria-hidden="true"><span>{tr!(i18n, signin.or)}</span></p>
+                                <button type="button" class="button needs-js" disabled=move || passkey.pending().get() on:click=with_passkey>
+                                    {move || if asks_code() { td_string!(i18n.get(), signin.use_passkey) } else { td_string!(i18n.get(), signin.passkey) }}
+                                </button>
+                                {move || passkey_failed().then(|| view! { <p class="error" role="alert">{tr!(i18n, signin.passkey_refused)}</p> })}
+                            </div>
+                        })
+                    })}
+                </Suspense>
                 <p class="muted"><a href="/forgot">{tr!(i18n, signin.forgot)}</a></p>
                 <p class="muted">{tr!(i18n, signin.new_here)} " " <a href="/signup">{tr!(i18n, signin.create_account)}</a></p>
                 <LanguageSwitcher/>

@@ -74,6 +74,10 @@ pub(crate) enum Attempt {
     Link {
         ip: Option<String>,
     },
+    /// A passkey's assertion checked.
+    Passkey {
+        ip: Option<String>,
+    },
 }
 
 impl Attempt {
@@ -85,6 +89,7 @@ impl Attempt {
             Self::SignUp { .. } => "signup",
             Self::Forgot { .. } => "forgot",
             Self::Link { .. } => "link",
+            Self::Passkey { .. } => "passkey",
         }
     }
 
@@ -95,7 +100,9 @@ impl Attempt {
             Self::Confirm { account_id } | Self::Code { account_id } => {
                 (None, Some(*account_id), None)
             }
-            Self::SignUp { ip, .. } | Self::Link { ip } => (None, None, ip.clone()),
+            Self::SignUp { ip, .. } | Self::Link { ip } | Self::Passkey { ip } => {
+                (None, None, ip.clone())
+            }
             Self::Forgot { login, ip } => (Some(login.clone()), None, ip.clone()),
         }
     }
@@ -113,7 +120,7 @@ impl Attempt {
             Self::Confirm { account_id } | Self::Code { account_id } => {
                 vec![WriteKey::AttemptsByAccount(kind, *account_id)]
             }
-            Self::SignUp { ip, .. } | Self::Link { ip } => ip
+            Self::SignUp { ip, .. } | Self::Link { ip } | Self::Passkey { ip } => ip
                 .clone()
                 .map(|ip| WriteKey::AttemptsByAddress(kind, ip))
                 .into_iter()
@@ -235,6 +242,11 @@ impl Attempts<'_> {
                 limits.push(("ip = $2", Key::Text(ip.clone()), LINK_ATTEMPTS));
             }
             Attempt::Link { ip: None } => {}
+            // Failed assertions from one address, like wrong passwords from it.
+            Attempt::Passkey { ip: Some(ip) } => {
+                limits.push(("ip = $2", Key::Text(ip.clone()), ADDRESS_ATTEMPTS));
+            }
+            Attempt::Passkey { ip: None } => {}
         }
         let mut full_until: Option<i64> = None;
         let mut busy_until: Option<i64> = None;
@@ -320,7 +332,9 @@ impl Attempts<'_> {
             .bind(id)
             .bind(*account_id)
             .bind(attempt.kind()),
-            Attempt::Link { .. } => sqlx::query("delete from attempts where id = $1").bind(id),
+            Attempt::Link { .. } | Attempt::Passkey { .. } => {
+                sqlx::query("delete from attempts where id = $1").bind(id)
+            }
             // A sign-up that went through still counts: the limit is on accounts made;
             // so does a link asked for: the limit is on mails sent.
             Attempt::SignUp { .. } | Attempt::Forgot { .. } => return Ok(()),
