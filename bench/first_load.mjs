@@ -132,9 +132,18 @@ console.log('cold bytes: what the first visit transfers until the page is intera
 console.log('then: what the timed click fetches on top (the parts of the wasm it needs)');
 console.log('| page | network | cold ms | warm ms | cold bytes: HTML / JS / CSS / wasm / total KB (requests) | then KB | warm total KB |');
 console.log('| --- | --- | ---: | ---: | --- | ---: | ---: |');
+const total = (b) => Object.values(b).reduce((s, n) => s + n, 0);
 for (const r of rows) {
-  const total = (b) => Object.values(b).reduce((s, n) => s + n, 0);
   const parts = ['HTML', 'JS', 'CSS', 'wasm'].map((t) => kb(r.coldBytes[t] ?? 0)).join(' / ');
-  console.log(`| ${r.path} | ${r.network} | ${r.cold}${mark(r.cold, targets.cold[r.network])} | ${r.warm}${mark(r.warm, targets.warm[r.network])} | ${parts} / ${kb(total(r.coldBytes))}${r.network === 'fast' ? mark(total(r.coldBytes), byteTarget) : ''} (${r.coldRequests}) | ${kb(total(r.clickBytes))} | ${kb(total(r.warmBytes))} |`);
+  console.log(`| ${r.path} | ${r.network} | ${r.cold}${mark(r.cold, targets.cold[r.network])} | ${r.warm}${mark(r.warm, targets.warm[r.network])} | ${parts} / ${kb(total(r.coldBytes))} (${r.coldRequests}) | ${kb(total(r.clickBytes))} | ${kb(total(r.warmBytes))} |`);
+}
+// The targets, each counted until the page answered its click (Generate's dialog open on
+// Access Tokens): what the click fetches is part of the first visit.
+console.log('');
+for (const r of rows.filter((r) => r.network === 'Slow 4G')) {
+  const bytes = total(r.coldBytes) + total(r.clickBytes);
+  console.log(`target: ${r.path} first visit ≤ ${kb(byteTarget)} KB (click included): ${kb(bytes)} KB:${mark(bytes, byteTarget).replace(/[()]/g, '')}`);
+  console.log(`target: ${r.path} interactive cold on Slow 4G ≤ ${targets.cold['Slow 4G']} ms (click answered): ${r.cold} ms:${mark(r.cold, targets.cold['Slow 4G']).replace(/[()]/g, '')}`);
+  console.log(`target: ${r.path} warm on Slow 4G ≤ ${targets.warm['Slow 4G']} ms: ${r.warm} ms:${mark(r.warm, targets.warm['Slow 4G']).replace(/[()]/g, '')}`);
 }
 process.exit(0);

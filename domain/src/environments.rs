@@ -12,7 +12,7 @@ mod service;
 #[cfg(feature = "server")]
 /// Environments by account and name, as `GetEnvInfo` and the dashboard read them; every
 /// change to one of an account's environments empties that account's on every replica.
-pub(crate) type EnvironmentCache = crate::cache::Cache<(i64, String), Environment>;
+pub(crate) type EnvironmentCache = crate::cache::Cache<(i64, String), std::sync::Arc<Environment>>;
 #[cfg(feature = "server")]
 pub use service::Environments;
 #[cfg(feature = "server")]

@@ -101,8 +101,21 @@ pub type Transaction = sqlx::Transaction<'static, sqlx::Any>;
 /// Uploads received at the same time; more wait their turn.
 pub const UPLOADS_AT_ONCE: usize = 4;
 
+/// The handle every service works through. Cloned for every request (each extractor
+/// and middleware takes one), so it is one shared pointer to what it holds.
 #[derive(Clone)]
-pub struct Platform {
+pub struct Platform(Arc<PlatformParts>);
+
+impl std::ops::Deref for Platform {
+    type Target = PlatformParts;
+
+    fn deref(&self) -> &PlatformParts {
+        &self.0
+    }
+}
+
+/// What a `Platform` holds.
+pub struct PlatformParts {
     pub db: AnyPool,
     pub backend: Backend,
     pub(crate) database_url: Arc<str>,
@@ -196,7 +209,7 @@ impl Platform {
         // argon2id takes 19 MiB a hash: bound how many run at once.
         let permits = std::thread::available_parallelism().map_or(2, |n| n.get()) * 2;
         let trusted = db.backend == Backend::Sqlite;
-        Self {
+        Self(Arc::new(PlatformParts {
             db: db.pool,
             backend: db.backend,
             database_url: db.url,
@@ -216,7 +229,7 @@ impl Platform {
             stats: Arc::default(),
             changes_elsewhere: Arc::default(),
             uploading: Arc::new(tokio::sync::Semaphore::new(UPLOADS_AT_ONCE)),
-        }
+        }))
     }
 
     pub fn now(&self) -> DateTime<Utc> {

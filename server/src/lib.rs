@@ -39,11 +39,23 @@ use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 
 pub use config::{LogFormat, Settings};
 
-/// What handlers share: the domain's platform handle and Leptos' options.
+/// What handlers share: the domain's platform handle and Leptos' options. axum clones
+/// the state into every request's handler, so it is one shared pointer; a handler takes
+/// out what it extracts.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<SharedState>);
+
+pub struct SharedState {
     pub platform: Platform,
     pub leptos_options: LeptosOptions,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = SharedState;
+
+    fn deref(&self) -> &SharedState {
+        &self.0
+    }
 }
 
 impl FromRef<AppState> for Platform {
@@ -91,10 +103,10 @@ pub fn router(
     metrics: Arc<metrics::Metrics>,
 ) -> Router {
     let leptos_options = assets::leptos_options(&settings.site_root, bound);
-    let state = AppState {
+    let state = AppState(Arc::new(SharedState {
         platform: platform.clone(),
         leptos_options: leptos_options.clone(),
-    };
+    }));
     let routes = generate_route_list(app::App);
     let context_platform = platform.clone();
     let https = security::Https(platform.settings.public_url.starts_with("https://"));

@@ -116,14 +116,17 @@ enum UserAction {
 /// Every password hash takes 19 MiB. glibc's malloc would keep such blocks in per-thread
 /// arenas after they are freed and raise its mmap threshold past them, so a burst of
 /// sign-ins left the process hundreds of MB larger for good. A fixed threshold sends
-/// large blocks to mmap, which gives them back when freed, and two arenas bound the rest.
+/// large blocks to mmap, which gives them back when freed. The arenas are bounded too,
+/// but not below the threads that allocate at once (the runtime's workers, SQLite's
+/// connection threads, the hashing threads): with two, a profile under load spent a third
+/// of its time on the arenas' locks.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn return_large_blocks() {
     // SAFETY: mallopt only changes allocator tuning; it is called once, before any
     // other thread exists, with parameters glibc documents.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
-        libc::mallopt(libc::M_ARENA_MAX, 2);
+        libc::mallopt(libc::M_ARENA_MAX, 8);
     }
 }
 

@@ -67,32 +67,33 @@ pub async fn log(
         .map(str::to_owned);
     let id = handed_on.unwrap_or_else(new_id);
     request.extensions_mut().insert(RequestId(id.clone()));
-    let client = request
-        .extensions()
-        .get::<ClientIp>()
-        .map(|c| c.0.to_string())
-        .unwrap_or_default();
-    let method = request.method().clone();
-    let path = loggable_path(request.uri().path()).to_owned();
-    let span = tracing::info_span!("request", request_id = %id);
-    let started = Instant::now();
-    let mut response = next.run(request).instrument(span.clone()).await;
-    let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let outcome = response.extensions().get::<ApiOutcome>();
-    span.in_scope(|| {
-        tracing::info!(
-            target: "patio::access",
-            request_id = %id,
-            http_method = %method,
-            path = %path,
-            status = response.status().as_u16(),
-            api_method = outcome.map(|o| o.method),
-            result = outcome.map(|o| o.result),
-            duration_ms = (duration_ms * 1000.0).round() / 1000.0,
-            client = %client,
-            "answered"
-        );
+    // What the line says is gathered only when the line is written.
+    let logged = tracing::enabled!(target: "patio::access", tracing::Level::INFO).then(|| {
+        let client = request.extensions().get::<ClientIp>().map(|c| c.0);
+        let path = loggable_path(request.uri().path()).to_owned();
+        (request.method().clone(), path, client, Instant::now())
     });
+    let span = tracing::info_span!("request", request_id = %id);
+    let mut response = next.run(request).instrument(span.clone()).await;
+    if let Some((method, path, client, started)) = logged {
+        let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let outcome = response.extensions().get::<ApiOutcome>();
+        let client = client.map(|c| c.to_string()).unwrap_or_default();
+        span.in_scope(|| {
+            tracing::info!(
+                target: "patio::access",
+                request_id = %id,
+                http_method = %method,
+                path = %path,
+                status = response.status().as_u16(),
+                api_method = outcome.map(|o| o.method),
+                result = outcome.map(|o| o.result),
+                duration_ms = (duration_ms * 1000.0).round() / 1000.0,
+                client = %client,
+                "answered"
+            );
+        });
+    }
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID.clone(), value);
     }

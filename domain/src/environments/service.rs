@@ -33,7 +33,7 @@ impl Environments<'_> {
         let names = self.names(account_id).await?;
         let mut out = Vec::with_capacity(names.len());
         for name in names {
-            out.push(self.cached(account_id, &name).await?);
+            out.push(Environment::clone(&*self.cached(account_id, &name).await?));
         }
         Ok(out)
     }
@@ -58,19 +58,29 @@ impl Environments<'_> {
         }
     }
 
-    pub async fn get(&self, account_id: i64, name: &EnvName) -> Result<Environment, DomainError> {
+    /// The account's environment `name`, shared with the cache (a hit copies nothing).
+    pub async fn get(
+        &self,
+        account_id: i64,
+        name: &EnvName,
+    ) -> Result<std::sync::Arc<Environment>, DomainError> {
         self.cached(account_id, name.as_str()).await
     }
 
     /// An environment from memory, else read and remembered. Only what was found is
     /// remembered: a name that does not exist yet is asked for again next time.
-    async fn cached(&self, account_id: i64, name: &str) -> Result<Environment, DomainError> {
+    async fn cached(
+        &self,
+        account_id: i64,
+        name: &str,
+    ) -> Result<std::sync::Arc<Environment>, DomainError> {
         let key = (account_id, name.to_owned());
         if let Some(env) = self.environment_cache.get(&key) {
             return Ok(env);
         }
         let generation = self.environment_cache.generation();
         let (_, env) = self.load(account_id, name).await?;
+        let env = std::sync::Arc::new(env);
         self.environment_cache.insert(generation, key, env.clone());
         Ok(env)
     }

@@ -10,7 +10,8 @@ use super::{Allowlist, Expiry, Grant};
 
 #[derive(Clone)]
 pub(crate) struct Cached {
-    pub grant: TokenGrant,
+    /// Shared: a hit costs a count, not a copy of the grant.
+    pub grant: Arc<TokenGrant>,
     pub expires_at: Option<Expiry>,
 }
 
@@ -26,12 +27,13 @@ pub(crate) struct PendingUse {
 }
 
 /// Uses not yet written: the last one of each token, calls by (token, day, method), and
-/// calls by (token, day, environment named).
+/// calls by (token, day) and environment named (looked up by the name as given, so a
+/// repeated call allocates nothing).
 #[derive(Default)]
 pub(crate) struct PendingUses {
     pub last: HashMap<i64, PendingUse>,
     pub calls: HashMap<(i64, i64, &'static str), u64>,
-    pub envs: HashMap<(i64, i64, String), u64>,
+    pub envs: HashMap<(i64, i64), HashMap<String, u64>>,
 }
 
 /// Token uses noted by requests and written in batches.
@@ -59,10 +61,13 @@ impl LastUsedLog {
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         *pending.calls.entry((token_id, day, method)).or_default() += 1;
         if let Some(env) = env {
-            *pending
-                .envs
-                .entry((token_id, day, env.to_owned()))
-                .or_default() += 1;
+            let named = pending.envs.entry((token_id, day)).or_default();
+            match named.get_mut(env) {
+                Some(calls) => *calls += 1,
+                None => {
+                    named.insert(env.to_owned(), 1);
+                }
+            }
         }
         match pending.last.get_mut(&token_id) {
             Some(last)
@@ -104,8 +109,11 @@ impl LastUsedLog {
         for (key, calls) in failed.calls {
             *pending.calls.entry(key).or_default() += calls;
         }
-        for (key, calls) in failed.envs {
-            *pending.envs.entry(key).or_default() += calls;
+        for (key, named) in failed.envs {
+            let into = pending.envs.entry(key).or_default();
+            for (env, calls) in named {
+                *into.entry(env).or_default() += calls;
+            }
         }
         for (token_id, last) in failed.last {
             pending

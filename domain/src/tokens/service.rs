@@ -451,7 +451,7 @@ impl Tokens<'_> {
 
     /// Verifies a presented value: well-formed, known, not expired. Malformed values
     /// are refused without a database read.
-    pub async fn verify(&self, value: &str) -> Result<TokenGrant, DomainError> {
+    pub async fn verify(&self, value: &str) -> Result<std::sync::Arc<TokenGrant>, DomainError> {
         let Some(secret) = TokenSecret::parse(value) else {
             self.stats.count(&self.stats.tokens_unknown);
             return Err(DomainError::NotAuthenticated);
@@ -486,7 +486,7 @@ impl Tokens<'_> {
             return Err(DomainError::NotAuthenticated);
         };
         let expires_at = row.get::<Option<i64>, _>("expires_at").map(from_unix);
-        let grant = TokenGrant {
+        let grant = std::sync::Arc::new(TokenGrant {
             token_id: row.get("id"),
             account_id: row.get("account_id"),
             email: row.get("email"),
@@ -494,7 +494,7 @@ impl Tokens<'_> {
             grant: grant_of(row.get("api_set"), row.get("methods"))?,
             allowlist: stored_allowlist(row.get("allowed_ips"))?,
             scope: scope_of(&row)?.map(std::sync::Arc::new),
-        };
+        });
         self.token_cache.insert(
             generation,
             digest,

@@ -84,8 +84,16 @@ impl Uses<'_> {
             .await
             .context("count token calls")?;
         }
-        let mut envs: Vec<_> = pending.envs.iter().collect();
-        envs.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let mut envs: Vec<_> = pending
+            .envs
+            .iter()
+            .flat_map(|((token_id, day), named)| {
+                named
+                    .iter()
+                    .map(move |(env, calls)| ((*token_id, *day, env), *calls))
+            })
+            .collect();
+        envs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         for ((token_id, day, env), calls) in envs {
             sqlx::query(
                 "insert into token_env_usage (token_id, day, env_name, calls)
@@ -94,7 +102,7 @@ impl Uses<'_> {
             )
             .bind(day)
             .bind(env)
-            .bind(*calls as i64)
+            .bind(calls as i64)
             .bind(token_id)
             .execute(&mut *tx)
             .await

@@ -5,12 +5,23 @@ use chrono::{DateTime, Utc};
 use domain::environments::{
     Deployment, Environment, DISK_LIMIT_MB, FIXED_CLOUDLETS, FLEXIBLE_CLOUDLETS,
 };
-use domain::tokens::{TokenSummary, API_DATE_TIME};
+use domain::tokens::TokenSummary;
 use serde::Serialize;
 use serde_json::Value;
 
 pub fn time(at: DateTime<Utc>) -> String {
-    at.format(API_DATE_TIME).to_string()
+    use chrono::{Datelike, Timelike};
+    // `API_DATE_TIME` written out: chrono's `format` reads its pattern anew every call,
+    // and every environment and token answer has dates.
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        at.year(),
+        at.month(),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
 }
 
 /// An answer with nothing beside `result`.
@@ -216,15 +227,38 @@ impl<'a> EnvironmentView<'a> {
 
 /// Drops `null` fields at every depth: clients read an absent field as unset, while
 /// some of them fail on a `null` where they expect a string or a list.
-pub fn without_nulls(value: Value) -> Value {
+pub fn without_nulls(mut value: Value) -> Value {
+    strip_nulls(&mut value);
+    value
+}
+
+/// Removes null fields in place, at every depth (no map is rebuilt).
+fn strip_nulls(value: &mut Value) {
     match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k, without_nulls(v)))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(without_nulls).collect()),
-        other => other,
+        Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(strip_nulls);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_nulls),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn times_are_written_as_the_api_pattern_says() {
+        for at in [
+            Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
+            Utc.with_ymd_and_hms(1999, 12, 31, 23, 59, 59).unwrap(),
+        ] {
+            assert_eq!(
+                time(at),
+                at.format(domain::tokens::API_DATE_TIME).to_string()
+            );
+        }
     }
 }

@@ -1,8 +1,10 @@
 //! `patio-wasm-split <input.wasm> <pkg dir> <name>`: splits the browser's wasm (built
-//! with `--emit-relocs`) at its `#[lazy]` points, as `cargo leptos --split` does.
+//! with `--emit-relocs`) at its `#[lazy]` points, as `cargo leptos --split` does, then
+//! runs wasm-bindgen's library on the main module (what `wasm-bindgen --target web
+//! --no-typescript --keep-lld-exports --no-demangle` does).
 //!
-//! Writes into the pkg directory `<name>_split.wasm` (the main module, for
-//! wasm-bindgen), one `.wasm` file per chunk, the loader
+//! Writes into the pkg directory `<name>.js` and `<name>_bg.wasm` (the main module and
+//! its bindings), one `.wasm` file per chunk, the loader
 //! `__wasm_split.______________________.js` (the name Leptos looks for; the placeholder
 //! has the length of the hash that later replaces it) and `__wasm_split_manifest.json`,
 //! which tells the server the chunks a lazily loaded page needs, for preload links.
@@ -38,5 +40,16 @@ fn main() -> Result<()> {
         split.split_modules.len(),
         split.prefetch_map.len()
     );
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&main_out)
+        .out_name(name)
+        .web(true)
+        .map_err(|e| eyre::eyre!("{e:#}"))?
+        .typescript(false)
+        .keep_lld_exports(true)
+        .demangle(false)
+        .generate(&pkg)
+        .map_err(|e| eyre::eyre!("wasm-bindgen: {e:#}"))?;
+    std::fs::remove_file(&main_out).wrap_err("removing the split main module")?;
     Ok(())
 }
