@@ -82,7 +82,7 @@ impl Gate<'_> {
             return Err(DomainError::PermissionDenied(method.id.to_owned()));
         }
         if let (Some(scope), Some(name), true) = (&grant.scope, env, method.reach.names_one()) {
-            if !self.reaches(scope, &caller, method, name).await? {
+            if !within(scope, method, name) {
                 self.stats.count(&self.stats.tokens_denied);
                 self.audit()
                     .outside_scope(&caller, method.id, name.as_str());
@@ -99,30 +99,6 @@ impl Gate<'_> {
         Ok(caller)
     }
 
-    /// Whether a limited token may act on the environment `name`: a name its patterns
-    /// match (which it may also create), or the environment of that name now if the
-    /// scope holds it. A name no environment has is outside, whatever the method: the
-    /// answer is the same as for another's, so the token learns nothing beyond its scope.
-    async fn reaches(
-        &self,
-        scope: &EnvScope,
-        caller: &Caller,
-        method: &Method,
-        name: &EnvName,
-    ) -> Result<bool, DomainError> {
-        if scope.matches_pattern(name.as_str()) {
-            return Ok(true);
-        }
-        if method.reach == crate::catalogue::Reach::Creates || scope.environments.is_empty() {
-            return Ok(false);
-        }
-        match self.environments().id_of(caller.account.id, name).await {
-            Ok(id) => Ok(scope.reaches(id, name.as_str())),
-            Err(DomainError::EnvNotExist(_)) => Ok(false),
-            Err(e) => Err(e),
-        }
-    }
-
     async fn session_call(&self, value: &str, origin: Origin) -> Result<Caller, DomainError> {
         let (account, session_id) = self.sessions().resolve(value).await?;
         Ok(Caller {
@@ -133,6 +109,19 @@ impl Gate<'_> {
             scope: None,
             origin,
         })
+    }
+}
+
+/// Whether a limited token may act on the environment `name`: a name its patterns match
+/// (which it may also create), or one its scope holds (the names it holds are its
+/// environments' own: deleting one makes every replica read the token again). A name no
+/// environment has is outside, whatever the method: the answer is the same as for
+/// another's, so the token learns nothing beyond its scope.
+fn within(scope: &EnvScope, method: &Method, name: &EnvName) -> bool {
+    if method.reach == crate::catalogue::Reach::Creates {
+        scope.matches_pattern(name.as_str())
+    } else {
+        scope.reaches_name(name.as_str())
     }
 }
 

@@ -137,11 +137,13 @@ impl ScopeRequest {
 }
 
 /// A token's scope as the server holds it beside a verified token: the environments
-/// it names by identity, and its patterns. `None` in its place means every environment.
+/// it names by identity (with their names when it was read: deleting an environment
+/// makes every replica read its account's tokens again, so a name here is always the
+/// one environment's), and its patterns. `None` in its place means every environment.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EnvScope {
-    /// Environment ids, sorted.
-    pub environments: Vec<i64>,
+    /// (environment id, its name), sorted by id.
+    pub environments: Vec<(i64, String)>,
     /// Name prefixes (`ci-` for `ci-*`).
     pub prefixes: Vec<String>,
 }
@@ -149,7 +151,17 @@ pub struct EnvScope {
 impl EnvScope {
     /// Whether the scope reaches the environment `id` named `name`.
     pub fn reaches(&self, id: i64, name: &str) -> bool {
-        self.matches_pattern(name) || self.environments.binary_search(&id).is_ok()
+        self.matches_pattern(name)
+            || self
+                .environments
+                .binary_search_by_key(&id, |(id, _)| *id)
+                .is_ok()
+    }
+
+    /// Whether the scope holds the environment called `name` now, or a pattern matches
+    /// it: what a call naming it may touch (no lookup: the names are the ones held).
+    pub fn reaches_name(&self, name: &str) -> bool {
+        self.matches_pattern(name) || self.environments.iter().any(|(_, n)| n == name)
     }
 
     /// Whether a pattern of the scope matches `name`: such a name may be created, and
@@ -232,10 +244,12 @@ mod tests {
     #[test]
     fn a_scope_reaches_its_environments_by_id_and_its_patterns_by_name() {
         let scope = EnvScope {
-            environments: vec![3, 7],
+            environments: vec![(3, "blog".into()), (7, "my-project".into())],
             prefixes: vec!["ci-".into()],
         };
         assert!(scope.reaches(7, "my-project"));
+        assert!(scope.reaches_name("my-project") && scope.reaches_name("ci-9"));
+        assert!(!scope.reaches_name("shop"));
         assert!(
             !scope.reaches(8, "my-project"),
             "a new environment under a held name is not held"

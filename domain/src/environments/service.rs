@@ -48,16 +48,6 @@ impl Environments<'_> {
         Ok(envs)
     }
 
-    /// The id of the account's environment `name` (what a token's scope holds it by),
-    /// from memory when it is there.
-    pub async fn id_of(&self, account_id: i64, name: &EnvName) -> Result<i64, DomainError> {
-        let key = (account_id, name.as_str().to_owned());
-        match self.environment_cache.read(&key, |env| env.id) {
-            Some(id) => Ok(id),
-            None => Ok(self.cached(account_id, name.as_str()).await?.id),
-        }
-    }
-
     /// The account's environment `name`, shared with the cache (a hit copies nothing).
     pub async fn get(
         &self,
@@ -325,7 +315,10 @@ impl Environments<'_> {
         self.changes()
             .commit(
                 tx,
-                Change::Environments(caller.account.id),
+                // A token limited to it held it by name in memory: every replica forgets
+                // the account's tokens too, so a new environment under the same name is
+                // not taken for it.
+                Change::Account(caller.account.id),
                 "commit environment removal",
             )
             .await?;

@@ -11,8 +11,8 @@ use crate::error::DomainError;
 pub(crate) const SCOPE_COLUMNS: &str = "t.env_scoped,
      (select string_agg(e.name, ',') from token_scope s join environments e on e.id = s.environment_id
       where s.token_id = t.id) as scope_names,
-     (select string_agg(cast(s.environment_id as text), ',') from token_scope s
-      where s.token_id = t.id and s.environment_id is not null) as scope_ids,
+     (select string_agg(cast(s.environment_id as text) || ':' || e.name, ',') from token_scope s
+      join environments e on e.id = s.environment_id where s.token_id = t.id) as scope_ids,
      (select string_agg(s.prefix, ',') from token_scope s
       where s.token_id = t.id and s.prefix is not null) as scope_prefixes";
 
@@ -51,12 +51,15 @@ pub(crate) fn scope_of(row: &AnyRow) -> Result<Option<EnvScope>, DomainError> {
     if !is_scoped(row) {
         return Ok(None);
     }
-    let environments = items(row, "scope_ids")
+    // `id:name` each (a name has no colon).
+    let mut environments = items(row, "scope_ids")
         .iter()
-        .map(|id| id.parse::<i64>())
-        .collect::<Result<Vec<_>, _>>()
-        .context("stored scope environment id")?;
-    let mut environments = environments;
+        .map(|pair| {
+            let (id, name) = pair.split_once(':')?;
+            Some((id.parse::<i64>().ok()?, name.to_owned()))
+        })
+        .collect::<Option<Vec<_>>>()
+        .context("stored scope environment")?;
     environments.sort_unstable();
     Ok(Some(EnvScope {
         environments,

@@ -14,7 +14,7 @@ mod users;
 pub mod views;
 
 use axum::extract::State;
-use axum::http::header::CACHE_CONTROL;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -23,7 +23,7 @@ use domain::accounts::Origin;
 use domain::catalogue::Method;
 use domain::environments::UploadSlot;
 use domain::{Caller, DomainError, Platform};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 pub(crate) use extract::FORM_LIMIT;
 use extract::{ApiCall, Target};
@@ -33,7 +33,14 @@ use crate::metrics::ApiOutcome;
 use crate::AppState;
 
 /// What a method answers beside `result: 0`.
-pub type Reply = Result<Map<String, Value>, DomainError>;
+pub type Reply = Result<Answer, DomainError>;
+
+/// A method's answer, written: a JSON object (without `result`, which `respond` puts
+/// first) and whether it holds a credential (a new token's value, a session).
+pub struct Answer {
+    json: Vec<u8>,
+    secret: bool,
+}
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -63,12 +70,16 @@ async fn call(State(platform): State<Platform>, call: ApiCall) -> Response {
 /// The answer to a call, refused or not: the envelope, the outcome for the metrics, and
 /// `no-store` on an answer that reveals a credential.
 pub(crate) fn respond(method: Option<&Method>, outcome: Reply) -> Response {
-    let reveals = outcome
-        .as_ref()
-        .is_ok_and(|m| m.get("token").is_some_and(|t| t.get("key").is_some()))
-        || outcome.as_ref().is_ok_and(|m| m.contains_key("session"));
+    let reveals = outcome.as_ref().is_ok_and(|a| a.secret);
     let result = outcome.as_ref().map_or_else(|e| e.code().number(), |_| 0);
-    let mut response = Json(envelope(outcome)).into_response();
+    let mut response = match outcome {
+        Ok(answer) => (
+            [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            with_result(answer.json),
+        )
+            .into_response(),
+        Err(e) => Json(refusal(e)).into_response(),
+    };
     response.extensions_mut().insert(ApiOutcome {
         method: method.map_or("unknown", |m| m.id),
         result: i64::from(result),
@@ -81,21 +92,25 @@ pub(crate) fn respond(method: Option<&Method>, outcome: Reply) -> Response {
     response
 }
 
-/// `{"result": 0, …}` (without null fields) or `{"result": code, "error": "…"}`.
-pub fn envelope(outcome: Reply) -> Value {
-    match outcome {
-        Ok(mut fields) => {
-            fields.insert("result".into(), json!(0));
-            views::without_nulls(Value::Object(fields))
-        }
-        Err(e) => {
-            let mut body = json!({ "result": e.code().number(), "error": e.to_string() });
-            if let DomainError::TooManyAttempts { retry_after_secs } = e {
-                body["retryAfter"] = json!(retry_after_secs);
-            }
-            body
-        }
+/// `{"result": 0, …}` from an answer's object: `result` put first.
+fn with_result(object: Vec<u8>) -> Vec<u8> {
+    let rest = object.strip_prefix(b"{").unwrap_or(b"}");
+    let mut out = Vec::with_capacity(object.len() + 12);
+    out.extend_from_slice(b"{\"result\":0");
+    if rest != b"}" {
+        out.push(b',');
     }
+    out.extend_from_slice(rest);
+    out
+}
+
+/// `{"result": code, "error": "…"}` (and when to retry, for a limit).
+fn refusal(e: DomainError) -> Value {
+    let mut body = json!({ "result": e.code().number(), "error": e.to_string() });
+    if let DomainError::TooManyAttempts { retry_after_secs } = e {
+        body["retryAfter"] = json!(retry_after_secs);
+    }
+    body
 }
 
 async fn dispatch(
@@ -121,11 +136,65 @@ async fn dispatch(
     }
 }
 
-/// A method's typed answer as the fields beside `result`.
+/// A method's typed answer as the fields beside `result`, written once. Null fields are
+/// left out (clients read an absent field as unset; some fail on a null): an answer that
+/// has one goes through `views::without_nulls` first.
 pub fn reply<T: serde::Serialize>(answer: T) -> Reply {
-    match serde_json::to_value(answer) {
-        Ok(Value::Object(fields)) => Ok(fields),
-        Ok(_) => Ok(Map::new()),
-        Err(e) => Err(DomainError::from(anyhow::Error::from(e))),
+    written(answer, false)
+}
+
+/// `reply` for the one answer that reveals a credential: never cached.
+pub fn reply_secret<T: serde::Serialize>(answer: T) -> Reply {
+    written(answer, true)
+}
+
+fn written<T: serde::Serialize>(answer: T, secret: bool) -> Reply {
+    let failed = |e: serde_json::Error| DomainError::from(anyhow::Error::from(e));
+    let mut json = serde_json::to_vec(&answer).map_err(failed)?;
+    // `:null` may also sit inside a string: then the answer only takes the longer way.
+    if json.windows(5).any(|w| w == b":null") {
+        let value = views::without_nulls(serde_json::from_slice(&json).map_err(failed)?);
+        json = serde_json::to_vec(&value).map_err(failed)?;
+    }
+    if json.first() != Some(&b'{') {
+        json = b"{}".to_vec();
+    }
+    Ok(Answer { json, secret })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(reply: Reply) -> Value {
+        serde_json::from_slice(&with_result(reply.unwrap().json)).unwrap()
+    }
+
+    #[test]
+    fn answers_carry_result_first_and_no_nulls() {
+        assert_eq!(with_result(b"{}".to_vec()), br#"{"result":0}"#);
+        assert_eq!(
+            with_result(br#"{"a":1}"#.to_vec()),
+            br#"{"result":0,"a":1}"#
+        );
+        #[derive(serde::Serialize)]
+        struct Fields {
+            kept: &'static str,
+            gone: Option<i64>,
+            inner: Vec<Option<i64>>,
+        }
+        let answer = body(reply(Fields {
+            kept: "a :null inside text stays",
+            gone: None,
+            inner: vec![Some(1)],
+        }));
+        assert_eq!(
+            answer,
+            json!({ "result": 0, "kept": "a :null inside text stays", "inner": [1] })
+        );
+        let nested = body(reply(json!({ "outer": { "x": null, "y": 2 } })));
+        assert_eq!(nested, json!({ "result": 0, "outer": { "y": 2 } }));
+        assert!(reply_secret(json!({ "session": "s" })).unwrap().secret);
+        assert!(!reply(json!({})).unwrap().secret);
     }
 }

@@ -24,6 +24,7 @@ struct Stored<'a> {
     file: &'a str,
     name: &'a str,
     size: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
     fid: Option<&'a str>,
 }
 

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use wire::{decode, Id, Password, Required};
 
 use super::views::{self, Empty, TokenView};
-use super::{reply, Params, Reply};
+use super::{reply, reply_secret, Params, Reply};
 
 #[derive(Deserialize)]
 struct Signin {
@@ -136,7 +136,9 @@ struct SessionView {
     id: i64,
     created_at: String,
     last_used: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     ip: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     user_agent: Option<String>,
     current: bool,
 }
@@ -198,7 +200,7 @@ pub async fn call(
                 origin,
             )
             .await?;
-        return reply(SignedIn {
+        return reply_secret(SignedIn {
             session: session.value.expose_secret().to_owned(),
             uid: session.account.id,
             email: session.account.email,
@@ -409,7 +411,7 @@ pub async fn call(
 
 /// The one answer that carries a token's value: CreateToken's and RegenerateToken's.
 fn reveal(revealed: &RevealedToken) -> Reply {
-    reply(Revealed {
+    reply_secret(Revealed {
         token: RevealedView {
             token: TokenView::of(&revealed.token),
             key: revealed.key.expose(),

@@ -34,16 +34,21 @@ pub struct Empty {}
 pub struct TokenView<'a> {
     id: i64,
     description: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
     expires_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     last_used: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     last_used_ip: Option<&'a str>,
     created_at: String,
     updated_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     token_template: Option<TemplateView>,
     api_list_items: Vec<String>,
     hint: &'a str,
     allowed_ips: Vec<String>,
     /// Absent (null, left out) for a token that reaches every environment.
+    #[serde(skip_serializing_if = "Option::is_none")]
     env_names: Option<&'a [String]>,
 }
 
@@ -102,6 +107,7 @@ struct EnvView<'a> {
     hardware_node_group: &'static str,
     region: &'static str,
     extdomains: [(); 0],
+    #[serde(skip_serializing_if = "Option::is_none")]
     marketplace_app: Option<&'a str>,
     created_on: String,
     updated_on: String,
