@@ -641,6 +641,25 @@ async fn the_owner_hears_of_every_token_made_and_every_change_that_matters() {
         before + 1,
         "only the first new address was mailed"
     );
+    // Two-factor turned off (with a recovery code: the phone may be gone) is told too.
+    let enrolment = platform
+        .two_factor()
+        .begin(&caller, "third password")
+        .await
+        .unwrap();
+    let code = domain::accounts::totp(&enrolment.secret, platform.now().timestamp()).unwrap();
+    let recovery = platform.two_factor().enable(&caller, &code).await.unwrap();
+    platform
+        .two_factor()
+        .disable(&caller, "third password", &recovery.0[0])
+        .await
+        .unwrap();
+    let off = w
+        .mail_to("ann@example.com", "two-factor sign-in was turned off")
+        .await;
+    well_formed(&off);
+    assert!(off.body.contains("/settings/two-factor"), "{}", off.body);
+    assert!(!off.raw.contains(&recovery.0[0]), "no code in the mail");
     // Every mail of the account was sent once, and none is waiting.
     assert_eq!(platform.outbox().waiting().await.unwrap(), 0);
 }
@@ -764,6 +783,57 @@ async fn the_operator_prints_a_reset_link_and_deletes_an_account() {
     .await
     .unwrap();
     assert_eq!(deleted, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_password_from_the_mail_still_asks_for_the_second_factor() {
+    let w = world().await;
+    let platform = &w.server.platform;
+    let session = w.account("ann@example.com").await;
+    let caller = platform
+        .access()
+        .authorize(
+            Some(&session.clone().into()),
+            domain::access::Purpose::Dashboard,
+            from("127.0.0.1"),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let enrolment = platform
+        .two_factor()
+        .begin(&caller, PASSWORD)
+        .await
+        .unwrap();
+    let code = domain::accounts::totp(&enrolment.secret, platform.now().timestamp()).unwrap();
+    platform.two_factor().enable(&caller, &code).await.unwrap();
+
+    platform
+        .recovery()
+        .forgot("ann@example.com", &from("198.51.100.7"))
+        .await
+        .unwrap();
+    let mail = w.mail_to("ann@example.com", "set a new password").await;
+    let secret = secret_of(&mail.link(&format!("{SERVER}/reset/")).unwrap(), "/reset/");
+    platform
+        .recovery()
+        .reset(
+            &secret,
+            "a brand new password".into(),
+            &from("198.51.100.7"),
+        )
+        .await
+        .unwrap();
+    // The mail gave the password back, not the phone: the code is still asked for.
+    let without_code = w.sign_in("ann@example.com", "a brand new password").await;
+    assert_eq!(without_code["result"], 704, "{without_code}");
+    assert!(without_code.get("session").is_none(), "{without_code}");
+    let status = platform
+        .two_factor()
+        .status(caller.account.id)
+        .await
+        .unwrap();
+    assert!(status.enabled_at.is_some());
 }
 
 #[tokio::test(flavor = "multi_thread")]
