@@ -96,6 +96,15 @@ test('a token limited to one environment stops it and nothing else, and says so 
   await confirmPassword(page);
   await expect(row(page, 'co-worker stops scoped-app').locator('td.envs')).toHaveText('scoped-app, ci-*');
   await shot(page, 'scope-3-table');
+  // Copy starts a new token from the same scope, pattern included.
+  await page.getByRole('button', { name: 'Copy' }).click();
+  const copy = page.getByRole('dialog', { name: 'Copy Access Token' });
+  await expect(copy.getByRole('radio', { name: 'Only selected' })).toBeChecked();
+  await expect(copy.getByRole('checkbox', { name: 'scoped-app' })).toBeChecked();
+  await expect(copy.getByRole('checkbox', { name: 'scoped-other' })).not.toBeChecked();
+  await expect(copy.getByLabel('Name pattern')).toHaveValue('ci-*');
+  await copy.getByRole('button', { name: 'Cancel' }).click();
+  await expect(copy).toBeHidden();
   const created = await request.post(`/1.0/environment/control/rest/createenvironment`, {
     form: { session: value, env: '{"shortdomain":"ci-build"}', nodes: '[{"nodeType":"nginx"}]' },
   });

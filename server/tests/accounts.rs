@@ -837,6 +837,54 @@ async fn a_new_password_from_the_mail_still_asks_for_the_second_factor() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn deleting_an_account_with_two_factor_takes_a_code_too() {
+    let w = world().await;
+    let platform = &w.server.platform;
+    let session = w.account("ann@example.com").await;
+    let caller = platform
+        .access()
+        .authorize(
+            Some(&session.clone().into()),
+            domain::access::Purpose::Dashboard,
+            from("127.0.0.1"),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let enrolment = platform
+        .two_factor()
+        .begin(&caller, PASSWORD)
+        .await
+        .unwrap();
+    let code = domain::accounts::totp(&enrolment.secret, platform.now().timestamp()).unwrap();
+    let recovery = platform.two_factor().enable(&caller, &code).await.unwrap();
+    // The password alone is not enough, and a wrong code neither: nothing is deleted.
+    for code in [None, Some("000000")] {
+        let refused = platform
+            .lifecycle()
+            .delete(&caller, PASSWORD, code)
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code().number(), 704, "{code:?}");
+    }
+    let still = w
+        .call("users.authentication.CheckSign", &[("session", &session)])
+        .await;
+    assert_eq!(still["result"], 0, "{still}");
+    // With the password and a code (a recovery code will do), the account goes.
+    platform
+        .lifecycle()
+        .delete(&caller, PASSWORD, Some(&recovery.0[0]))
+        .await
+        .unwrap();
+    let gone = w
+        .call("users.authentication.CheckSign", &[("session", &session)])
+        .await;
+    assert_eq!(gone["result"], 701, "{gone}");
+    w.mail_to("ann@example.com", "account was deleted").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_flood_of_forgot_requests_is_limited_and_answers_every_email_alike() {
     let w = world().await;
     let platform = &w.server.platform;
