@@ -108,6 +108,30 @@ impl World {
         }
     }
 
+    /// The dashboard's caller for `session`, as a request from `ip` makes it.
+    async fn caller(&self, session: &str, ip: &str) -> domain::Caller {
+        self.server
+            .platform
+            .access()
+            .authorize(
+                Some(&session.to_owned().into()),
+                domain::access::Purpose::Dashboard,
+                from(ip),
+            )
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    /// Turns two-factor on for `caller` with the app's first code; the recovery codes.
+    async fn two_factor_on(&self, caller: &domain::Caller, password: &str) -> Vec<String> {
+        let two_factor = self.server.platform.two_factor();
+        let enrolment = two_factor.begin(caller, password).await.unwrap();
+        let now = self.server.platform.now().timestamp();
+        let code = domain::accounts::totp(&enrolment.secret, now).unwrap();
+        two_factor.enable(caller, &code).await.unwrap().0
+    }
+
     fn count_to(&self, to: &str) -> usize {
         self.smtp
             .messages()
@@ -358,16 +382,7 @@ async fn a_new_email_takes_effect_only_from_the_new_address_and_both_are_told() 
     let w = world().await;
     let platform = &w.server.platform;
     let session = w.account("ann@example.com").await;
-    let caller = platform
-        .access()
-        .authorize(
-            Some(&session.clone().into()),
-            domain::access::Purpose::Dashboard,
-            from("192.0.2.1"),
-        )
-        .await
-        .unwrap()
-        .unwrap();
+    let caller = w.caller(&session, "192.0.2.1").await;
     let wrong = platform
         .lifecycle()
         .ask_email_change(&caller, "not the password", "ann@new.example")
@@ -443,16 +458,7 @@ async fn deleting_the_account_removes_everything_and_the_email_may_sign_up_again
         )
         .await;
     assert_eq!(env["result"], 0, "{env}");
-    let caller = platform
-        .access()
-        .authorize(
-            Some(&session.clone().into()),
-            domain::access::Purpose::Dashboard,
-            from("192.0.2.9"),
-        )
-        .await
-        .unwrap()
-        .unwrap();
+    let caller = w.caller(&session, "192.0.2.9").await;
     let wrong = platform
         .lifecycle()
         .delete(&caller, "wrong", None)
@@ -559,16 +565,7 @@ async fn the_owner_hears_of_every_token_made_and_every_change_that_matters() {
         )
         .await;
     assert_eq!(revoked["result"], 0, "{revoked}");
-    let caller = platform
-        .access()
-        .authorize(
-            Some(&session.clone().into()),
-            domain::access::Purpose::Dashboard,
-            from("127.0.0.1"),
-        )
-        .await
-        .unwrap()
-        .unwrap();
+    let caller = w.caller(&session, "127.0.0.1").await;
     platform
         .tokens()
         .revoke_all(&caller, "second password")
@@ -642,16 +639,10 @@ async fn the_owner_hears_of_every_token_made_and_every_change_that_matters() {
         "only the first new address was mailed"
     );
     // Two-factor turned off (with a recovery code: the phone may be gone) is told too.
-    let enrolment = platform
-        .two_factor()
-        .begin(&caller, "third password")
-        .await
-        .unwrap();
-    let code = domain::accounts::totp(&enrolment.secret, platform.now().timestamp()).unwrap();
-    let recovery = platform.two_factor().enable(&caller, &code).await.unwrap();
+    let recovery = w.two_factor_on(&caller, "third password").await;
     platform
         .two_factor()
-        .disable(&caller, "third password", &recovery.0[0])
+        .disable(&caller, "third password", &recovery[0])
         .await
         .unwrap();
     let off = w
@@ -659,7 +650,7 @@ async fn the_owner_hears_of_every_token_made_and_every_change_that_matters() {
         .await;
     well_formed(&off);
     assert!(off.body.contains("/settings/two-factor"), "{}", off.body);
-    assert!(!off.raw.contains(&recovery.0[0]), "no code in the mail");
+    assert!(!off.raw.contains(&recovery[0]), "no code in the mail");
     // Every mail of the account was sent once, and none is waiting.
     assert_eq!(platform.outbox().waiting().await.unwrap(), 0);
 }
@@ -790,23 +781,8 @@ async fn a_new_password_from_the_mail_still_asks_for_the_second_factor() {
     let w = world().await;
     let platform = &w.server.platform;
     let session = w.account("ann@example.com").await;
-    let caller = platform
-        .access()
-        .authorize(
-            Some(&session.clone().into()),
-            domain::access::Purpose::Dashboard,
-            from("127.0.0.1"),
-        )
-        .await
-        .unwrap()
-        .unwrap();
-    let enrolment = platform
-        .two_factor()
-        .begin(&caller, PASSWORD)
-        .await
-        .unwrap();
-    let code = domain::accounts::totp(&enrolment.secret, platform.now().timestamp()).unwrap();
-    platform.two_factor().enable(&caller, &code).await.unwrap();
+    let caller = w.caller(&session, "127.0.0.1").await;
+    w.two_factor_on(&caller, PASSWORD).await;
 
     platform
         .recovery()
@@ -841,23 +817,8 @@ async fn deleting_an_account_with_two_factor_takes_a_code_too() {
     let w = world().await;
     let platform = &w.server.platform;
     let session = w.account("ann@example.com").await;
-    let caller = platform
-        .access()
-        .authorize(
-            Some(&session.clone().into()),
-            domain::access::Purpose::Dashboard,
-            from("127.0.0.1"),
-        )
-        .await
-        .unwrap()
-        .unwrap();
-    let enrolment = platform
-        .two_factor()
-        .begin(&caller, PASSWORD)
-        .await
-        .unwrap();
-    let code = domain::accounts::totp(&enrolment.secret, platform.now().timestamp()).unwrap();
-    let recovery = platform.two_factor().enable(&caller, &code).await.unwrap();
+    let caller = w.caller(&session, "127.0.0.1").await;
+    let recovery = w.two_factor_on(&caller, PASSWORD).await;
     // The password alone is not enough, and a wrong code neither: nothing is deleted.
     for code in [None, Some("000000")] {
         let refused = platform
@@ -874,7 +835,7 @@ async fn deleting_an_account_with_two_factor_takes_a_code_too() {
     // With the password and a code (a recovery code will do), the account goes.
     platform
         .lifecycle()
-        .delete(&caller, PASSWORD, Some(&recovery.0[0]))
+        .delete(&caller, PASSWORD, Some(&recovery[0]))
         .await
         .unwrap();
     let gone = w
