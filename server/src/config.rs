@@ -84,6 +84,10 @@ pub struct Settings {
     /// Seconds between looks for tokens that need an expiry notice.
     #[arg(long, env = "PATIO_NOTICE_INTERVAL", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
     pub notice_interval: u64,
+    /// Seconds one conversation with the mail server may take; a server that accepts the
+    /// connection and then says nothing is cut off after it, and the mail is retried.
+    #[arg(long, env = "PATIO_SMTP_TIMEOUT", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
+    pub smtp_timeout: u64,
     /// Log filter, e.g. `info` or `server=debug,tower_http=debug`.
     #[arg(long, env = "PATIO_LOG", default_value = "info")]
     pub log: String,
@@ -135,6 +139,7 @@ impl Settings {
             smtp_url: None,
             mail_from: None,
             notice_interval: 60,
+            smtp_timeout: 20,
             log: "info".into(),
             log_format: LogFormat::Text,
             header_timeout: 10,

@@ -399,6 +399,7 @@ fn mailer(
         url,
         settings.mail_from.as_deref(),
         &platform.settings.public_url,
+        std::time::Duration::from_secs(settings.smtp_timeout),
     )?;
     Ok(Some((
         mailer,

@@ -13,10 +13,6 @@ use domain::Platform;
 use lettre::message::{Mailbox, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-/// How long one conversation with the mail server may take. lettre's own timeout only
-/// bounds the connect; a server that accepts and then says nothing is cut off here.
-const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
-
 /// The configured mail server and sender.
 #[derive(Clone)]
 pub struct Mailer {
@@ -24,6 +20,10 @@ pub struct Mailer {
     from: Mailbox,
     /// The host Message-IDs are made under: the sender's domain.
     host: String,
+    /// How long one conversation with the mail server may take (`--smtp-timeout`).
+    /// lettre's own timeout only bounds the connect; a server that accepts and then says
+    /// nothing is cut off here.
+    timeout: Duration,
 }
 
 impl std::fmt::Debug for Mailer {
@@ -36,11 +36,17 @@ impl std::fmt::Debug for Mailer {
 }
 
 impl Mailer {
-    /// From `--smtp-url` and `--mail-from`; a malformed URL or sender stops the start.
-    pub fn new(url: &str, from: Option<&str>, public_url: &str) -> anyhow::Result<Self> {
+    /// From `--smtp-url`, `--mail-from` and `--smtp-timeout`; a malformed URL or sender
+    /// stops the start.
+    pub fn new(
+        url: &str,
+        from: Option<&str>,
+        public_url: &str,
+        timeout: Duration,
+    ) -> anyhow::Result<Self> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| anyhow::anyhow!("--smtp-url is not a usable SMTP URL: {e}"))?
-            .timeout(Some(SMTP_TIMEOUT))
+            .timeout(Some(timeout))
             .build();
         let from = match from {
             Some(from) => from
@@ -53,6 +59,7 @@ impl Mailer {
             transport,
             from,
             host,
+            timeout,
         })
     }
 
@@ -77,12 +84,12 @@ impl Mailer {
             .message_id(Some(id))
             .singlepart(SinglePart::plain(email.body.clone()))
             .context("build the message")?;
-        tokio::time::timeout(SMTP_TIMEOUT, self.transport.send(message))
+        tokio::time::timeout(self.timeout, self.transport.send(message))
             .await
             .map_err(|_| {
                 anyhow::anyhow!(
                     "the mail server did not finish within {} s",
-                    SMTP_TIMEOUT.as_secs()
+                    self.timeout.as_secs()
                 )
             })?
             .context("send through the mail server")?;
@@ -245,10 +252,12 @@ mod tests {
 
     #[test]
     fn a_malformed_smtp_url_is_refused_at_start() {
-        assert!(Mailer::new("mail.example.com", None, "http://x.example").is_err());
-        assert!(Mailer::new("ftp://mail.example.com", None, "http://x.example").is_err());
-        assert!(Mailer::new("smtp://127.0.0.1:2525", Some("not an address"), "http://x").is_err());
-        assert!(Mailer::new("smtp://127.0.0.1:2525", None, "http://x.example").is_ok());
-        assert!(Mailer::new("smtps://u:p@mail.example.com", None, "http://x.example").is_ok());
+        let timeout = Duration::from_secs(20);
+        let mailer = |url, from, public_url| Mailer::new(url, from, public_url, timeout);
+        assert!(mailer("mail.example.com", None, "http://x.example").is_err());
+        assert!(mailer("ftp://mail.example.com", None, "http://x.example").is_err());
+        assert!(mailer("smtp://127.0.0.1:2525", Some("not an address"), "http://x").is_err());
+        assert!(mailer("smtp://127.0.0.1:2525", None, "http://x.example").is_ok());
+        assert!(mailer("smtps://u:p@mail.example.com", None, "http://x.example").is_ok());
     }
 }

@@ -64,6 +64,9 @@ async fn start(place: &Place, clock: &Clock, smtp: Option<u16>) -> Spawned {
     settings.smtp_url = smtp.map(|port| format!("smtp://127.0.0.1:{port}"));
     settings.mail_from = Some("Patio <patio@example.com>".into());
     settings.notice_interval = 1;
+    // A silent mail server is given up on after 5 s (20 by default), so the test of one
+    // does not wait the default out.
+    settings.smtp_timeout = 5;
     settings.public_url = Some("https://patio.example.com".into());
     server::spawn(settings, clock.clone()).await.expect("start")
 }
