@@ -49,6 +49,32 @@ test('environments start and stop from the dashboard', async ({ page }) => {
   await expect(row).toContainText('Running');
 });
 
+test('deleting an environment asks for the password: a wrong one says so and keeps it', async ({ page }) => {
+  await signUp(page);
+  await waitForHydration(page);
+  await page.getByLabel('Name').fill('old-site');
+  await page.getByRole('button', { name: 'Create environment' }).click();
+  const row = page.getByRole('row', { name: /old-site/ });
+  await expect(row).toContainText('Running');
+
+  await row.getByRole('button', { name: 'Delete' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Delete old-site' });
+  await dialog.getByLabel('Password').fill('not the password');
+  await dialog.getByRole('button', { name: 'Delete' }).click();
+  await expect(dialog.getByRole('alert')).toHaveText('Wrong password');
+  await page.reload();
+  await expect(page.getByRole('row', { name: /old-site/ })).toBeVisible();
+
+  await waitForHydration(page);
+  await page.getByRole('row', { name: /old-site/ }).getByRole('button', { name: 'Delete' }).click();
+  await dialog.getByLabel('Password').fill(PASSWORD);
+  await dialog.getByRole('button', { name: 'Delete' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole('row', { name: /old-site/ })).toHaveCount(0);
+  await page.reload();
+  await expect(page.getByText('No environments yet.')).toBeVisible();
+});
+
 test('the sign-in and sign-up pages show only their own sentences, whatever the URL says', async ({ page }) => {
   // Without scripts a refused form post comes back as ?__err=…; anyone can write such a link.
   const planted = 'Your account is locked. Call +1 555 0100 to unlock it.';

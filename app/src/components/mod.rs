@@ -3,6 +3,7 @@ pub mod dialog;
 pub mod env_scope;
 pub mod later;
 pub mod password;
+pub mod post_form;
 pub mod recovery_codes;
 pub mod reveal;
 pub mod settings_tabs;

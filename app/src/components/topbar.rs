@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::api::{current_account, SignOut};
+use crate::components::post_form::PostForm;
 use crate::error::AppError;
 use crate::i18n::tr;
 use crate::locale::use_i18n;
@@ -32,9 +33,9 @@ pub fn TopBar() -> impl IntoView {
             </Suspense>
             <LanguageSwitcher/>
             <a class="button" href="/settings/access-tokens">{tr!(i18n, nav.settings)}</a>
-            <ActionForm action=sign_out attr:class="inline">
+            <PostForm action=sign_out read=|_| SignOut {} attr:class="inline">
                 <button type="submit" class="button ghost">{tr!(i18n, nav.sign_out)}</button>
-            </ActionForm>
+            </PostForm>
         </header>
     }
 }

@@ -11,6 +11,7 @@ use crate::api::{
 };
 use crate::components::action::follow;
 use crate::components::dialog::Dialog;
+use crate::components::post_form::PostForm;
 use crate::components::topbar::{ErrorNote, TopBar};
 use crate::format;
 use crate::i18n::{td_string, tr};
@@ -83,7 +84,7 @@ pub fn HomePage() -> impl IntoView {
                 <h1>{tr!(i18n, home.title)}</h1>
             </div>
             <section class="panel">
-                <ActionForm action=create attr:class="row-form">
+                <PostForm action=create attr:class="row-form" read=|f| CreateEnvironment { name: f.text("name"), node_type: f.text("node_type") }>
                     <label>
                         <span>{tr!(i18n, home.name)}</span>
                         <input name="name" placeholder="my-project" required pattern="[a-zA-Z][a-zA-Z0-9\\-]{1,39}"/>
@@ -100,7 +101,7 @@ pub fn HomePage() -> impl IntoView {
                     <button type="submit" class="button primary" disabled=move || create.pending().get()>
                         {tr!(i18n, home.create)}
                     </button>
-                </ActionForm>
+                </PostForm>
                 <ErrorNote error=Signal::derive(create_error)/>
             </section>
             <ErrorNote error=Signal::derive(change_error)/>
@@ -128,7 +129,7 @@ pub fn HomePage() -> impl IntoView {
                 })}
             </Transition>
             <Dialog open=delete_open title=Signal::derive(move || td_string!(i18n.get(), home.delete_title, name = deleting.get().unwrap_or_default()).to_string())>
-                <ActionForm action=delete attr:class="stack">
+                <PostForm action=delete attr:class="stack" read=|f| DeleteEnvironment { name: f.text("name"), password: f.text("password") }>
                     <p>{tr!(i18n, home.delete_text)}</p>
                     <input type="hidden" name="name" value=move || deleting.get().unwrap_or_default()/>
                     <label>
@@ -140,7 +141,7 @@ pub fn HomePage() -> impl IntoView {
                         <button type="button" class="button" on:click=move |_| delete_open.set(false)>{tr!(i18n, common.cancel)}</button>
                         <button type="submit" class="button danger" disabled=move || delete.pending().get()>{tr!(i18n, common.delete)}</button>
                     </div>
-                </ActionForm>
+                </PostForm>
             </Dialog>
         </main>
     }

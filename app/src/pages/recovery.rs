@@ -10,6 +10,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{link_works, mail_on, ConfirmEmail, ForgotPassword, ResetPassword, VerifySignUp};
+use crate::components::post_form::PostForm;
 use crate::i18n::{td_string, tr};
 use crate::locale::{use_i18n, LanguageSwitcher};
 
@@ -54,7 +55,7 @@ pub fn ForgotPage() -> impl IntoView {
                         } else {
                             view! {
                                 <p class="muted">{tr!(i18n, forgot.intro)}</p>
-                                <ActionForm action=action attr:class="stack">
+                                <PostForm action=action attr:class="stack" read=|f| ForgotPassword { email: f.text("email") }>
                                     <label>
                                         <span>{tr!(i18n, common.email)}</span>
                                         <input type="email" name="email" autocomplete="username" required autofocus
@@ -64,7 +65,7 @@ pub fn ForgotPage() -> impl IntoView {
                                     <button type="submit" class="button primary" disabled=move || action.pending().get()>
                                         {tr!(i18n, forgot.submit)}
                                     </button>
-                                </ActionForm>
+                                </PostForm>
                             }.into_any()
                         }}
                     }.into_any()
@@ -123,7 +124,7 @@ pub fn ResetPage() -> impl IntoView {
                             gone(i18n, "/forgot")
                         } else {
                             view! {
-                                <ActionForm action=action attr:class="stack">
+                                <PostForm action=action attr:class="stack" read=|f| ResetPassword { secret: f.text("secret"), password: f.text("password") }>
                                     <input type="hidden" name="secret" value=move || secret.get()/>
                                     <label>
                                         <span>{tr!(i18n, reset.new_password)}</span>
@@ -135,7 +136,7 @@ pub fn ResetPage() -> impl IntoView {
                                     <button type="submit" class="button primary" disabled=move || action.pending().get()>
                                         {tr!(i18n, reset.submit)}
                                     </button>
-                                </ActionForm>
+                                </PostForm>
                             }.into_any()
                         }}
                     }.into_any()
@@ -161,13 +162,13 @@ pub fn VerifyPage() -> impl IntoView {
                     }
                     view! {
                         <p class="muted">{tr!(i18n, verify.intro)}</p>
-                        <ActionForm action=action attr:class="stack">
+                        <PostForm action=action attr:class="stack" read=|f| VerifySignUp { secret: f.text("secret") }>
                             <input type="hidden" name="secret" value=move || secret.get()/>
                             {move || error().map(|e| view! { <p class="error" role="alert">{crate::text::error(i18n, &e)}</p> })}
                             <button type="submit" class="button primary" disabled=move || action.pending().get()>
                                 {tr!(i18n, verify.submit)}
                             </button>
-                        </ActionForm>
+                        </PostForm>
                     }.into_any()
                 })}
             </Suspense>
@@ -197,13 +198,13 @@ pub fn ConfirmEmailPage() -> impl IntoView {
                             None if !works => gone(i18n, "/settings/account"),
                             None => view! {
                                 <p class="muted">{tr!(i18n, confirm_email.intro)}</p>
-                                <ActionForm action=action attr:class="stack">
+                                <PostForm action=action attr:class="stack" read=|f| ConfirmEmail { secret: f.text("secret") }>
                                     <input type="hidden" name="secret" value=move || secret.get()/>
                                     {move || error().map(|e| view! { <p class="error" role="alert">{crate::text::error(i18n, &e)}</p> })}
                                     <button type="submit" class="button primary" disabled=move || action.pending().get()>
                                         {tr!(i18n, confirm_email.submit)}
                                     </button>
-                                </ActionForm>
+                                </PostForm>
                             }.into_any(),
                         }}
                     }.into_any()

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{begin_passkey_sign_in, passkeys_on, FinishPasskeySignIn, SignIn};
+use crate::components::post_form::PostForm;
 use crate::i18n::{td_string, tr};
 use crate::locale::use_i18n;
 use crate::locale::LanguageSwitcher;
@@ -60,7 +61,11 @@ pub fn SignInPage() -> impl IntoView {
             <div class="card">
                 <div class="brand-large">"Patio"</div>
                 <h1>{tr!(i18n, signin.title)}</h1>
-                <ActionForm action=action attr:class="stack">
+                <PostForm action=action attr:class="stack" read=|f| SignIn {
+                    email: f.text("email"),
+                    password: f.text("password"),
+                    code: f.optional("code"),
+                }>
                     <label hidden=code_only>
                         <span>{tr!(i18n, common.email)}</span>
                         <input type="email" name="email" autocomplete="username" required autofocus
@@ -86,7 +91,7 @@ pub fn SignInPage() -> impl IntoView {
                     {move || code_only().then(|| view! {
                         <button type="button" class="link" on:click=start_over>{tr!(i18n, signin.other_account)}</button>
                     })}
-                </ActionForm>
+                </PostForm>
                 <Suspense>
                     {move || Suspend::new(async move {
                         (passkeys.await == Ok(true)).then(|| view! {

@@ -8,6 +8,7 @@ use leptos_meta::Title;
 use domain::accounts::SignUpOutcome;
 
 use crate::api::{signup_open, SignUp};
+use crate::components::post_form::PostForm;
 use crate::i18n::{td_string, tr};
 use crate::locale::use_i18n;
 use crate::locale::LanguageSwitcher;
@@ -39,7 +40,7 @@ pub fn SignUpPage() -> impl IntoView {
                             }.into_any(),
                             _ => view! {
                                 <Show when=check_inbox fallback=move || view! {
-                                <ActionForm action=action attr:class="stack">
+                                <PostForm action=action attr:class="stack" read=|f| SignUp { email: f.text("email"), password: f.text("password") }>
                                     <label>
                                         <span>{tr!(i18n, common.email)}</span>
                                         <input type="email" name="email" autocomplete="username" required autofocus
@@ -54,7 +55,7 @@ pub fn SignUpPage() -> impl IntoView {
                                     <button type="submit" class="button primary" disabled=move || action.pending().get()>
                                         {tr!(i18n, signup.submit)}
                                     </button>
-                                </ActionForm>
+                                </PostForm>
                                 }>
                                     <p class="notice" role="status"><strong>{tr!(i18n, signup.check_inbox_title)}</strong></p>
                                     <p>{move || td_string!(i18n.get(), signup.check_inbox, email = email.get()).to_string()}</p>
