@@ -101,7 +101,7 @@ fn usage_view(i18n: I18n, u: TokenUsage) -> impl IntoView {
                                     None => view! { <code>{m.method.clone()}</code> }.into_any(),
                                 }}</td>
                                 <td class="num">{m.calls}</td>
-                                <td class="day">{m.last_day.format("%d-%m-%Y").to_string()}</td>
+                                <td class="day">{crate::format::date(m.last_day)}</td>
                             </tr>
                         }
                     }).collect_view()}
@@ -137,7 +137,7 @@ fn chart(i18n: I18n, days: &[DayCalls]) -> impl IntoView {
             } else {
                 (d.calls as f64 / max as f64 * (HEIGHT - 2.0)).max(2.0)
             };
-            let (day, n) = (d.day.format("%d-%m-%Y").to_string(), d.calls);
+            let (day, n) = (crate::format::date(d.day), d.calls);
             let title =
                 move || td_string!(i18n.get(), usage.day_calls, day = day.clone(), n).to_string();
             view! {
@@ -149,7 +149,7 @@ fn chart(i18n: I18n, days: &[DayCalls]) -> impl IntoView {
             }
         })
         .collect_view();
-    let first = days.first().map(|d| d.day.format("%d-%m").to_string());
+    let first = days.first().map(|d| crate::format::day_month(&d.day));
     view! {
         <figure class="chart">
             <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") preserveAspectRatio="none" role="img" aria-label=label>
