@@ -116,14 +116,16 @@ pub fn HomePage() -> impl IntoView {
                             </div>
                         }.into_any(),
                         Ok(list) => view! {
-                            <table class="table" aria-label=tr!(i18n, home.title)>
-                                <thead>
-                                    <tr><th>{tr!(i18n, home.col_name)}</th><th>{tr!(i18n, home.col_status)}</th><th>{tr!(i18n, home.col_nodes)}</th><th>{tr!(i18n, home.col_created)}</th><th class="actions">{tr!(i18n, home.col_actions)}</th></tr>
-                                </thead>
-                                <tbody>
-                                    {list.into_iter().map(|env| env_row(i18n, env, change, deleting, delete_open)).collect_view()}
-                                </tbody>
-                            </table>
+                            <div class="table-wrap">
+                                <table class="table" aria-label=tr!(i18n, home.title)>
+                                    <thead>
+                                        <tr><th>{tr!(i18n, home.col_name)}</th><th>{tr!(i18n, home.col_status)}</th><th>{tr!(i18n, home.col_nodes)}</th><th>{tr!(i18n, home.col_created)}</th><th class="actions">{tr!(i18n, home.col_actions)}</th></tr>
+                                    </thead>
+                                    <tbody>
+                                        {list.into_iter().map(|env| env_row(i18n, env, change, deleting, delete_open)).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
                         }.into_any(),
                     }
                 })}
