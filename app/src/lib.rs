@@ -1,5 +1,9 @@
 //! Patio's dashboard: routes, pages and the server functions they call.
 
+// A page's view is one nested type; the hydrated ones with a dialog in them are deeper
+// than the compiler's default limit of 128 when it lays out their futures.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod components;
 pub mod crypto;

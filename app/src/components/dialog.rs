@@ -4,12 +4,19 @@
 use leptos::html;
 use leptos::prelude::*;
 
+/// The content's type stays known (not an `AnyView`): a dialog built in the browser then
+/// carries no code for hydrating it, which its content, never rendered by the server
+/// while closed, would not use.
 #[component]
-pub fn Dialog(
+pub fn Dialog<C>(
     open: RwSignal<bool>,
     #[prop(into)] title: Signal<String>,
-    children: ChildrenFn,
-) -> impl IntoView {
+    children: TypedChildrenFn<C>,
+) -> impl IntoView
+where
+    C: IntoView + 'static,
+{
+    let children = children.into_inner();
     let node = NodeRef::<html::Dialog>::new();
     Effect::new(move |_| {
         let want = open.get();

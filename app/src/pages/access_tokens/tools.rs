@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 
 use super::dialogs::{PasswordStep, RemoveDialog, RenewDialog, RevokeAllDialog};
+use crate::components::later::Built;
 use crate::components::reveal::RevealDialog;
 use crate::components::token_usage::{TightenChoice, TightenDialog, UsagePanel};
 
@@ -16,8 +17,10 @@ pub fn usage_panel(
     token: Signal<Option<TokenSummary>>,
     refresh: Signal<u64>,
     on_tighten: Callback<TokenSummary>,
-) -> Result<AnyView, SplitLoaderError> {
-    Ok(view! { <UsagePanel token refresh on_tighten/> }.into_any())
+) -> Result<Built, SplitLoaderError> {
+    Ok(Built::new(
+        move || view! { <UsagePanel token refresh on_tighten/> },
+    ))
 }
 
 #[wasm_split(token_tools, wasm_split_path = ::leptos::wasm_split, fallible)]
@@ -25,39 +28,43 @@ pub fn tighten(
     open: RwSignal<bool>,
     token: RwSignal<Option<TokenSummary>>,
     on_apply: Callback<TightenChoice>,
-) -> Result<AnyView, SplitLoaderError> {
-    Ok(view! { <TightenDialog open token on_apply/> }.into_any())
+) -> Result<Built, SplitLoaderError> {
+    Ok(Built::new(
+        move || view! { <TightenDialog open token on_apply/> },
+    ))
 }
 
 #[wasm_split(token_tools, wasm_split_path = ::leptos::wasm_split, fallible)]
 pub fn reveal(
     revealed: RwSignal<Option<RevealedToken>>,
     on_shared: Callback<()>,
-) -> Result<AnyView, SplitLoaderError> {
-    Ok(view! { <RevealDialog revealed on_shared/> }.into_any())
+) -> Result<Built, SplitLoaderError> {
+    Ok(Built::new(
+        move || view! { <RevealDialog revealed on_shared/> },
+    ))
 }
 
 #[wasm_split(token_tools, wasm_split_path = ::leptos::wasm_split, fallible)]
-pub fn remove(open: RwSignal<bool>) -> Result<AnyView, SplitLoaderError> {
-    Ok(view! { <RemoveDialog open/> }.into_any())
+pub fn remove(open: RwSignal<bool>) -> Result<Built, SplitLoaderError> {
+    Ok(Built::new(move || view! { <RemoveDialog open/> }))
 }
 
 #[wasm_split(token_tools, wasm_split_path = ::leptos::wasm_split, fallible)]
-pub fn revoke_all(open: RwSignal<bool>) -> Result<AnyView, SplitLoaderError> {
-    Ok(view! { <RevokeAllDialog open/> }.into_any())
+pub fn revoke_all(open: RwSignal<bool>) -> Result<Built, SplitLoaderError> {
+    Ok(Built::new(move || view! { <RevokeAllDialog open/> }))
 }
 
 #[wasm_split(token_tools, wasm_split_path = ::leptos::wasm_split, fallible)]
 pub fn renew(
     open: RwSignal<bool>,
     token: RwSignal<Option<TokenSummary>>,
-) -> Result<AnyView, SplitLoaderError> {
-    Ok(view! { <RenewDialog open token/> }.into_any())
+) -> Result<Built, SplitLoaderError> {
+    Ok(Built::new(move || view! { <RenewDialog open token/> }))
 }
 
 #[wasm_split(token_tools, wasm_split_path = ::leptos::wasm_split, fallible)]
-pub fn password_step() -> Result<AnyView, SplitLoaderError> {
-    Ok(view! { <PasswordStep/> }.into_any())
+pub fn password_step() -> Result<Built, SplitLoaderError> {
+    Ok(Built::new(move || view! { <PasswordStep/> }))
 }
 
 /// Starts fetching the part before it is needed (a pointer over the toolbar, say).
