@@ -2,6 +2,7 @@
 //! (with a Search box over the account's environments) and those a name pattern
 //! (`ci-*`) matches.
 
+use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 
 use crate::api::environment_names;
@@ -118,9 +119,9 @@ pub fn EnvScopeField(choice: EnvChoice, open: Signal<bool>) -> impl IntoView {
                 </label>
             </div>
             {move || if !choice.only.get() {
-                view! { <small class="muted">{tr!(i18n, form.env_all_hint)}</small> }.into_any()
+                Either::Left(view! { <small class="muted">{tr!(i18n, form.env_all_hint)}</small> })
             } else {
-                view! {
+                Either::Right(view! {
                     <div class="picker envs">
                         <div class="picker-tools">
                             <label class="search">
@@ -139,11 +140,11 @@ pub fn EnvScopeField(choice: EnvChoice, open: Signal<bool>) -> impl IntoView {
                                 let all = all_names();
                                 let shown: Vec<String> = all.iter().filter(|n| n.contains(&needle)).cloned().collect();
                                 if all.is_empty() {
-                                    view! { <p class="muted">{tr!(i18n, form.env_none)}</p> }.into_any()
+                                    EitherOf3::A(view! { <p class="muted">{tr!(i18n, form.env_none)}</p> })
                                 } else if shown.is_empty() {
-                                    view! { <p class="muted">{tr!(i18n, form.env_no_match)}</p> }.into_any()
+                                    EitherOf3::B(view! { <p class="muted">{tr!(i18n, form.env_no_match)}</p> })
                                 } else {
-                                    shown.into_iter().map(|name| {
+                                    EitherOf3::C(shown.into_iter().map(|name| {
                                         let for_check = name.clone();
                                         let for_toggle = name.clone();
                                         view! {
@@ -156,7 +157,7 @@ pub fn EnvScopeField(choice: EnvChoice, open: Signal<bool>) -> impl IntoView {
                                                 </label>
                                             </div>
                                         }
-                                    }).collect_view().into_any()
+                                    }).collect_view())
                                 }
                             }}
                         </div>
@@ -173,7 +174,7 @@ pub fn EnvScopeField(choice: EnvChoice, open: Signal<bool>) -> impl IntoView {
                         </div>
                     </div>
                     <small class="muted">{tr!(i18n, form.env_only_hint)}</small>
-                }.into_any()
+                })
             }}
         </fieldset>
     }

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::shares::{self, ShareLifetime, ShareState, ShareStatus};
+use leptos::either::EitherOf3;
 use leptos::prelude::*;
 
 use crate::api::{create_share, load_share_status, CancelShare};
@@ -119,7 +120,7 @@ pub fn ShareLinkMaker(
     move || {
         if let Some((url, until)) = link.get() {
             let date = format::date_time(until);
-            view! {
+            EitherOf3::A(view! {
                 <div class="stack share-box">
                     <label>
                         <span>{tr!(i18n, reveal.share_link)}</span>
@@ -132,10 +133,9 @@ pub fn ShareLinkMaker(
                     </div>
                     <p class="muted" role="status">{move || td_string!(i18n.get(), reveal.share_ready, date = date.clone()).to_string()}</p>
                 </div>
-            }
-            .into_any()
+            })
         } else if open.get() {
-            view! {
+            EitherOf3::B(view! {
                 <div class="stack share-box">
                     <p class="muted">{tr!(i18n, reveal.share_intro)}</p>
                     <div class="share-make">
@@ -157,10 +157,9 @@ pub fn ShareLinkMaker(
                     </div>
                     {move || problem_text().map(|t| view! { <p class="error" role="alert">{t}</p> })}
                 </div>
-            }
-            .into_any()
+            })
         } else {
-            ().into_any()
+            EitherOf3::C(())
         }
     }
 }
@@ -182,9 +181,9 @@ pub fn SharePanel(token_id: i64, refresh: Signal<u64>) -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match status.await {
-                        Err(e) => view! { <p class="error" role="alert">{crate::text::error(i18n, &e)}</p> }.into_any(),
-                        Ok(None) => view! { <p class="muted">{tr!(i18n, shares.none)}</p> }.into_any(),
-                        Ok(Some(s)) => status_view(i18n, token_id, s, cancel).into_any(),
+                        Err(e) => EitherOf3::A(view! { <p class="error" role="alert">{crate::text::error(i18n, &e)}</p> }),
+                        Ok(None) => EitherOf3::B(view! { <p class="muted">{tr!(i18n, shares.none)}</p> }),
+                        Ok(Some(s)) => EitherOf3::C(status_view(i18n, token_id, s, cancel)),
                     }
                 })}
             </Transition>

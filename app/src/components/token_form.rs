@@ -5,6 +5,7 @@
 use chrono::{Duration, Utc};
 use domain::catalogue::{self, ApiSet};
 use domain::tokens::TokenSummary;
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use crate::components::dialog::Dialog;
@@ -210,8 +211,8 @@ pub fn TokenFormDialog(
                     </select>
                 </div>
                 {move || match api_set.get() {
-                    ApiSet::Custom => view! { <MethodPicker checked=checked/> }.into_any(),
-                    set => view! {
+                    ApiSet::Custom => Either::Left(view! { <MethodPicker checked=checked/> }),
+                    set => Either::Right(view! {
                         <div class="granted">
                             <p class="muted">{move || td_string!(i18n.get(), form.grants, set = set.name(), n = set.methods().len()).to_string()}</p>
                             <ul>
@@ -220,7 +221,7 @@ pub fn TokenFormDialog(
                                 }).collect_view()}
                             </ul>
                         </div>
-                    }.into_any(),
+                    }),
                 }}
                 {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
                 <div class="dialog-actions spread">

@@ -3,6 +3,7 @@
 
 use domain::catalogue;
 use domain::tokens::{DayCalls, Tightening, TokenSummary, TokenUsage, USAGE_DAYS};
+use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 
 use crate::api::{load_token_usage, propose_tightening};
@@ -53,9 +54,9 @@ pub fn UsagePanel(
                     <Transition fallback=move || view! { <p class="muted">{tr!(i18n, usage.loading)}</p> }>
                         {move || Suspend::new(async move {
                             match usage.await {
-                                Err(e) => view! { <p class="error" role="alert">{crate::text::error(i18n, &e)}</p> }.into_any(),
-                                Ok(None) => ().into_any(),
-                                Ok(Some(u)) => usage_view(i18n, u).into_any(),
+                                Err(e) => EitherOf3::A(view! { <p class="error" role="alert">{crate::text::error(i18n, &e)}</p> }),
+                                Ok(None) => EitherOf3::B(()),
+                                Ok(Some(u)) => EitherOf3::C(usage_view(i18n, u)),
                             }
                         })}
                     </Transition>
@@ -73,8 +74,8 @@ fn usage_view(i18n: I18n, u: TokenUsage) -> impl IntoView {
         <dl class="facts">
             <dt>{tr!(i18n, usage.last_used)}</dt>
             <dd>{match last.as_ref() {
-                Some(l) => format::date_time(l.at).into_any(),
-                None => (tr!(i18n, tokens.never)).into_any(),
+                Some(l) => Either::Left(format::date_time(l.at)),
+                None => Either::Right(tr!(i18n, tokens.never)),
             }}</dd>
             <dt>{tr!(i18n, usage.from)}</dt>
             <dd>{last.as_ref().and_then(|l| l.ip.clone()).unwrap_or_else(|| "—".into())}</dd>
@@ -85,10 +86,11 @@ fn usage_view(i18n: I18n, u: TokenUsage) -> impl IntoView {
         </dl>
     };
     let methods = if u.methods.is_empty() {
-        view! { <p class="muted">{move || td_string!(i18n.get(), usage.no_calls, n = USAGE_DAYS).to_string()}</p> }
-            .into_any()
+        Either::Left(
+            view! { <p class="muted">{move || td_string!(i18n.get(), usage.no_calls, n = USAGE_DAYS).to_string()}</p> },
+        )
     } else {
-        view! {
+        Either::Right(view! {
             <table class="table compact" aria-label=tr!(i18n, usage.methods_called)>
                 <thead><tr><th>{tr!(i18n, usage.method)}</th><th class="num">{tr!(i18n, usage.count)}</th><th>{tr!(i18n, usage.last_day)}</th></tr></thead>
                 <tbody>
@@ -97,8 +99,8 @@ fn usage_view(i18n: I18n, u: TokenUsage) -> impl IntoView {
                         view! {
                             <tr>
                                 <td>{match docs {
-                                    Some(href) => view! { <a href=href><code>{m.method.clone()}</code></a> }.into_any(),
-                                    None => view! { <code>{m.method.clone()}</code> }.into_any(),
+                                    Some(href) => Either::Left(view! { <a href=href><code>{m.method.clone()}</code></a> }),
+                                    None => Either::Right(view! { <code>{m.method.clone()}</code> }),
                                 }}</td>
                                 <td class="num">{m.calls}</td>
                                 <td class="day">{crate::format::date(m.last_day)}</td>
@@ -107,8 +109,7 @@ fn usage_view(i18n: I18n, u: TokenUsage) -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
-        }
-        .into_any()
+        })
     };
     view! {
         <div class="usage">
@@ -222,9 +223,9 @@ pub fn TightenDialog(
                 <Transition fallback=move || view! { <p class="muted">{tr!(i18n, tighten.loading)}</p> }>
                     {move || Suspend::new(async move {
                         match proposal.await {
-                            Err(e) => view! { <p class="error" role="alert">{crate::text::error(i18n, &e)}</p> }.into_any(),
-                            Ok(None) => ().into_any(),
-                            Ok(Some(p)) => proposal_view(i18n, p, token, on_apply, open).into_any(),
+                            Err(e) => EitherOf3::A(view! { <p class="error" role="alert">{crate::text::error(i18n, &e)}</p> }),
+                            Ok(None) => EitherOf3::B(()),
+                            Ok(Some(p)) => EitherOf3::C(proposal_view(i18n, p, token, on_apply, open)),
                         }
                     })}
                 </Transition>
@@ -271,9 +272,9 @@ fn proposal_view(
                 {envs_removed.into_iter().map(|e| view! {
                     <li class="remove"><span class="sign" aria-hidden="true">"−"</span><span class="verdict">{tr!(i18n, tighten.remove)}</span>
                         {if e == "*" {
-                            view! { <span>{tr!(i18n, tighten.other_envs)}</span> }.into_any()
+                            Either::Left(view! { <span>{tr!(i18n, tighten.other_envs)}</span> })
                         } else {
-                            view! { <code>{e}</code> }.into_any()
+                            Either::Right(view! { <code>{e}</code> })
                         }}
                     </li>
                 }).collect_view()}

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::tokens::TokenSummary;
+use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 
 use super::selection::Selection;
@@ -20,16 +21,16 @@ pub fn TokenTable(on_regenerate: Callback<TokenSummary>) -> impl IntoView {
         <Transition fallback=move || view! { <p class="muted">{tr!(i18n, tokens.loading)}</p> }>
             {move || Suspend::new(async move {
                 match page.tokens.await {
-                    Err(e) => view! { <p class="error" role="alert">{crate::text::error(i18n, &e)}</p> }.into_any(),
-                    Ok(rows) if rows.is_empty() => view! {
+                    Err(e) => EitherOf3::A(view! { <p class="error" role="alert">{crate::text::error(i18n, &e)}</p> }),
+                    Ok(rows) if rows.is_empty() => EitherOf3::B(view! {
                         <div class="empty">
                             <p>{tr!(i18n, tokens.empty)}</p>
                             <p class="muted">{tr!(i18n, tokens.empty_hint)}</p>
                         </div>
-                    }.into_any(),
+                    }),
                     Ok(rows) => {
                         let now = Utc::now();
-                        view! {
+                        EitherOf3::C(view! {
                             <div class="table-wrap">
                                 <table class="table tokens" aria-label=tr!(i18n, tokens.table) aria-multiselectable="true"
                                     tabindex="0" on:keydown=move |ev| selection.key(&ev)>
@@ -47,7 +48,7 @@ pub fn TokenTable(on_regenerate: Callback<TokenSummary>) -> impl IntoView {
                                 </table>
                             </div>
                             <p class="muted hint-line">{tr!(i18n, tokens.selection_help)}</p>
-                        }.into_any()
+                        })
                     }
                 }
             })}
@@ -100,22 +101,21 @@ fn expires(
     t: &TokenSummary,
     now: DateTime<Utc>,
     on_regenerate: Callback<TokenSummary>,
-) -> AnyView {
+) -> impl IntoView {
     match t.expires_at {
-        None => view! { <span class="muted">{tr!(i18n, tokens.never)}</span> }.into_any(),
+        None => EitherOf3::A(view! { <span class="muted">{tr!(i18n, tokens.never)}</span> }),
         Some(_) if t.is_expired(now) => {
             let token = t.clone();
-            view! {
+            EitherOf3::B(view! {
                 <span class="badge expired">{tr!(i18n, tokens.expired)}</span>
                 " "
                 <button type="button" class="link small" on:click=move |ev| {
                     ev.stop_propagation();
                     on_regenerate.run(token.clone());
                 }>{tr!(i18n, tokens.regenerate)}</button>
-            }
-            .into_any()
+            })
         }
-        Some(at) => view! {
+        Some(at) => EitherOf3::C(view! {
             <span>{format::date(at)}</span>
             {t.expires_soon(now).map(|days| view! {
                 " "
@@ -127,32 +127,31 @@ fn expires(
                     }}
                 </span>
             })}
-        }
-        .into_any(),
+        }),
     }
 }
 
 /// The environments the token reaches: All, or the names and patterns it is limited to.
-fn environments(i18n: I18n, t: &TokenSummary) -> AnyView {
+fn environments(i18n: I18n, t: &TokenSummary) -> impl IntoView {
     let names = t.env_names.clone();
     match &t.env_names {
-        None => view! { <span class="muted">{tr!(i18n, tokens.envs_all)}</span> }.into_any(),
-        Some(list) if list.is_empty() => view! {
+        None => EitherOf3::A(view! { <span class="muted">{tr!(i18n, tokens.envs_all)}</span> }),
+        Some(list) if list.is_empty() => EitherOf3::B(view! {
             <span class="badge expired" title=tr!(i18n, tokens.envs_none_hint)>{tr!(i18n, tokens.envs_none)}</span>
-        }
-        .into_any(),
-        Some(_) => view! { <span class="scope">{move || crate::text::scope_text(i18n, &names)}</span> }.into_any(),
+        }),
+        Some(_) => EitherOf3::C(
+            view! { <span class="scope">{move || crate::text::scope_text(i18n, &names)}</span> },
+        ),
     }
 }
 
 /// When the token was last used, and from where.
-fn last_used(i18n: I18n, t: &TokenSummary) -> AnyView {
+fn last_used(i18n: I18n, t: &TokenSummary) -> impl IntoView {
     match &t.last_used {
-        None => view! { <span class="muted">{tr!(i18n, tokens.never)}</span> }.into_any(),
-        Some(u) => view! {
+        None => Either::Left(view! { <span class="muted">{tr!(i18n, tokens.never)}</span> }),
+        Some(u) => Either::Right(view! {
             <span>{format::date_time(u.at)}</span>
             <span class="muted small">{u.ip.clone().map(|ip| move || format!(" {}", td_string!(i18n.get(), tokens.from_ip, ip = ip.clone())))}</span>
-        }
-        .into_any(),
+        }),
     }
 }
