@@ -4,9 +4,10 @@
 use leptos::html;
 use leptos::prelude::*;
 
-/// The content's type stays known (not an `AnyView`): a dialog built in the browser then
-/// carries no code for hydrating it, which its content, never rendered by the server
-/// while closed, would not use.
+use crate::components::built::Built;
+
+/// The content exists only while the dialog is open, so the server, which renders every
+/// dialog closed, never renders it: it is `Built`, with no code for hydrating it.
 #[component]
 pub fn Dialog<C>(
     open: RwSignal<bool>,
@@ -47,7 +48,10 @@ where
                 <button type="button" class="icon" aria-label=move || crate::i18n::td_string!(i18n.get(), common.close) on:click=move |_| open.set(false)>"×"</button>
             </div>
             // Nothing of the content stays in the page while the dialog is closed.
-            {move || open.get().then(|| children())}
+            {move || open.get().then(|| {
+                let content = children.clone();
+                Built::new(move || content())
+            })}
         </dialog>
     }
 }

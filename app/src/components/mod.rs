@@ -1,4 +1,5 @@
 pub mod action;
+pub mod built;
 pub mod dialog;
 pub mod env_scope;
 pub mod later;

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 
 use super::dialogs::{PasswordStep, RemoveDialog, RenewDialog, RevokeAllDialog};
-use crate::components::later::Built;
+use crate::components::built::Built;
 use crate::components::reveal::RevealDialog;
 use crate::components::token_usage::{TightenChoice, TightenDialog, UsagePanel};
 
