@@ -4,8 +4,8 @@
 //! An `AnyView` erases a view's type too, but keeps both ways of hydrating it, synchronous
 //! and asynchronous, whether or not the view is ever hydrated; and a view's own type keeps
 //! them wherever it sits in a hydrated page. Neither is ever used for a view the server
-//! never renders. On the Access Tokens page that code was a third of the token tools'
-//! part and 32 KB (brotli) of the page's own.
+//! never renders. On the Access Tokens page that code was over a quarter of the token
+//! tools' part, and 33 KB (brotli) of the page's own.
 
 use leptos::prelude::*;
 use leptos::tachys::html::attribute::any_attribute::AnyAttribute;
