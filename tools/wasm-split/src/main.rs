@@ -33,7 +33,10 @@ fn main() -> Result<()> {
         options.link_name = &link_name;
         options
     })?;
-    let manifest = serde_json::to_string_pretty(&split.prefetch_map)?;
+    // In name order: the map's own order changes from run to run, and the manifest's
+    // file is named by its text (scripts/hash-site.mjs), so an unchanged build keeps it.
+    let ordered: std::collections::BTreeMap<_, _> = split.prefetch_map.iter().collect();
+    let manifest = serde_json::to_string_pretty(&ordered)?;
     std::fs::write(pkg.join("__wasm_split_manifest.json"), manifest)?;
     println!(
         "split {input}: {} chunks for {} lazy functions",
