@@ -12,7 +12,7 @@ use domain::accounts::Origin;
 use domain::catalogue::{self, Method};
 use domain::environments::{EnvName, UploadSlot};
 use domain::{Caller, DomainError, Platform};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use super::params::read_multipart;
 use crate::AppState;
@@ -73,9 +73,11 @@ async fn read(
     method: &'static Method,
     origin: Origin,
 ) -> Result<ApiCall, DomainError> {
-    let headers = request.headers().clone();
+    // What the headers say is read before the body takes the request.
+    let bearer = Bearer::of(request.headers());
     let mut params = Params::from_urlencoded(request.uri().query().unwrap_or_default())?;
-    let content_type = headers
+    let content_type = request
+        .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
@@ -85,7 +87,7 @@ async fn read(
             .await
             .map_err(|_| DomainError::InvalidParam("the multipart body is malformed".into()))?;
         let file = read_multipart(&mut params, multipart, method, |before| {
-            let credential = credential(before, &headers);
+            let credential = credential(before, &bearer);
             let origin = origin.clone();
             async move {
                 // Only uploads take a file, and they name no environment.
@@ -121,7 +123,7 @@ async fn read(
     let env = wire::env_target(method, &params);
     let caller = authorize(
         platform,
-        credential(&params, &headers)?,
+        credential(&params, &bearer)?,
         method,
         env.as_ref().ok().and_then(Option::as_ref),
         origin.clone(),
@@ -165,32 +167,46 @@ fn too_large(request: &Request) -> bool {
     form && length.is_some_and(|n| n > FORM_LIMIT)
 }
 
+/// What `Authorization: Bearer` headers carry. Any other `Authorization` (a proxy's
+/// `Basic …`) is not a credential.
+enum Bearer {
+    None,
+    One(SecretString),
+    Twice,
+}
+
+impl Bearer {
+    fn of(headers: &HeaderMap) -> Self {
+        let mut given = headers.get_all(AUTHORIZATION).iter().filter_map(|value| {
+            let (scheme, token) = value.to_str().ok()?.trim().split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        });
+        match (given.next(), given.next()) {
+            (None, _) => Self::None,
+            (Some(token), None) => Self::One(SecretString::from(token)),
+            (Some(_), Some(_)) => Self::Twice,
+        }
+    }
+}
+
 /// The credential from `session` or `Authorization: Bearer`; both may carry it if they
-/// agree. Any other `Authorization` (a proxy's `Basic …`) is not a credential.
-fn credential(params: &Params, headers: &HeaderMap) -> Result<Option<SecretString>, DomainError> {
+/// agree.
+fn credential(params: &Params, bearer: &Bearer) -> Result<Option<SecretString>, DomainError> {
     let from_param = params.single("session")?.filter(|s| !s.is_empty());
-    let mut bearer = headers.get_all(AUTHORIZATION).iter().filter_map(|value| {
-        let (scheme, token) = value.to_str().ok()?.trim().split_once(' ')?;
-        scheme
-            .eq_ignore_ascii_case("bearer")
-            .then(|| token.trim().to_owned())
-    });
-    let from_header = match (bearer.next(), bearer.next()) {
-        (Some(_), Some(_)) => {
+    let from_header = match bearer {
+        Bearer::Twice => {
             return Err(DomainError::InvalidParam(
                 "Authorization: Bearer is given twice".into(),
             ))
         }
-        (first, _) => first,
+        Bearer::One(token) => Some(token.expose_secret()),
+        Bearer::None => None,
     };
-    let value = match (from_param, from_header) {
-        (Some(p), Some(h)) if p != h => {
-            return Err(DomainError::InvalidParam(
-                "session and the Authorization header carry different credentials".into(),
-            ))
-        }
-        (Some(p), _) => Some(p.to_owned()),
-        (None, h) => h,
-    };
-    Ok(value.map(SecretString::from))
+    match (from_param, from_header) {
+        (Some(p), Some(h)) if p != h => Err(DomainError::InvalidParam(
+            "session and the Authorization header carry different credentials".into(),
+        )),
+        (Some(value), _) | (None, Some(value)) => Ok(Some(SecretString::from(value))),
+        (None, None) => Ok(None),
+    }
 }

@@ -35,12 +35,15 @@ use crate::AppState;
 /// What a method answers beside `result: 0`.
 pub type Reply = Result<Answer, DomainError>;
 
-/// A method's answer, written: a JSON object (without `result`, which `respond` puts
-/// first) and whether it holds a credential (a new token's value, a session).
+/// A method's answer, written: the whole JSON object, `result: 0` first, and whether it
+/// holds a credential (a new token's value, a session).
 pub struct Answer {
     json: Vec<u8>,
     secret: bool,
 }
+
+/// How every answer that is not a refusal starts.
+const RESULT_0: &[u8] = br#"{"result":0"#;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -75,7 +78,7 @@ pub(crate) fn respond(method: Option<&Method>, outcome: Reply) -> Response {
     let mut response = match outcome {
         Ok(answer) => (
             [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-            with_result(answer.json),
+            answer.json,
         )
             .into_response(),
         Err(e) => Json(refusal(e)).into_response(),
@@ -90,18 +93,6 @@ pub(crate) fn respond(method: Option<&Method>, outcome: Reply) -> Response {
             .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
-}
-
-/// `{"result": 0, …}` from an answer's object: `result` put first.
-fn with_result(object: Vec<u8>) -> Vec<u8> {
-    let rest = object.strip_prefix(b"{").unwrap_or(b"}");
-    let mut out = Vec::with_capacity(object.len() + 12);
-    out.extend_from_slice(b"{\"result\":0");
-    if rest != b"}" {
-        out.push(b',');
-    }
-    out.extend_from_slice(rest);
-    out
 }
 
 /// `{"result": code, "error": "…"}` (and when to retry, for a limit).
@@ -148,16 +139,26 @@ pub fn reply_secret<T: serde::Serialize>(answer: T) -> Reply {
     written(answer, true)
 }
 
+/// Writes `{"result":0` and the answer's object after it in one buffer, the object's
+/// opening brace then turned into the comma between them: one allocation for most
+/// answers, where writing the object and then copying it behind `result` took several.
 fn written<T: serde::Serialize>(answer: T, secret: bool) -> Reply {
     let failed = |e: serde_json::Error| DomainError::from(anyhow::Error::from(e));
-    let mut json = serde_json::to_vec(&answer).map_err(failed)?;
+    let mut json = Vec::with_capacity(1024);
+    json.extend_from_slice(RESULT_0);
+    serde_json::to_writer(&mut json, &answer).map_err(failed)?;
     // `:null` may also sit inside a string: then the answer only takes the longer way.
-    if json.windows(5).any(|w| w == b":null") {
-        let value = views::without_nulls(serde_json::from_slice(&json).map_err(failed)?);
-        json = serde_json::to_vec(&value).map_err(failed)?;
+    if json[RESULT_0.len()..].windows(5).any(|w| w == b":null") {
+        let object = serde_json::from_slice(&json[RESULT_0.len()..]).map_err(failed)?;
+        json.truncate(RESULT_0.len());
+        serde_json::to_writer(&mut json, &views::without_nulls(object)).map_err(failed)?;
     }
-    if json.first() != Some(&b'{') {
-        json = b"{}".to_vec();
+    let object = &json[RESULT_0.len()..];
+    if object.first() != Some(&b'{') || object == b"{}" {
+        json.truncate(RESULT_0.len());
+        json.push(b'}');
+    } else {
+        json[RESULT_0.len()] = b',';
     }
     Ok(Answer { json, secret })
 }
@@ -167,16 +168,23 @@ mod tests {
     use super::*;
 
     fn body(reply: Reply) -> Value {
-        serde_json::from_slice(&with_result(reply.unwrap().json)).unwrap()
+        serde_json::from_slice(&reply.unwrap().json).unwrap()
     }
 
     #[test]
     fn answers_carry_result_first_and_no_nulls() {
-        assert_eq!(with_result(b"{}".to_vec()), br#"{"result":0}"#);
+        assert_eq!(reply(json!({})).unwrap().json, br#"{"result":0}"#);
+        assert_eq!(reply(views::Empty {}).unwrap().json, br#"{"result":0}"#);
         assert_eq!(
-            with_result(br#"{"a":1}"#.to_vec()),
+            reply(json!({ "a": 1 })).unwrap().json,
             br#"{"result":0,"a":1}"#
         );
+        assert_eq!(
+            reply(json!({ "a": null, "b": [] })).unwrap().json,
+            br#"{"result":0,"b":[]}"#
+        );
+        // Only an object can stand beside `result`.
+        assert_eq!(reply(json!([1, 2])).unwrap().json, br#"{"result":0}"#);
         #[derive(serde::Serialize)]
         struct Fields {
             kept: &'static str,

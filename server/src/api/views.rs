@@ -11,17 +11,31 @@ use serde_json::Value;
 
 pub fn time(at: DateTime<Utc>) -> String {
     use chrono::{Datelike, Timelike};
-    // `API_DATE_TIME` written out: chrono's `format` reads its pattern anew every call,
-    // and every environment and token answer has dates.
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        at.year(),
-        at.month(),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second()
-    )
+    // `API_DATE_TIME` written out digit by digit: chrono's `format` reads its pattern
+    // anew every call, and `format!` goes through the formatting machinery for each of
+    // six numbers; every environment and token answer has dates.
+    let year = at.year();
+    if !(0..=9999).contains(&year) {
+        return at.format(domain::tokens::API_DATE_TIME).to_string();
+    }
+    let mut out = String::with_capacity(19);
+    let year = year.unsigned_abs();
+    for place in [1000, 100, 10, 1] {
+        out.push(char::from(b'0' + (year / place % 10) as u8));
+    }
+    let rest = [
+        ('-', at.month()),
+        ('-', at.day()),
+        (' ', at.hour()),
+        (':', at.minute()),
+        (':', at.second()),
+    ];
+    for (separator, part) in rest {
+        out.push(separator);
+        out.push(char::from(b'0' + (part / 10) as u8));
+        out.push(char::from(b'0' + (part % 10) as u8));
+    }
+    out
 }
 
 /// An answer with nothing beside `result`.
@@ -260,6 +274,9 @@ mod tests {
         for at in [
             Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
             Utc.with_ymd_and_hms(1999, 12, 31, 23, 59, 59).unwrap(),
+            Utc.with_ymd_and_hms(987, 10, 9, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(12345, 6, 7, 8, 9, 10).unwrap(),
+            Utc.timestamp_opt(0, 0).unwrap(),
         ] {
             assert_eq!(
                 time(at),

@@ -184,6 +184,17 @@ async fn the_same_credential_twice_is_one_and_two_different_are_refused() {
         .await;
     assert_eq!(code(&r), 3, "{r}");
     assert!(r["error"].is_string());
+    // Two Bearer headers are refused even when they agree: a proxy added one.
+    let twice = [
+        ("Authorization", bearer.as_str()),
+        ("Authorization", bearer.as_str()),
+    ];
+    let r = app.post_with(envs, &twice, &[]).await;
+    assert_eq!(code(&r), 3, "{r}");
+    assert!(
+        r["error"].as_str().is_some_and(|e| e.contains("twice")),
+        "{r}"
+    );
 }
 
 #[tokio::test]
