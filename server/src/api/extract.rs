@@ -3,7 +3,7 @@
 //! multipart), and the caller its credential stands for, as `platform.access()`
 //! decides. A multipart body's file part is read only once the caller is known.
 
-use axum::extract::{FromRef, FromRequest, FromRequestParts, Multipart, Path, Request};
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Multipart, RawPathParams, Request};
 use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -47,14 +47,22 @@ impl FromRequest<AppState> for ApiCall {
         }
         let platform = Platform::from_ref(state);
         let (mut parts, body) = request.into_parts();
-        let Ok(Path((group, service, name))) =
-            Path::<(String, String, String)>::from_request_parts(&mut parts, state).await
-        else {
+        // The route's segments, decoded, as the router found them (no copies).
+        let Ok(segments) = RawPathParams::from_request_parts(&mut parts, state).await else {
             return Err(StatusCode::NOT_FOUND.into_response());
         };
+        let (mut group, mut service, mut name) = ("", "", "");
+        for (key, value) in &segments {
+            match key {
+                "group" => group = value,
+                "service" => service = value,
+                "method" => name = value,
+                _ => {}
+            }
+        }
         let origin = app::auth::origin_of(&parts);
         let request = Request::from_parts(parts, body);
-        let Some(method) = catalogue::method_at(&group, &service, &name) else {
+        let Some(method) = catalogue::method_at(group, service, name) else {
             let error = DomainError::NotFound(format!("no method {group}.{service}.{name}"));
             return Err(super::respond(None, Err(error)));
         };
