@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { PASSWORD, signUp, waitForHydration } from './helpers';
+import { PASSWORD, createEnvironment, signUp, waitForHydration } from './helpers';
 
 test('a stranger is sent to sign in', async ({ page }) => {
   await page.goto('/');
@@ -38,11 +38,8 @@ test('the session cookie is HttpOnly and SameSite=Lax', async ({ page, context }
 
 test('environments start and stop from the dashboard', async ({ page }) => {
   await signUp(page);
-  await waitForHydration(page);
-  await page.getByLabel('Name').fill('web-app');
-  await page.getByRole('button', { name: 'Create environment' }).click();
+  await createEnvironment(page, 'web-app');
   const row = page.getByRole('row', { name: /web-app/ });
-  await expect(row).toContainText('Running');
   await row.getByRole('button', { name: 'Stop' }).click();
   await expect(row).toContainText('Stopped');
   await row.getByRole('button', { name: 'Start' }).click();
@@ -51,11 +48,8 @@ test('environments start and stop from the dashboard', async ({ page }) => {
 
 test('deleting an environment asks for the password: a wrong one says so and keeps it', async ({ page }) => {
   await signUp(page);
-  await waitForHydration(page);
-  await page.getByLabel('Name').fill('old-site');
-  await page.getByRole('button', { name: 'Create environment' }).click();
+  await createEnvironment(page, 'old-site');
   const row = page.getByRole('row', { name: /old-site/ });
-  await expect(row).toContainText('Running');
 
   await row.getByRole('button', { name: 'Delete' }).click();
   const dialog = page.getByRole('dialog', { name: 'Delete old-site' });
