@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use axum::extract::{DefaultBodyLimit, FromRef, Request, State};
+use axum::handler::Handler;
 use axum::http::header::{AUTHORIZATION, CONTENT_SECURITY_POLICY, COOKIE};
 use axum::http::HeaderValue;
 use axum::http::Method;
@@ -115,6 +116,7 @@ pub fn router(
             &state,
             routes,
             move || {
+                pages::note_owner();
                 provide_context(context_platform.clone());
                 // Pages get a policy that admits exactly this response's hydration script.
                 if let (Some(nonce), Some(response)) =
@@ -132,6 +134,7 @@ pub fn router(
         )
         // Only the pages above: the API and the files below are not wrapped at all.
         .layer(CompressionLayer::new().compress_when(pages::is_page))
+        .layer(middleware::from_fn(pages::own_owner))
         // The API reads bodies itself, each part bounded, files streamed to disk.
         .merge(api::router().layer(DefaultBodyLimit::disable()))
         .merge(assets::pkg_router(&settings.site_root))
@@ -141,9 +144,13 @@ pub fn router(
         )
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(metrics::ready))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
-            app::shell,
-        ))
+        .fallback(
+            leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+                pages::note_owner,
+                app::shell,
+            )
+            .layer(middleware::from_fn(pages::own_owner)),
+        )
         .layer(middleware::from_fn_with_state(platform, page_gate))
         .layer(middleware::from_fn(security::same_origin))
         .layer(middleware::from_fn_with_state(https, security::headers))

@@ -12,6 +12,7 @@ mod attacks;
 mod clients;
 mod concurrency;
 mod environments;
+mod pages;
 mod permissions;
 mod replicas;
 mod robustness;
