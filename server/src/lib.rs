@@ -33,7 +33,7 @@ use axum::Router;
 use domain::{Clock, Platform, PlatformSettings};
 use leptos::nonce::use_nonce;
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes, ResponseOptions};
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
@@ -108,7 +108,7 @@ pub fn router(
         platform: platform.clone(),
         leptos_options: leptos_options.clone(),
     }));
-    let routes = generate_route_list(app::App);
+    let routes = page_routes();
     let context_platform = platform.clone();
     let https = security::Https(platform.settings.public_url.starts_with("https://"));
     Router::new()
@@ -174,6 +174,17 @@ pub fn router(
             COOKIE,
         ]))
         .with_state(state)
+}
+
+/// The app's pages, listed once per process.
+///
+/// Leptos lists them by rendering the app with resource loading switched off, and the
+/// switch is one flag for the whole process: a page that another server in the process
+/// (the tests run many) renders meanwhile gets a resource that never loads, and its
+/// response never ends. The list is the same for every server, so it is made once.
+fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
 }
 
 /// Pages that need an account send strangers to the sign-in page, and the sign-in

@@ -85,3 +85,39 @@ async fn pages_rendered_at_once_each_answer_their_own_request() {
         done.unwrap();
     }
 }
+
+/// The tests run many servers in one process, each on its own thread: one starting up
+/// must not stall the pages another is rendering.
+#[test]
+fn a_server_starting_up_does_not_stall_pages_elsewhere_in_the_process() {
+    let threads: Vec<_> = (0..4)
+        .map(|thread| {
+            std::thread::spawn(move || {
+                for round in 0..40 {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
+                    runtime.block_on(async {
+                        let app = spawn_app().await;
+                        let url = app.server.url("/signin");
+                        let page = tokio::time::timeout(Duration::from_secs(10), async {
+                            app.client.get(&url).send().await?.text().await
+                        })
+                        .await;
+                        match page {
+                            Ok(Ok(body)) => assert!(body.contains("</html>"), "{url}: {body}"),
+                            Ok(Err(e)) => panic!("thread {thread}, round {round}: {e}"),
+                            Err(_) => {
+                                panic!("thread {thread}, round {round}: no whole page within 10 s")
+                            }
+                        }
+                    });
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+}
