@@ -5,7 +5,8 @@ alone: its status, its `<html lang>` and its `<title>`. Standard library only.
     python3 bench/pages_at_once.py --bin target/release/patio [--site-root target/site]
 
 It starts the binary on a free loopback port with a fresh data folder, loads the
-sign-in, sign-up, share and not-found pages in English and Indonesian alone, then
+sign-in, sign-up, share and not-found pages and the favicon (a file served beside the
+pages) in English and Indonesian alone, then
 16 threads load them in turn, 300 each. It prints how many came back right, how many
 came back with another page's language or title, and how many failed. It exits 1
 unless every page came back right.
@@ -24,7 +25,7 @@ import time
 import urllib.error
 import urllib.request
 
-PAGES = ["/signin", "/signup", "/share/0123456789abcdef", "/no-such-page"]
+PAGES = ["/signin", "/signup", "/share/0123456789abcdef", "/no-such-page", "/favicon.svg"]
 LANGUAGES = ["en", "id"]
 
 

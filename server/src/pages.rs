@@ -35,13 +35,22 @@ pub fn is_page(_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions) -
 struct PageOwner(Arc<Mutex<Option<WeakOwner>>>);
 
 /// Called by Leptos inside the owner it makes for a page (the routes' context): notes
-/// that owner for `own_owner`.
+/// that owner for `own_owner`. Only a root owner, and only the first: a file served by
+/// the fallback calls this too, in an owner that Leptos makes a child of whatever owner
+/// the thread holds, and that may be another page's.
 pub fn note_owner() {
-    let slot =
-        use_context::<Parts>().and_then(|parts| parts.extensions.get::<PageOwner>().cloned());
-    if let (Some(slot), Some(owner)) = (slot, Owner::current()) {
-        *slot.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(owner.downgrade());
-    }
+    let Some(owner) = Owner::current().filter(|owner| owner.parent().is_none()) else {
+        return;
+    };
+    let Some(slot) =
+        use_context::<Parts>().and_then(|parts| parts.extensions.get::<PageOwner>().cloned())
+    else {
+        return;
+    };
+    slot.0
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get_or_insert_with(|| owner.downgrade());
 }
 
 /// Polls a page's handler with the page's own reactive owner current.
@@ -51,22 +60,32 @@ pub fn note_owner() {
 /// through that thread's current owner. Between two polls another page may set its own
 /// on the thread, or the task may move to another worker: the page then reads another
 /// request's signals, or none and panics, and the client gets a broken page or none.
-/// Setting the page's own owner before every poll keeps each page to its request.
+/// Setting the page's own owner before every poll keeps each page to its request, and
+/// taking it off the thread after every poll keeps other requests from finding it there.
 pub async fn own_owner(mut request: Request, next: Next) -> Response {
     let slot = PageOwner::default();
     request.extensions_mut().insert(slot.clone());
     let mut page = std::pin::pin!(next.run(request));
-    std::future::poll_fn(|cx| {
-        let owner = slot
-            .0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
-            .and_then(WeakOwner::upgrade);
-        match owner {
-            Some(owner) => owner.with(|| page.as_mut().poll(cx)),
-            None => page.as_mut().poll(cx),
+    std::future::poll_fn(|cx| match slot.owner() {
+        Some(owner) => owner.with(|| page.as_mut().poll(cx)),
+        None => {
+            // The first poll: Leptos makes the page's owner and leaves it on the thread.
+            let polled = page.as_mut().poll(cx);
+            if let Some(owner) = slot.owner() {
+                owner.unset();
+            }
+            polled
         }
     })
     .await
+}
+
+impl PageOwner {
+    fn owner(&self) -> Option<Owner> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .and_then(WeakOwner::upgrade)
+    }
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::helpers::spawn_app;
+use crate::helpers::spawn_app_with;
 
 /// The `<html lang>` and `<title>` of a page.
 fn language_and_title(page: &str) -> (String, String) {
@@ -26,7 +26,11 @@ fn language_and_title(page: &str) -> (String, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_rendered_at_once_each_answer_their_own_request() {
-    let app = spawn_app().await;
+    // A site with a file the fallback serves from its root, as it does the favicon.
+    let site = tempfile::tempdir().unwrap();
+    let favicon = "<svg xmlns=\"http://www.w3.org/2000/svg\"/>";
+    std::fs::write(site.path().join("favicon.svg"), favicon).unwrap();
+    let app = spawn_app_with(|settings| settings.site_root = site.path().into()).await;
     let pages = [
         "/signin",
         "/signup",
@@ -52,13 +56,17 @@ async fn pages_rendered_at_once_each_answer_their_own_request() {
         "the two languages give the sign-in page two titles"
     );
 
-    // Eight clients at once, each going round the pages in both languages.
+    // Eight clients at once, each going round the pages in both languages and the file.
     let mut clients = tokio::task::JoinSet::new();
     for client in 0..8 {
         let http = app.client.clone();
         let alone = alone.clone();
+        let file = app.server.url("/favicon.svg");
         clients.spawn(async move {
             for round in 0..30 {
+                let r = http.get(&file).send().await.unwrap();
+                assert_eq!(r.status(), 200, "{file}");
+                assert_eq!(r.text().await.unwrap(), favicon, "{file}");
                 let (url, status, title) = &alone[(client + round) % alone.len()];
                 let page = tokio::time::timeout(Duration::from_secs(10), async {
                     let r = http.get(url).send().await?;
