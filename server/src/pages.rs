@@ -34,6 +34,16 @@ pub fn is_page(_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions) -
 #[derive(Clone, Default)]
 struct PageOwner(Arc<Mutex<Option<WeakOwner>>>);
 
+impl PageOwner {
+    fn owner(&self) -> Option<Owner> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .and_then(WeakOwner::upgrade)
+    }
+}
+
 /// Called by Leptos inside the owner it makes for a page (the routes' context): notes
 /// that owner for `own_owner`. Only a root owner, and only the first: a file served by
 /// the fallback calls this too, in an owner that Leptos makes a child of whatever owner
@@ -78,14 +88,4 @@ pub async fn own_owner(mut request: Request, next: Next) -> Response {
         }
     })
     .await
-}
-
-impl PageOwner {
-    fn owner(&self) -> Option<Owner> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
-            .and_then(WeakOwner::upgrade)
-    }
 }
