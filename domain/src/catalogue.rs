@@ -163,8 +163,17 @@ pub fn method(id: &str) -> Option<&'static Method> {
 
 /// The method a REST path names; the method part is matched without regard to case.
 pub fn method_at(group: &str, service: &str, name: &str) -> Option<&'static Method> {
+    // Every call looks its method up: the id is compared in place, part by part,
+    // rather than split for each of the catalogue's methods.
+    let length = group.len() + service.len() + name.len() + 2;
     METHODS.iter().find(|m| {
-        m.group() == group && m.service() == service && m.name().eq_ignore_ascii_case(name)
+        let id = m.id.as_bytes();
+        id.len() == length
+            && id.starts_with(group.as_bytes())
+            && id[group.len()] == b'.'
+            && id[group.len() + 1..].starts_with(service.as_bytes())
+            && id[length - name.len() - 1] == b'.'
+            && id[length - name.len()..].eq_ignore_ascii_case(name.as_bytes())
     })
 }
 
@@ -317,6 +326,20 @@ mod tests {
             Some("environment.control.StopEnv")
         );
         assert!(method_at("environment", "control", "explode").is_none());
+        // The parts must fall between the id's own dots.
+        for (group, service, name) in [
+            ("environment.control", "", "StopEnv"),
+            ("environment", "control.StopEnv", ""),
+            ("environmen", "t.control", "StopEnv"),
+            ("environment", "contro", "l.StopEnv"),
+            ("environment", "control", "StopEn"),
+            ("", "environment", "control"),
+        ] {
+            assert!(
+                method_at(group, service, name).is_none(),
+                "{group}/{service}/{name}"
+            );
+        }
     }
 
     #[test]

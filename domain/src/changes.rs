@@ -14,7 +14,6 @@ use crate::error::DomainError;
 use crate::platform::{random_base62, Backend, Transaction};
 use anyhow::Context;
 use sqlx::postgres::PgListener;
-use std::path::PathBuf;
 use std::time::Duration;
 
 mod announcement;
@@ -181,8 +180,8 @@ impl Changes<'_> {
 
     /// The file through which, on SQLite, another process (`patio user disable`, `patio
     /// token revoke`) tells a running server that tokens changed.
-    fn changes_file(&self) -> PathBuf {
-        self.settings.data_dir.join("token-changes")
+    fn changes_file(&self) -> &std::path::Path {
+        &self.changes_file
     }
 
     /// Tells other processes on this SQLite database that tokens changed.

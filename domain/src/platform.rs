@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -22,12 +22,13 @@ use crate::DomainError;
 /// Where time comes from; tests move it forward by hand.
 #[derive(Clone, Default)]
 pub struct Clock {
-    offset: Arc<Mutex<chrono::Duration>>,
+    /// How far the clock was moved, in milliseconds: read on every call, never locked.
+    offset_ms: Arc<AtomicI64>,
 }
 
 impl Clock {
     pub fn now(&self) -> DateTime<Utc> {
-        let offset = *self.offset.lock().unwrap_or_else(|e| e.into_inner());
+        let offset = chrono::Duration::milliseconds(self.offset_ms.load(Ordering::Relaxed));
         let now = Utc::now() + offset;
         // Whole seconds: what the database stores and the API shows.
         Utc.timestamp_opt(now.timestamp(), 0)
@@ -37,8 +38,8 @@ impl Clock {
 
     /// Moves this clock (and every copy of it) forward.
     pub fn advance(&self, by: chrono::Duration) {
-        let mut offset = self.offset.lock().unwrap_or_else(|e| e.into_inner());
-        *offset += by;
+        self.offset_ms
+            .fetch_add(by.num_milliseconds(), Ordering::Relaxed);
     }
 }
 
@@ -143,6 +144,8 @@ pub struct PlatformParts {
     /// On SQLite: when another process (the operator's command line) last said it
     /// changed tokens or accounts.
     pub(crate) changes_elsewhere: Arc<Mutex<Option<std::time::SystemTime>>>,
+    /// The file that says so, `<data_dir>/token-changes`: looked at on every token check.
+    pub(crate) changes_file: Arc<std::path::Path>,
 }
 
 /// Declares a service's handle: `platform.<accessor>()` lends the platform to one
@@ -209,6 +212,7 @@ impl Platform {
         // argon2id takes 19 MiB a hash: bound how many run at once.
         let permits = std::thread::available_parallelism().map_or(2, |n| n.get()) * 2;
         let trusted = db.backend == Backend::Sqlite;
+        let changes_file = settings.data_dir.join("token-changes").into();
         Self(Arc::new(PlatformParts {
             db: db.pool,
             backend: db.backend,
@@ -228,6 +232,7 @@ impl Platform {
             pruned_minute: Arc::default(),
             stats: Arc::default(),
             changes_elsewhere: Arc::default(),
+            changes_file,
             uploading: Arc::new(tokio::sync::Semaphore::new(UPLOADS_AT_ONCE)),
         }))
     }

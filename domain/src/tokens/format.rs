@@ -51,7 +51,8 @@ impl TokenSecret {
     /// garbage is refused without touching the database.
     pub fn parse(value: &str) -> Option<Self> {
         let rest = value.strip_prefix(PREFIX)?;
-        if value.len() != TOKEN_LEN || !rest.bytes().all(|b| BASE62.contains(&b)) {
+        // The base62 alphabet is exactly the ASCII letters and digits.
+        if value.len() != TOKEN_LEN || !rest.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return None;
         }
         let (body, sum) = value.split_at(TOKEN_LEN - CHECKSUM_LEN);
@@ -93,6 +94,10 @@ mod tests {
 
     #[test]
     fn malformed_values_are_refused() {
+        // `parse` checks the alphabet as ASCII letters and digits.
+        for b in 0..=u8::MAX {
+            assert_eq!(BASE62.contains(&b), b.is_ascii_alphanumeric(), "{b}");
+        }
         let good = TokenSecret::from_entropy(ENTROPY)
             .unwrap()
             .expose()

@@ -10,32 +10,54 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub fn time(at: DateTime<Utc>) -> String {
+    match written_time(at) {
+        Some(digits) => String::from_utf8_lossy(&digits).into_owned(),
+        None => at.format(domain::tokens::API_DATE_TIME).to_string(),
+    }
+}
+
+/// `time`, serialised from the stack: for the answers every token call can get.
+fn serialize_time<S: serde::Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    match written_time(*at) {
+        Some(digits) => s.serialize_str(std::str::from_utf8(&digits).unwrap_or_default()),
+        None => s.serialize_str(&time(*at)),
+    }
+}
+
+/// `API_DATE_TIME` written out digit by digit, for years 0 to 9999: chrono's `format`
+/// reads its pattern anew every call, and `format!` goes through the formatting
+/// machinery for each of six numbers; every environment and token answer has dates.
+fn written_time(at: DateTime<Utc>) -> Option<[u8; 19]> {
     use chrono::{Datelike, Timelike};
-    // `API_DATE_TIME` written out digit by digit: chrono's `format` reads its pattern
-    // anew every call, and `format!` goes through the formatting machinery for each of
-    // six numbers; every environment and token answer has dates.
-    let year = at.year();
-    if !(0..=9999).contains(&year) {
-        return at.format(domain::tokens::API_DATE_TIME).to_string();
+    let year = u32::try_from(at.year()).ok().filter(|y| *y <= 9999)?;
+    let mut out = *b"0000-00-00 00:00:00";
+    for (slot, place) in out.iter_mut().zip([1000, 100, 10, 1]) {
+        *slot = b'0' + (year / place % 10) as u8;
     }
-    let mut out = String::with_capacity(19);
-    let year = year.unsigned_abs();
-    for place in [1000, 100, 10, 1] {
-        out.push(char::from(b'0' + (year / place % 10) as u8));
+    let rest = [at.month(), at.day(), at.hour(), at.minute(), at.second()];
+    for (pair, part) in out[5..].chunks_mut(3).zip(rest) {
+        pair[0] = b'0' + (part / 10) as u8;
+        pair[1] = b'0' + (part % 10) as u8;
     }
-    let rest = [
-        ('-', at.month()),
-        ('-', at.day()),
-        (' ', at.hour()),
-        (':', at.minute()),
-        (':', at.second()),
-    ];
-    for (separator, part) in rest {
-        out.push(separator);
-        out.push(char::from(b'0' + (part / 10) as u8));
-        out.push(char::from(b'0' + (part % 10) as u8));
+    Some(out)
+}
+
+/// An environment's `appid`: its row id as 32 hex digits, written without the
+/// formatting machinery (`format!("{:032x}")` pads one character at a time).
+struct AppId(i64);
+
+impl Serialize for AppId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [b'0'; 32];
+        // A negative id reads as its two's complement, as `{:x}` writes it.
+        let mut n = self.0 as u64;
+        for slot in out.iter_mut().rev().take(16) {
+            *slot = HEX[(n & 15) as usize];
+            n >>= 4;
+        }
+        s.serialize_str(std::str::from_utf8(&out).unwrap_or_default())
     }
-    out
 }
 
 /// An answer with nothing beside `result`.
@@ -109,7 +131,7 @@ pub struct EnvironmentView<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct EnvView<'a> {
-    appid: String,
+    appid: AppId,
     env_name: &'a str,
     shortdomain: &'a str,
     display_name: &'a str,
@@ -123,8 +145,10 @@ struct EnvView<'a> {
     extdomains: [(); 0],
     #[serde(skip_serializing_if = "Option::is_none")]
     marketplace_app: Option<&'a str>,
-    created_on: String,
-    updated_on: String,
+    #[serde(serialize_with = "serialize_time")]
+    created_on: DateTime<Utc>,
+    #[serde(serialize_with = "serialize_time")]
+    updated_on: DateTime<Utc>,
 }
 
 #[derive(Serialize)]
@@ -189,7 +213,7 @@ impl<'a> EnvironmentView<'a> {
         let status = e.status.code();
         Self {
             env: EnvView {
-                appid: format!("{:032x}", e.id),
+                appid: AppId(e.id),
                 env_name: &e.name,
                 shortdomain: &e.name,
                 display_name: &e.display_name,
@@ -202,8 +226,8 @@ impl<'a> EnvironmentView<'a> {
                 region: "default",
                 extdomains: [],
                 marketplace_app: e.app_id.as_deref(),
-                created_on: time(e.created_at),
-                updated_on: time(e.updated_at),
+                created_on: e.created_at,
+                updated_on: e.updated_at,
             },
             env_groups: [],
             node_groups: e
@@ -278,9 +302,23 @@ mod tests {
             Utc.with_ymd_and_hms(12345, 6, 7, 8, 9, 10).unwrap(),
             Utc.timestamp_opt(0, 0).unwrap(),
         ] {
+            let written = at.format(domain::tokens::API_DATE_TIME).to_string();
+            assert_eq!(time(at), written);
+            #[derive(Serialize)]
+            struct Field(#[serde(serialize_with = "serialize_time")] DateTime<Utc>);
             assert_eq!(
-                time(at),
-                at.format(domain::tokens::API_DATE_TIME).to_string()
+                serde_json::to_value(Field(at)).unwrap(),
+                Value::from(written)
+            );
+        }
+    }
+
+    #[test]
+    fn app_ids_are_32_hex_digits() {
+        for id in [0, 1, 255, 0x1234_5678_9abc, i64::MAX, -1, i64::MIN] {
+            assert_eq!(
+                serde_json::to_value(AppId(id)).unwrap(),
+                Value::from(format!("{id:032x}"))
             );
         }
     }
