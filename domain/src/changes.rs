@@ -193,21 +193,58 @@ impl Changes<'_> {
     }
 
     /// On SQLite, forgets cached tokens when another process announced a change since
-    /// the last look (one `stat` a token check).
+    /// the last look. The file is held open (created empty if need be), so that a look
+    /// is one `fstat` rather than a lookup of its path; once the held file is no longer
+    /// the one at the path (deleted, or replaced by a rename), it is opened again.
     pub(crate) fn notice_elsewhere(&self) {
+        use std::os::unix::fs::MetadataExt;
         if self.backend != Backend::Sqlite {
             return;
         }
-        let modified = std::fs::metadata(self.changes_file())
-            .and_then(|m| m.modified())
-            .ok();
-        let mut seen = self
-            .changes_elsewhere
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        if *seen != modified {
-            *seen = modified;
+        let held = self.seen().file.clone();
+        let current = held
+            .as_deref()
+            .and_then(|file| file.metadata().ok())
+            .filter(|m| m.nlink() > 0);
+        let (reopened, metadata) = match current {
+            Some(metadata) => (None, Some(metadata)),
+            None => {
+                let file = std::fs::OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .create(true)
+                    .truncate(false)
+                    .open(self.changes_file())
+                    .or_else(|_| std::fs::File::open(self.changes_file()))
+                    .ok();
+                let metadata = file.as_ref().and_then(|f| f.metadata().ok());
+                (Some(file.map(std::sync::Arc::new)), metadata)
+            }
+        };
+        // Which file, and when it was written: a file put in its place within the
+        // filesystem's clock tick still differs by its inode.
+        let version = metadata.and_then(|m| Some((m.ino(), m.modified().ok()?)));
+        let mut seen = self.seen();
+        if let Some(file) = reopened {
+            seen.file = file;
+        }
+        if seen.version != version {
+            seen.version = version;
             self.forget_everything();
         }
     }
+
+    fn seen(&self) -> std::sync::MutexGuard<'_, SeenChanges> {
+        self.changes_elsewhere
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// What token checks last saw of the changes file (SQLite): the file, held open, its
+/// inode and when it was last written.
+#[derive(Default)]
+pub(crate) struct SeenChanges {
+    file: Option<std::sync::Arc<std::fs::File>>,
+    version: Option<(u64, std::time::SystemTime)>,
 }

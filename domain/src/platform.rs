@@ -143,7 +143,7 @@ pub struct PlatformParts {
     pub stats: Arc<Stats>,
     /// On SQLite: when another process (the operator's command line) last said it
     /// changed tokens or accounts.
-    pub(crate) changes_elsewhere: Arc<Mutex<Option<std::time::SystemTime>>>,
+    pub(crate) changes_elsewhere: Arc<Mutex<crate::changes::SeenChanges>>,
     /// The file that says so, `<data_dir>/token-changes`: looked at on every token check.
     pub(crate) changes_file: Arc<std::path::Path>,
 }

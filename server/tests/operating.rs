@@ -88,6 +88,25 @@ async fn the_operators_commands_take_effect_on_a_running_server_at_once() {
         "the server answers from its cache"
     );
 
+    // The server holds the changes file open. One deleted and written anew, or replaced
+    // by a rename, is the file it looks at from then on: the change it says is heard.
+    let misses = || domain::platform::Stats::get(&server.platform.stats.cache_misses);
+    let changes = dir.path().join("token-changes");
+    let before = misses();
+    assert_eq!(envs().await["result"], 0);
+    assert_eq!(misses(), before, "answered from the cache");
+    std::fs::remove_file(&changes).unwrap();
+    std::fs::write(&changes, "written anew").unwrap();
+    assert_eq!(envs().await["result"], 0);
+    assert_eq!(misses(), before + 1, "a file written anew is heard");
+    let replacement = dir.path().join("token-changes.new");
+    std::fs::write(&replacement, "renamed over").unwrap();
+    std::fs::rename(&replacement, &changes).unwrap();
+    assert_eq!(envs().await["result"], 0);
+    assert_eq!(misses(), before + 2, "a file renamed over it is heard");
+    assert_eq!(envs().await["result"], 0);
+    assert_eq!(misses(), before + 2, "and then the cache answers again");
+
     let (ok, out) = patio(dir.path(), &["user", "list"]);
     assert!(
         ok && out.contains("ann@example.com") && out.contains("enabled"),
@@ -164,13 +183,13 @@ async fn the_operators_commands_take_effect_on_a_running_server_at_once() {
     };
     assert_eq!(
         value("patio_api_calls_total{method=\"environment.control.GetEnvs\",result=\"0\"}"),
-        4.0
+        8.0
     );
     assert_eq!(
         value("patio_api_calls_total{method=\"environment.control.GetEnvs\",result=\"701\"}"),
         3.0
     );
-    assert_eq!(value("patio_token_checks_total{outcome=\"accepted\"}"), 4.0);
+    assert_eq!(value("patio_token_checks_total{outcome=\"accepted\"}"), 8.0);
     assert!(value("patio_token_cache_hits_total") >= 2.0);
     assert_eq!(value("patio_replica_listening"), 1.0);
     assert!(text.ends_with("# EOF\n"));
