@@ -69,10 +69,7 @@ impl Gate<'_> {
     ) -> Result<Caller, DomainError> {
         let grant = self.tokens().verify(value).await?;
         let caller = token_caller(&grant, origin);
-        // Most tokens have no list: their caller's address is not read back.
-        let allowed = grant.allowlist.is_empty()
-            || (grant.allowlist).allows(caller.origin.ip.as_deref().and_then(|ip| ip.parse().ok()));
-        if !allowed {
+        if !grant.allowlist.allows(caller.origin.ip.as_deref()) {
             self.stats.count(&self.stats.tokens_outside_allowlist);
             self.audit().outside_allowlist(&caller, method.id);
             return Err(DomainError::NotAuthenticated);

@@ -178,16 +178,10 @@ impl Changes<'_> {
         }
     }
 
-    /// The file through which, on SQLite, another process (`patio user disable`, `patio
-    /// token revoke`) tells a running server that tokens changed.
-    fn changes_file(&self) -> &std::path::Path {
-        &self.changes_file
-    }
-
     /// Tells other processes on this SQLite database that tokens changed.
     pub(crate) fn announce_elsewhere(&self) {
         let _ = std::fs::create_dir_all(&self.settings.data_dir);
-        if let Err(e) = std::fs::write(self.changes_file(), random_base62(16)) {
+        if let Err(e) = std::fs::write(&self.changes_file, random_base62(16)) {
             tracing::warn!(error = %e, "could not signal the token change to a running server");
         }
     }
@@ -201,43 +195,34 @@ impl Changes<'_> {
         if self.backend != Backend::Sqlite {
             return;
         }
-        let held = self.seen().file.clone();
-        let current = held
-            .as_deref()
+        let mut seen = self
+            .changes_elsewhere
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let held = (seen.file.as_ref())
             .and_then(|file| file.metadata().ok())
             .filter(|m| m.nlink() > 0);
-        let (reopened, metadata) = match current {
-            Some(metadata) => (None, Some(metadata)),
+        let metadata = match held {
+            Some(metadata) => Some(metadata),
             None => {
-                let file = std::fs::OpenOptions::new()
+                seen.file = std::fs::OpenOptions::new()
                     .read(true)
                     .write(true)
                     .create(true)
                     .truncate(false)
-                    .open(self.changes_file())
-                    .or_else(|_| std::fs::File::open(self.changes_file()))
+                    .open(&self.changes_file)
+                    .or_else(|_| std::fs::File::open(&self.changes_file))
                     .ok();
-                let metadata = file.as_ref().and_then(|f| f.metadata().ok());
-                (Some(file.map(std::sync::Arc::new)), metadata)
+                seen.file.as_ref().and_then(|f| f.metadata().ok())
             }
         };
         // Which file, and when it was written: a file put in its place within the
         // filesystem's clock tick still differs by its inode.
         let version = metadata.and_then(|m| Some((m.ino(), m.modified().ok()?)));
-        let mut seen = self.seen();
-        if let Some(file) = reopened {
-            seen.file = file;
-        }
         if seen.version != version {
             seen.version = version;
             self.forget_everything();
         }
-    }
-
-    fn seen(&self) -> std::sync::MutexGuard<'_, SeenChanges> {
-        self.changes_elsewhere
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -245,6 +230,6 @@ impl Changes<'_> {
 /// inode and when it was last written.
 #[derive(Default)]
 pub(crate) struct SeenChanges {
-    file: Option<std::sync::Arc<std::fs::File>>,
+    file: Option<std::fs::File>,
     version: Option<(u64, std::time::SystemTime)>,
 }

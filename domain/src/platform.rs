@@ -144,7 +144,9 @@ pub struct PlatformParts {
     /// On SQLite: when another process (the operator's command line) last said it
     /// changed tokens or accounts.
     pub(crate) changes_elsewhere: Arc<Mutex<crate::changes::SeenChanges>>,
-    /// The file that says so, `<data_dir>/token-changes`: looked at on every token check.
+    /// The file through which, on SQLite, another process (`patio user disable`, `patio
+    /// token revoke`) tells a running server that tokens changed:
+    /// `<data_dir>/token-changes`, looked at on every token check.
     pub(crate) changes_file: Arc<std::path::Path>,
 }
 
