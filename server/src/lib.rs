@@ -136,7 +136,7 @@ pub fn router(
         .layer(CompressionLayer::new().compress_when(pages::is_page))
         .layer(middleware::from_fn(pages::own_owner))
         // The API reads bodies itself, each part bounded, files streamed to disk.
-        .merge(api::router().layer(DefaultBodyLimit::disable()))
+        .merge(api::router())
         .merge(assets::pkg_router(&settings.site_root))
         .route(
             "/settings/security-log/export.csv",

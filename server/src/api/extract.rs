@@ -3,7 +3,7 @@
 //! multipart), and the caller its credential stands for, as `platform.access()`
 //! decides. A multipart body's file part is read only once the caller is known.
 
-use axum::extract::{FromRef, FromRequest, FromRequestParts, Multipart, RawPathParams, Request};
+use axum::extract::{FromRef, FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -84,16 +84,21 @@ async fn read(
     // What the headers say is read before the body takes the request.
     let bearer = Bearer::of(request.headers());
     let mut params = Params::from_urlencoded(request.uri().query().unwrap_or_default())?;
-    let content_type = request
+    let given_type = request
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
-        .to_ascii_lowercase();
+        .to_owned();
+    let content_type = given_type.to_ascii_lowercase();
     if content_type.starts_with("multipart/form-data") {
-        let multipart = Multipart::from_request(request, &())
-            .await
+        // Read by multer itself, not axum's `Multipart`: that one limits the body by a
+        // layer on the route, a level every request would clone its way through. The
+        // text fields and the file have their own limits (`read_multipart`, the upload).
+        // The boundary as given: it is case-sensitive.
+        let boundary = multer::parse_boundary(&given_type)
             .map_err(|_| DomainError::InvalidParam("the multipart body is malformed".into()))?;
+        let multipart = multer::Multipart::new(request.into_body().into_data_stream(), boundary);
         let file = read_multipart(&mut params, multipart, method, |before| {
             let credential = credential(before, &bearer);
             let origin = origin.clone();

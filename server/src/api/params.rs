@@ -1,8 +1,7 @@
 //! A multipart body, read part by part: text fields into the call's parameters, each
 //! bounded, and the file part, once the caller is known, streamed to disk.
 
-use axum::extract::multipart::Field;
-use axum::extract::Multipart;
+use multer::{Field, Multipart};
 use domain::catalogue::{Method, ParamKind};
 use domain::environments::UploadSlot;
 use domain::DomainError;
@@ -21,7 +20,7 @@ fn malformed() -> DomainError {
 /// who `authorise` found, the file part's name and where it was received.
 pub async fn read_multipart<C, A, F>(
     params: &mut Params,
-    mut multipart: Multipart,
+    mut multipart: Multipart<'static>,
     method: &Method,
     mut authorise: A,
 ) -> Result<Option<(C, String, UploadSlot)>, DomainError>

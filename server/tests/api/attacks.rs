@@ -353,6 +353,45 @@ async fn upload(app: &TestApp, credential: Option<&str>, bytes: usize) -> Value 
     request.send().await.unwrap().json().await.unwrap()
 }
 
+/// A body as a browser's form sends it: the boundary in mixed case (it is matched as
+/// given), the credential as a field before the file, and a file larger than the 2 MB
+/// a body may have by default elsewhere in the server.
+#[tokio::test]
+async fn a_browser_shaped_upload_of_three_megabytes_is_received_whole() {
+    let app = spawn_app().await;
+    let ann = app.sign_up("ann@example.com").await;
+    let (_, token) = app
+        .create_token(&ann, &[("tokenTemplate", "maven-plugin")])
+        .await;
+    let boundary = "----WebKitFormBoundaryQx7MA4YWxkTrZu0gW";
+    let file = vec![b'x'; 3 * 1024 * 1024];
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"session\"\r\n\r\n{token}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"app.war\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(&file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let answer: Value = app
+        .client
+        .post(app.server.url(&path("storage.uploader.Upload")))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(code(&answer), 0, "{answer}");
+    assert_eq!(answer["size"], 3 * 1024 * 1024);
+    assert_eq!(files_in(&app).len(), 1, "{:?}", files_in(&app));
+}
+
 fn files_in(app: &TestApp) -> Vec<String> {
     std::fs::read_dir(app.dir.path().join("uploads"))
         .map(|d| {
