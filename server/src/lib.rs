@@ -35,6 +35,7 @@ use leptos::nonce::use_nonce;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes, ResponseOptions};
 use tokio::net::TcpListener;
+use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 
@@ -151,28 +152,31 @@ pub fn router(
             )
             .layer(middleware::from_fn(pages::own_owner)),
         )
-        .layer(middleware::from_fn_with_state(platform, page_gate))
-        .layer(middleware::from_fn(security::same_origin))
-        .layer(middleware::from_fn_with_state(https, security::headers))
-        // Pages and server functions take forms no larger than the API's.
-        .layer(DefaultBodyLimit::max(api::FORM_LIMIT))
-        .layer(middleware::from_fn_with_state(
-            requests::Deadline(std::time::Duration::from_secs(settings.request_timeout)),
-            requests::deadline,
-        ))
-        .layer(middleware::from_fn_with_state(
-            settings.proxies(),
-            requests::log,
-        ))
-        .layer(middleware::from_fn_with_state(
-            settings.proxies(),
-            client::resolve,
-        ))
-        .layer(middleware::from_fn_with_state(metrics, metrics::track))
-        .layer(SetSensitiveRequestHeadersLayer::new([
-            AUTHORIZATION,
-            COOKIE,
-        ]))
+        // What every request passes through, outermost first, as one layer: each layer
+        // given to the router separately is boxed around every route, and each
+        // middleware clones everything beneath it on every request, a box at a time.
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetSensitiveRequestHeadersLayer::new([AUTHORIZATION, COOKIE]))
+                .layer(middleware::from_fn_with_state(metrics, metrics::track))
+                .layer(middleware::from_fn_with_state(
+                    settings.proxies(),
+                    client::resolve,
+                ))
+                .layer(middleware::from_fn_with_state(
+                    settings.proxies(),
+                    requests::log,
+                ))
+                .layer(middleware::from_fn_with_state(
+                    requests::Deadline(std::time::Duration::from_secs(settings.request_timeout)),
+                    requests::deadline,
+                ))
+                // Pages and server functions take forms no larger than the API's.
+                .layer(DefaultBodyLimit::max(api::FORM_LIMIT))
+                .layer(middleware::from_fn_with_state(https, security::headers))
+                .layer(middleware::from_fn(security::same_origin))
+                .layer(middleware::from_fn_with_state(platform, page_gate)),
+        )
         .with_state(state)
 }
 
