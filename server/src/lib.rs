@@ -157,7 +157,10 @@ pub fn router(
         // middleware clones everything beneath it on every request, a box at a time.
         .layer(
             ServiceBuilder::new()
-                .layer(SetSensitiveRequestHeadersLayer::new([AUTHORIZATION, COOKIE]))
+                .layer(SetSensitiveRequestHeadersLayer::new([
+                    AUTHORIZATION,
+                    COOKIE,
+                ]))
                 .layer(middleware::from_fn_with_state(metrics, metrics::track))
                 .layer(middleware::from_fn_with_state(
                     settings.proxies(),

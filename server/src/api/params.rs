@@ -1,10 +1,10 @@
 //! A multipart body, read part by part: text fields into the call's parameters, each
 //! bounded, and the file part, once the caller is known, streamed to disk.
 
-use multer::{Field, Multipart};
 use domain::catalogue::{Method, ParamKind};
 use domain::environments::UploadSlot;
 use domain::DomainError;
+use multer::{Field, Multipart};
 use wire::{Params, VALUE_MAX};
 
 /// The text fields of a multipart body together may hold this much.
