@@ -100,6 +100,18 @@ pub async fn log(
     response
 }
 
+/// The request's `Content-Type`, if it is text.
+pub(crate) fn content_type(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok())
+}
+
+/// Whether a media type starts with `kind` (lower case), in any case, without copying it.
+pub(crate) fn is_type(media_type: &str, kind: &str) -> bool {
+    media_type
+        .get(..kind.len())
+        .is_some_and(|start| start.eq_ignore_ascii_case(kind))
+}
+
 /// How long a request may take: `--request-timeout`, twenty times that for an upload.
 #[derive(Clone, Copy, Debug)]
 pub struct Deadline(pub Duration);
@@ -111,11 +123,7 @@ pub async fn deadline(
     request: Request,
     next: Next,
 ) -> Response {
-    let upload = request
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.to_ascii_lowercase().starts_with("multipart/"));
+    let upload = content_type(request.headers()).is_some_and(|t| is_type(t, "multipart/"));
     let limit = if upload { limit * 20 } else { limit };
     let api = request.uri().path().starts_with("/1.0/");
     match tokio::time::timeout(limit, next.run(request)).await {
@@ -140,6 +148,17 @@ pub async fn deadline(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn media_types_match_in_any_case() {
+        let kind = "multipart/form-data";
+        assert!(is_type("Multipart/Form-Data; boundary=AbC", kind));
+        assert!(is_type("multipart/form-data", kind));
+        assert!(!is_type("multipart/mixed", kind));
+        assert!(!is_type("multipart/", kind));
+        // A cut inside a character is no match, not a panic.
+        assert!(!is_type("multipart/form-dat\u{e9}", kind));
+    }
 
     #[test]
     fn only_plain_ids_are_handed_on() {

@@ -4,7 +4,7 @@
 //! decides. A multipart body's file part is read only once the caller is known.
 
 use axum::extract::{FromRef, FromRequest, FromRequestParts, RawPathParams, Request};
-use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use domain::access::Purpose;
@@ -15,6 +15,7 @@ use domain::{Caller, DomainError, Platform};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::params::read_multipart;
+use crate::requests::{content_type, is_type};
 use crate::AppState;
 use wire::Params;
 
@@ -84,19 +85,13 @@ async fn read(
     // What the headers say is read before the body takes the request.
     let bearer = Bearer::of(request.headers());
     let mut params = Params::from_urlencoded(request.uri().query().unwrap_or_default())?;
-    let given_type = request
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let content_type = given_type.to_ascii_lowercase();
-    if content_type.starts_with("multipart/form-data") {
+    let content_type = content_type(request.headers()).unwrap_or_default();
+    if is_type(content_type, "multipart/form-data") {
         // Read by multer itself, not axum's `Multipart`: that one limits the body by a
         // layer on the route, a level every request would clone its way through. The
         // text fields and the file have their own limits (`read_multipart`, the upload).
         // The boundary as given: it is case-sensitive.
-        let boundary = multer::parse_boundary(&given_type)
+        let boundary = multer::parse_boundary(content_type)
             .map_err(|_| DomainError::InvalidParam("the multipart body is malformed".into()))?;
         let multipart = multer::Multipart::new(request.into_body().into_data_stream(), boundary);
         let file = read_multipart(&mut params, multipart, method, |before| {
@@ -121,7 +116,7 @@ async fn read(
                 env: Ok(None),
             });
         }
-    } else if content_type.starts_with("application/x-www-form-urlencoded") {
+    } else if is_type(content_type, "application/x-www-form-urlencoded") {
         let body = axum::body::to_bytes(request.into_body(), FORM_LIMIT)
             .await
             .map_err(|_| {
@@ -167,11 +162,7 @@ async fn authorize(
 
 /// A url-encoded body that says it is over the limit is refused before it is read.
 fn too_large(request: &Request) -> bool {
-    let form = request
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| !t.to_ascii_lowercase().starts_with("multipart/"));
+    let form = content_type(request.headers()).is_some_and(|t| !is_type(t, "multipart/"));
     let length = request
         .headers()
         .get(CONTENT_LENGTH)
