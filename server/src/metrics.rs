@@ -5,6 +5,7 @@
 //! the platform at each scrape. No label carries a token, an email or an address:
 //! labels are catalogue method ids, result codes and fixed outcome names.
 
+use std::cell::Cell;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -25,11 +26,30 @@ use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
-/// What the REST edge answered, put on the response for the middleware to count.
-#[derive(Clone, Debug)]
+/// What the REST edge answered, for the middleware to count and the access log to say.
+#[derive(Clone, Copy, Debug)]
 pub struct ApiOutcome {
     pub method: &'static str,
     pub result: i64,
+}
+
+tokio::task_local! {
+    /// The outcome of the request the task is serving: `track` opens the slot around
+    /// each request, the API's answer fills it. A response extension did the same at
+    /// three allocations a call.
+    static OUTCOME: Cell<Option<ApiOutcome>>;
+}
+
+impl ApiOutcome {
+    /// Notes the answer of the request being served (nothing outside a request).
+    pub fn note(self) {
+        let _ = OUTCOME.try_with(|slot| slot.set(Some(self)));
+    }
+
+    /// The answer noted for the request being served, if it was an API call.
+    pub fn noted() -> Option<Self> {
+        OUTCOME.try_with(Cell::get).ok().flatten()
+    }
 }
 
 // Labels are catalogue ids, fixed names and numbers: counting a call allocates nothing.
@@ -98,12 +118,17 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: 
         "page"
     };
     let started = Instant::now();
-    let response = next.run(request).await;
+    let (response, outcome) = OUTCOME
+        .scope(Cell::new(None), async {
+            let response = next.run(request).await;
+            (response, ApiOutcome::noted())
+        })
+        .await;
     metrics
         .latency
         .get_or_create(&KindLabels { kind })
         .observe(started.elapsed().as_secs_f64());
-    if let Some(outcome) = response.extensions().get::<ApiOutcome>() {
+    if let Some(outcome) = outcome {
         metrics
             .api_calls
             .get_or_create(&CallLabels {

@@ -77,7 +77,7 @@ pub async fn log(
     let mut response = next.run(request).instrument(span.clone()).await;
     if let Some((method, path, client, started)) = logged {
         let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-        let outcome = response.extensions().get::<ApiOutcome>();
+        let outcome = ApiOutcome::noted();
         let client = client.map(|c| c.to_string()).unwrap_or_default();
         span.in_scope(|| {
             tracing::info!(

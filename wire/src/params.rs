@@ -8,7 +8,12 @@ pub const VALUE_MAX: usize = 64 * 1024;
 
 #[derive(Default)]
 pub struct Params {
-    values: Vec<(String, String)>,
+    /// Every name and value, decoded, one after another: a call's parameters take two
+    /// allocations, not two for each pair.
+    text: String,
+    /// Where each pair's name and value end in `text`; a pair starts where the one
+    /// before it ends.
+    ends: Vec<(usize, usize)>,
 }
 
 impl Params {
@@ -16,34 +21,66 @@ impl Params {
     /// values are refused rather than guessed at.
     pub fn from_urlencoded(text: &str) -> Result<Self, DomainError> {
         let mut params = Self::default();
-        for pair in text.split('&').filter(|p| !p.is_empty()) {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            params.push(decode(name)?, decode(value)?)?;
-        }
+        params.add_urlencoded(text)?;
         Ok(params)
     }
 
-    pub fn push(&mut self, name: String, value: String) -> Result<(), DomainError> {
-        if value.len() > VALUE_MAX {
-            return Err(DomainError::param(
-                &name,
-                format!("is longer than {VALUE_MAX} bytes"),
-            ));
+    /// Adds the pairs of `a=1&b=2` (a form body's, after the query string's).
+    pub fn add_urlencoded(&mut self, text: &str) -> Result<(), DomainError> {
+        // Decoding never makes a part longer.
+        self.text.reserve(text.len());
+        let mut scratch = Vec::new();
+        for pair in text.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let start = self.text.len();
+            let mut name_end = start;
+            let decoded = decode_onto(name, &mut self.text, &mut scratch).and_then(|()| {
+                name_end = self.text.len();
+                decode_onto(value, &mut self.text, &mut scratch)
+            });
+            if let Err(error) = decoded {
+                self.text.truncate(start);
+                return Err(error);
+            }
+            self.end_pair(start, name_end)?;
         }
-        self.values.push((name, value));
         Ok(())
     }
 
-    pub fn extend(&mut self, other: Params) {
-        self.values.extend(other.values);
+    pub fn push(&mut self, name: &str, value: &str) -> Result<(), DomainError> {
+        let start = self.text.len();
+        self.text.push_str(name);
+        let name_end = self.text.len();
+        self.text.push_str(value);
+        self.end_pair(start, name_end)
+    }
+
+    /// Keeps the pair written in `text` from `start`, or refuses an over-long value.
+    fn end_pair(&mut self, start: usize, name_end: usize) -> Result<(), DomainError> {
+        if self.text.len() - name_end > VALUE_MAX {
+            let error = DomainError::param(
+                &self.text[start..name_end],
+                format!("is longer than {VALUE_MAX} bytes"),
+            );
+            self.text.truncate(start);
+            return Err(error);
+        }
+        self.ends.push((name_end, self.text.len()));
+        Ok(())
     }
 
     /// The values given for `name`, whose case does not matter (`envname` = `envName`).
     fn all<'a, 'n>(&'a self, name: &'n str) -> impl Iterator<Item = &'a str> + use<'a, 'n> {
-        self.values
+        let mut start = 0;
+        self.ends
             .iter()
+            .map(move |&(name_end, end)| {
+                let pair = (&self.text[start..name_end], &self.text[name_end..end]);
+                start = end;
+                pair
+            })
             .filter(move |(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v)
     }
 
     /// Every value given for `name`, whose case does not matter.
@@ -61,37 +98,76 @@ impl Params {
     }
 }
 
-/// `+` is a space and `%XX` a byte; the bytes must form UTF-8, and a `%` not followed by
-/// two hex digits is refused, not passed through. One allocation, the decoded value.
-fn decode(part: &str) -> Result<String, DomainError> {
+/// Writes `part` decoded onto `text`: `+` is a space and `%XX` a byte; the bytes must
+/// form UTF-8, and a `%` not followed by two hex digits is refused, not passed through.
+/// A part with neither is copied as it is; others are decoded in `scratch` first.
+fn decode_onto(part: &str, text: &mut String, scratch: &mut Vec<u8>) -> Result<(), DomainError> {
     if !part.contains(['%', '+']) {
-        return Ok(part.to_owned());
+        text.push_str(part);
+        return Ok(());
     }
     let malformed =
         || DomainError::InvalidParam("the parameters are not valid URL encoding".into());
     let bytes = part.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
+    scratch.clear();
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'+' => out.push(b' '),
+            b'+' => scratch.push(b' '),
             b'%' => {
                 let hex = bytes.get(i + 1..i + 3).ok_or_else(malformed)?;
                 let digit = |b: u8| char::from(b).to_digit(16).ok_or_else(malformed);
-                out.push((digit(hex[0])? * 16 + digit(hex[1])?) as u8);
+                scratch.push((digit(hex[0])? * 16 + digit(hex[1])?) as u8);
                 i += 2;
             }
-            b => out.push(b),
+            b => scratch.push(b),
         }
         i += 1;
     }
-    String::from_utf8(out)
-        .map_err(|_| DomainError::InvalidParam("the parameters are not UTF-8".into()))
+    let decoded = std::str::from_utf8(scratch)
+        .map_err(|_| DomainError::InvalidParam("the parameters are not UTF-8".into()))?;
+    text.push_str(decoded);
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn decode(part: &str) -> Result<String, DomainError> {
+        let mut text = String::new();
+        decode_onto(part, &mut text, &mut Vec::new()).map(|()| text)
+    }
+
+    #[test]
+    fn the_query_the_body_and_multipart_fields_read_as_one() {
+        let mut p = Params::from_urlencoded("session=s1&envName=my%2Dproject").unwrap();
+        p.add_urlencoded("nodeGroup=cp&ENVNAME=").unwrap();
+        p.push("file", "x y").unwrap();
+        assert_eq!(p.single("SESSION").unwrap(), Some("s1"));
+        assert_eq!(p.single("nodegroup").unwrap(), Some("cp"));
+        assert_eq!(p.single("file").unwrap(), Some("x y"));
+        assert_eq!(p.values_of("envname"), ["my-project", ""]);
+        assert!(
+            p.single("envName").is_err(),
+            "given in the query and the body"
+        );
+
+        // A refused part adds nothing, and what came before still reads whole.
+        assert!(p.add_urlencoded("a=1&b=%FF").is_err());
+        assert!(p.push("long", &"v".repeat(VALUE_MAX + 1)).is_err());
+        assert!(p
+            .add_urlencoded(&format!("c={}", "v".repeat(VALUE_MAX + 1)))
+            .is_err());
+        p.push("last", "é").unwrap();
+        assert_eq!(p.single("a").unwrap(), Some("1"));
+        assert_eq!(p.single("b").unwrap(), None);
+        assert_eq!(p.single("long").unwrap(), None);
+        assert_eq!(p.single("c").unwrap(), None);
+        assert_eq!(p.single("last").unwrap(), Some("é"));
+        assert_eq!(p.single("file").unwrap(), Some("x y"));
+        assert_eq!(p.single("session").unwrap(), Some("s1"));
+    }
 
     #[test]
     fn values_decode_and_duplicates_are_refused() {

@@ -42,11 +42,8 @@ pub(crate) const FORM_LIMIT: usize = 1024 * 1024;
 impl FromRequest<AppState> for ApiCall {
     type Rejection = Response;
 
+    /// A call at a path the router read as parameters: any spelling of a method's name.
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
-        if too_large(&request) {
-            return Err((StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response());
-        }
-        let platform = Platform::from_ref(state);
         let (mut parts, body) = request.into_parts();
         // The route's segments, decoded, as the router found them (no copies).
         let Ok(segments) = RawPathParams::from_request_parts(&mut parts, state).await else {
@@ -61,16 +58,38 @@ impl FromRequest<AppState> for ApiCall {
                 _ => {}
             }
         }
-        let origin = app::auth::origin_of(&parts);
-        let request = Request::from_parts(parts, body);
         let Some(method) = catalogue::method_at(group, service, name) else {
+            if too_large(&parts.headers) {
+                return Err(payload_too_large());
+            }
             let error = DomainError::NotFound(format!("no method {group}.{service}.{name}"));
             return Err(super::respond(None, Err(error)));
         };
-        read(&platform, request, method, origin)
+        Self::of(method, Request::from_parts(parts, body), state).await
+    }
+}
+
+impl ApiCall {
+    /// A call to `method`, read from its request and authorised.
+    pub async fn of(
+        method: &'static Method,
+        request: Request,
+        state: &AppState,
+    ) -> Result<Self, Response> {
+        if too_large(request.headers()) {
+            return Err(payload_too_large());
+        }
+        let platform = Platform::from_ref(state);
+        let (parts, body) = request.into_parts();
+        let origin = app::auth::origin_of(&parts);
+        read(&platform, Request::from_parts(parts, body), method, origin)
             .await
             .map_err(|error| super::respond(Some(method), Err(error)))
     }
+}
+
+fn payload_too_large() -> Response {
+    (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response()
 }
 
 /// Gathers the parameters from the query string and the body, then authorises the
@@ -126,7 +145,7 @@ async fn read(
             })?;
         let text = std::str::from_utf8(&body)
             .map_err(|_| DomainError::InvalidParam("the body is not UTF-8".into()))?;
-        params.extend(Params::from_urlencoded(text)?);
+        params.add_urlencoded(text)?;
     }
     let env = wire::env_target(method, &params);
     let caller = authorize(
@@ -161,10 +180,9 @@ async fn authorize(
 }
 
 /// A url-encoded body that says it is over the limit is refused before it is read.
-fn too_large(request: &Request) -> bool {
-    let form = content_type(request.headers()).is_some_and(|t| !is_type(t, "multipart/"));
-    let length = request
-        .headers()
+fn too_large(headers: &HeaderMap) -> bool {
+    let form = content_type(headers).is_some_and(|t| !is_type(t, "multipart/"));
+    let length = headers
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());

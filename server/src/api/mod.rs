@@ -13,14 +13,14 @@ mod storage;
 mod users;
 pub mod views;
 
-use axum::extract::State;
+use axum::extract::{FromRef, Request, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use domain::accounts::Origin;
-use domain::catalogue::Method;
+use domain::catalogue::{self, Method};
 use domain::environments::UploadSlot;
 use domain::{Caller, DomainError, Platform};
 use serde_json::{json, Value};
@@ -46,7 +46,20 @@ pub struct Answer {
 const RESULT_0: &[u8] = br#"{"result":0"#;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
+    let mut router = Router::new();
+    // Each method at its own path, as the catalogue spells it: the router finds it
+    // without reading the path into parameters, which cost nine allocations a call.
+    for method in catalogue::methods() {
+        let at = move |State(state): State<AppState>, request: Request| async move {
+            match ApiCall::of(method, request, &state).await {
+                Ok(call) => answer(&Platform::from_ref(&state), call).await,
+                Err(refused) => refused,
+            }
+        };
+        router = router.route(&method.path(), get(at.clone()).post(at));
+    }
+    router
+        // Any other spelling of a method's name.
         .route("/1.0/{group}/{service}/rest/{method}", get(call).post(call))
         // GoJelastic joins its base URL and the path by hand: a base given with a
         // trailing slash makes `//` after the version.
@@ -58,6 +71,10 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn call(State(platform): State<Platform>, call: ApiCall) -> Response {
+    answer(&platform, call).await
+}
+
+async fn answer(platform: &Platform, call: ApiCall) -> Response {
     let ApiCall {
         method,
         caller,
@@ -66,7 +83,7 @@ async fn call(State(platform): State<Platform>, call: ApiCall) -> Response {
         file,
         env,
     } = call;
-    let outcome = dispatch(&platform, method, caller, &params, &origin, file, env).await;
+    let outcome = dispatch(platform, method, caller, &params, &origin, file, env).await;
     respond(Some(method), outcome)
 }
 
@@ -83,10 +100,11 @@ pub(crate) fn respond(method: Option<&Method>, outcome: Reply) -> Response {
             .into_response(),
         Err(e) => Json(refusal(e)).into_response(),
     };
-    response.extensions_mut().insert(ApiOutcome {
+    ApiOutcome {
         method: method.map_or("unknown", |m| m.id),
         result: i64::from(result),
-    });
+    }
+    .note();
     if reveals {
         response
             .headers_mut()

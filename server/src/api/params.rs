@@ -54,7 +54,7 @@ where
                     "the text fields of the body are over {TEXT_TOTAL_MAX} bytes"
                 )));
             }
-            params.push(name, text)?;
+            params.push(&name, &text)?;
         }
     }
     Ok(received)

@@ -91,6 +91,70 @@ async fn oversized_and_malformed_input_is_refused_and_the_server_keeps_serving()
     );
 }
 
+#[tokio::test]
+async fn a_method_answers_at_every_spelling_of_its_path_and_only_there() {
+    let app = spawn_app().await;
+    let ann = app.sign_up("ann@example.com").await;
+    assert_eq!(code(&app.create_env(&ann.session, "my-project").await), 0);
+    let get = |at: &str| {
+        let url = format!(
+            "{}?envName=my-project&session={}",
+            app.server.url(at),
+            ann.session
+        );
+        let client = app.client.clone();
+        async move {
+            let r = client.get(url).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    // The catalogue's own spelling, any case of the method's name, and the doubled
+    // slash a client makes of a base URL that ends in one: the same answer.
+    let (status, expected) = get("/1.0/environment/control/rest/getenvinfo").await;
+    assert_eq!(status, 200);
+    assert!(expected.starts_with(r#"{"result":0,"env":"#), "{expected}");
+    for at in [
+        "/1.0/environment/control/rest/GetEnvInfo",
+        "/1.0/environment/control/rest/GETENVINFO",
+        "/1.0//environment/control/rest/getenvinfo",
+        "/1.0//environment/control/rest/GetEnvInfo",
+    ] {
+        assert_eq!(get(at).await, (200, expected.clone()), "{at}");
+    }
+    // Groups and services are spelled one way; a name nobody has is no method.
+    for at in [
+        "/1.0/environment/Control/rest/getenvinfo",
+        "/1.0/environment/control/rest/getenvinfos",
+    ] {
+        let (status, body) = get(at).await;
+        let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!((status, code(&body)), (200, 5), "{at}: {body}");
+        assert!(body["error"].as_str().unwrap().starts_with("no method"));
+    }
+    assert_eq!(get("/1.0/environment/control/rest/").await.0, 404);
+    // A wrong verb and an oversized form are refused alike on both kinds of route.
+    for at in [
+        "/1.0/environment/control/rest/getenvinfo",
+        "/1.0/environment/control/rest/GetEnvInfo",
+        "/1.0/environment/control/rest/nosuchmethod",
+    ] {
+        let put = app.client.put(app.server.url(at)).send().await.unwrap();
+        assert_eq!(put.status(), 405, "{at}");
+        let big = app
+            .client
+            .post(app.server.url(at))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!(
+                "envName=my-project&x={}",
+                "y".repeat(2 * 1024 * 1024)
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(big.status(), 413, "{at}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn once_removal_answers_no_later_request_with_the_value_succeeds() {
     let app = Arc::new(spawn_app().await);
