@@ -12,12 +12,6 @@ use crate::de::decode;
 use crate::params::Params;
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Named {
-    env_name: Option<String>,
-}
-
-#[derive(Deserialize)]
 struct Created {
     env: Option<String>,
 }
@@ -57,9 +51,11 @@ pub fn env_target(method: &Method, params: &Params) -> Result<Option<EnvName>, D
             let env = env.ok_or_else(|| DomainError::param("env", "is required"))?;
             NewEnv::parse(&env).map(|new| Some(new.name))
         }
+        // Read in place: every call of such a method passes here, and decoding a
+        // struct copies the value (the catalogue declares `envName` for each; a test
+        // holds it to that).
         Reach::Named | Reach::Creates => {
-            let Named { env_name } = decode(method, params)?;
-            EnvName::parse(env_name.as_deref().unwrap_or_default()).map(Some)
+            EnvName::parse(params.single("envName")?.unwrap_or_default()).map(Some)
         }
     }
 }
@@ -98,5 +94,24 @@ mod tests {
 
         let list = catalogue::method("environment.control.GetEnvs").unwrap();
         assert_eq!(env_target(list, &params("envName=x")).unwrap(), None);
+    }
+
+    #[test]
+    fn every_method_that_names_an_environment_declares_env_name() {
+        for method in catalogue::methods() {
+            let creates_from_env = method.params.iter().any(|p| p.name == "env");
+            let named = match method.reach {
+                Reach::Named => true,
+                Reach::Creates => !creates_from_env,
+                Reach::None | Reach::Lists => false,
+            };
+            if named {
+                assert!(
+                    method.params.iter().any(|p| p.name == "envName"),
+                    "{} names an environment but declares no envName",
+                    method.id
+                );
+            }
+        }
     }
 }

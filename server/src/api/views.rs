@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::environments::{
-    Deployment, Environment, DISK_LIMIT_MB, FIXED_CLOUDLETS, FLEXIBLE_CLOUDLETS,
+    Deployment, Environment, NodeGroup, DISK_LIMIT_MB, FIXED_CLOUDLETS, FLEXIBLE_CLOUDLETS,
 };
 use domain::tokens::TokenSummary;
 use serde::Serialize;
@@ -123,9 +123,57 @@ impl<'a> TokenView<'a> {
 pub struct EnvironmentView<'a> {
     env: EnvView<'a>,
     env_groups: [(); 0],
-    node_groups: Vec<NodeGroupView<'a>>,
-    nodes: Vec<NodeView<'a>>,
-    deployments: Vec<DeploymentView<'a>>,
+    node_groups: NodeGroups<'a>,
+    nodes: Nodes<'a>,
+    deployments: Deployments<'a>,
+}
+
+// The lists are written item by item as the answer is written, not gathered first.
+struct NodeGroups<'a>(&'a [NodeGroup]);
+struct Nodes<'a>(&'a Environment);
+struct Deployments<'a>(&'a [Deployment]);
+
+impl Serialize for NodeGroups<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|g| NodeGroupView {
+            name: &g.node_group,
+            display_name: &g.node_group,
+            node_type: &g.node_type,
+            count: g.count,
+            is_slb_access_enabled: true,
+        }))
+    }
+}
+
+impl Serialize for Nodes<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let status = self.0.status.code();
+        serializer.collect_seq(self.0.containers.iter().map(|n| NodeView {
+            id: n.id,
+            node_group: &n.node_group,
+            node_type: &n.node_type,
+            nodemission: &n.node_group,
+            name: &n.node_type,
+            kind: "NATIVE",
+            os_type: "LINUX",
+            int_ip: &n.int_ip,
+            address: &n.int_ip,
+            ext_ips: [],
+            url: &n.url,
+            status,
+            ismaster: n.is_master,
+            count: 1,
+            fixed_cloudlets: FIXED_CLOUDLETS,
+            flexible_cloudlets: FLEXIBLE_CLOUDLETS,
+            disk_limit: DISK_LIMIT_MB,
+        }))
+    }
+}
+
+impl Serialize for Deployments<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(DeploymentView::of))
+    }
 }
 
 #[derive(Serialize)]
@@ -230,41 +278,9 @@ impl<'a> EnvironmentView<'a> {
                 updated_on: e.updated_at,
             },
             env_groups: [],
-            node_groups: e
-                .nodes
-                .iter()
-                .map(|g| NodeGroupView {
-                    name: &g.node_group,
-                    display_name: &g.node_group,
-                    node_type: &g.node_type,
-                    count: g.count,
-                    is_slb_access_enabled: true,
-                })
-                .collect(),
-            nodes: e
-                .containers
-                .iter()
-                .map(|n| NodeView {
-                    id: n.id,
-                    node_group: &n.node_group,
-                    node_type: &n.node_type,
-                    nodemission: &n.node_group,
-                    name: &n.node_type,
-                    kind: "NATIVE",
-                    os_type: "LINUX",
-                    int_ip: &n.int_ip,
-                    address: &n.int_ip,
-                    ext_ips: [],
-                    url: &n.url,
-                    status,
-                    ismaster: n.is_master,
-                    count: 1,
-                    fixed_cloudlets: FIXED_CLOUDLETS,
-                    flexible_cloudlets: FLEXIBLE_CLOUDLETS,
-                    disk_limit: DISK_LIMIT_MB,
-                })
-                .collect(),
-            deployments: e.deployments.iter().map(DeploymentView::of).collect(),
+            node_groups: NodeGroups(&e.nodes),
+            nodes: Nodes(e),
+            deployments: Deployments(&e.deployments),
         }
     }
 }
