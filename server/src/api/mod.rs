@@ -56,7 +56,7 @@ pub fn router() -> Router<AppState> {
                 Err(refused) => refused,
             }
         };
-        router = router.route(&method.path(), get(at.clone()).post(at));
+        router = router.route(&method.path(), get(at).post(at));
     }
     router
         // Any other spelling of a method's name.
