@@ -120,24 +120,3 @@ pub async fn seal(_value: &str) -> Result<(Vec<u8>, Vec<u8>), CryptoError> {
 pub async fn unseal(_nonce: &[u8], _ciphertext: &[u8], _key: &[u8]) -> Result<String, CryptoError> {
     Err(CryptoError::Failed)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_a_32_byte_key_is_taken_from_the_fragment() {
-        let key = shares::encode(&[9u8; KEY_LEN]);
-        assert_eq!(
-            key_from_fragment(&format!("#{key}")).unwrap(),
-            [9u8; KEY_LEN]
-        );
-        assert_eq!(key_from_fragment(&key).unwrap(), [9u8; KEY_LEN]);
-        assert_eq!(key_from_fragment(""), Err(CryptoError::BadKey));
-        assert_eq!(key_from_fragment("#short"), Err(CryptoError::BadKey));
-        assert_eq!(
-            key_from_fragment(&format!("#{key}x")),
-            Err(CryptoError::BadKey)
-        );
-    }
-}

@@ -127,34 +127,3 @@ macro_rules! tr {
     };
 }
 pub(crate) use tr;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn languages_are_found_by_their_primary_tag() {
-        assert_eq!(Locale::find_locale(&["fr", "id-ID", "en"]), Locale::id);
-        assert_eq!(Locale::find_locale(&["en-GB"]), Locale::en);
-        assert_eq!(Locale::find_locale::<&str>(&[]), Locale::en);
-        assert_eq!(Locale::find_locale(&["de"]), Locale::en);
-        assert_eq!("ID".parse(), Ok(Locale::id));
-    }
-
-    #[test]
-    fn variables_are_filled_where_named() {
-        let n = 3;
-        let text = Filled::new("{{ n }} of {{total}}: {{ missing }}")
-            .with("n", n)
-            .with("total", "10");
-        assert_eq!(text.to_string(), "3 of 10: {{ missing }}");
-        assert_eq!(
-            td_string!(Locale::id, two_factor.codes_left, n).to_string(),
-            "Sisa kode pemulihan: 3 dari 10."
-        );
-        assert_eq!(
-            td_string!(Locale::en, two_factor.on_since, date = "today").to_string(),
-            "Two-factor sign-in is on since today."
-        );
-    }
-}

@@ -200,37 +200,3 @@ fn remember(locale: Locale) {
 
 #[cfg(not(feature = "hydrate"))]
 fn remember(_: Locale) {}
-
-#[cfg(test)]
-mod tests {
-    use super::preferred;
-
-    #[test]
-    fn the_cookie_wins_then_the_query_then_accept_language() {
-        assert_eq!(
-            preferred(Some("a=1; patio_lang=id"), Some("lang=en"), Some("fr")),
-            ["id", "en", "fr"]
-        );
-        assert_eq!(
-            preferred(None, Some("x=1&lang=id"), Some("en")),
-            ["id", "en"]
-        );
-        assert_eq!(preferred(None, None, None), Vec::<String>::new());
-    }
-
-    #[test]
-    fn accept_language_is_ordered_by_quality() {
-        assert_eq!(
-            preferred(None, None, Some("en;q=0.5, id-ID, fr;q=0.8, de;q=0")),
-            ["id-ID", "fr", "en"]
-        );
-    }
-
-    #[test]
-    fn odd_values_are_dropped() {
-        assert_eq!(
-            preferred(Some("patio_lang=<script>"), Some("lang="), Some("*, en")),
-            ["en"]
-        );
-    }
-}

@@ -258,7 +258,7 @@ fn when_where(locale: crate::i18n::Locale, context: &MailContext) -> String {
 
 /// Plain-text mail reads best in lines of at most 72 characters; a word longer than
 /// that (a URL) keeps its own line.
-fn wrap(text: &str) -> String {
+pub fn wrap(text: &str) -> String {
     const WIDTH: usize = 72;
     let mut out = String::new();
     let mut line = 0;
@@ -275,65 +275,4 @@ fn wrap(text: &str) -> String {
         line += n;
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-    use domain::accounts::Language;
-
-    fn notice(kind: NoticeKind, language: Language) -> DueNotice {
-        DueNotice {
-            notice_id: 1,
-            kind,
-            token_id: 7,
-            description: "CI deploy".into(),
-            expires_at: chrono::Utc.with_ymd_and_hms(2026, 12, 2, 9, 30, 0).unwrap(),
-            email: "ann@example.com".into(),
-            language,
-            attempts: 1,
-        }
-    }
-
-    #[test]
-    fn notices_name_the_token_and_link_to_the_tab_in_the_accounts_language() {
-        let en = expiry_notice(
-            &notice(NoticeKind::Week, Language::En),
-            "https://patio.example.com/",
-        );
-        assert_eq!(
-            en.subject,
-            "Patio: access token \"CI deploy\" expires on 02-12-2026 09:30"
-        );
-        assert!(en
-            .body
-            .contains("https://patio.example.com/settings/access-tokens\n"));
-        assert!(en.body.starts_with("Hello,"));
-        let id = expiry_notice(
-            &notice(NoticeKind::Expired, Language::Id),
-            "https://patio.example.com",
-        );
-        assert!(id.subject.contains("sudah kedaluwarsa"), "{}", id.subject);
-        assert!(id.body.starts_with("Halo,"));
-        for email in [en, id] {
-            assert!(
-                email
-                    .body
-                    .lines()
-                    .all(|l| l.chars().count() <= 72 || !l.contains(' ')),
-                "{}",
-                email.body
-            );
-            assert!(email.body.is_ascii());
-        }
-    }
-
-    #[test]
-    fn wrapping_keeps_every_word() {
-        let text = "word ".repeat(40);
-        let wrapped = wrap(&text);
-        assert!(wrapped.lines().all(|l| l.len() <= 72));
-        assert_eq!(wrapped.split_whitespace().count(), 40);
-    }
 }

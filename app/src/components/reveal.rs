@@ -128,14 +128,3 @@ pub fn RevealDialog(
         </Dialog>
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn download_names_are_safe_file_names() {
-        assert_eq!(download_name("CI deploy: prod"), "ci-deploy-prod.txt");
-        assert_eq!(download_name("///"), "patio-token.txt");
-    }
-}

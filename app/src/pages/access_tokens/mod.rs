@@ -7,7 +7,7 @@
 
 mod dialogs;
 mod pending;
-mod selection;
+pub mod selection;
 mod state;
 mod table;
 mod toolbar;

@@ -136,28 +136,3 @@ impl Selection {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::select;
-
-    const IDS: [i64; 5] = [10, 20, 30, 40, 50];
-
-    #[test]
-    fn click_selects_only_that_row() {
-        assert_eq!(select(&IDS, &[10, 20], Some(0), 2, false, false), [30]);
-    }
-
-    #[test]
-    fn ctrl_click_toggles() {
-        assert_eq!(select(&IDS, &[10], Some(0), 2, true, false), [10, 30]);
-        assert_eq!(select(&IDS, &[10, 30], Some(0), 2, true, false), [10]);
-    }
-
-    #[test]
-    fn shift_click_selects_the_range_from_the_anchor() {
-        assert_eq!(select(&IDS, &[20], Some(1), 3, false, true), [20, 30, 40]);
-        assert_eq!(select(&IDS, &[40], Some(3), 1, false, true), [20, 30, 40]);
-        assert_eq!(select(&IDS, &[50], Some(1), 2, true, true), [50, 20, 30]);
-    }
-}
