@@ -8,7 +8,7 @@ import { join } from 'node:path';
 const port = Number(process.env.PATIO_E2E_PORT ?? 3100);
 process.env.PATIO_E2E_DATA ??= mkdtempSync(join(tmpdir(), 'patio-e2e-'));
 const data = process.env.PATIO_E2E_DATA;
-const bin = process.env.PATIO_BIN ?? '../target/debug/patio';
+const bin = process.env.PATIO_BIN ?? '../target/release/patio';
 // A second server that sends mail, to aiosmtpd writing a Maildir the tests read: the
 // account flows that arrive by mail (a new account's link, a forgotten password, a new
 // email). Its links point at it.

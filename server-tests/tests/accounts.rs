@@ -686,7 +686,7 @@ async fn mail_in_indonesian_for_an_owner_who_reads_it() {
 }
 
 fn patio(dir: &std::path::Path, database_url: &str, args: &[&str]) -> (bool, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_patio"))
+    let out = std::process::Command::new(support::patio_bin())
         .args([
             "--database-url",
             database_url,

@@ -15,7 +15,7 @@ mod support;
 use support::PASSWORD;
 
 fn start(dir: &Path, port: u16, format: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_patio"))
+    Command::new(support::patio_bin())
         .args([
             "--database-url",
             &format!("sqlite://{}/patio.db", dir.display()),
@@ -65,7 +65,7 @@ async fn json_logs_carry_the_request_id_and_outcome_and_never_a_secret() {
     let dir = tempfile::tempdir().unwrap();
     let port = 3163;
     let base = format!("http://127.0.0.1:{port}");
-    let mut add = Command::new(env!("CARGO_BIN_EXE_patio"))
+    let mut add = Command::new(support::patio_bin())
         .args([
             "--database-url",
             &format!("sqlite://{}/patio.db", dir.path().display()),

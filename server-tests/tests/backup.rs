@@ -24,7 +24,7 @@ const WRITERS: usize = 8;
 async fn patio(args: &[&str]) -> Output {
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
     tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_patio"))
+        Command::new(support::patio_bin())
             .args(["--log", "error"])
             .args(&args)
             .env("RUST_BACKTRACE", "0")

@@ -7,6 +7,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod support;
+
 const LOADER: &str = "__wasm_split.00112233445566778899aa.js";
 
 /// A built site: the main files, a manifest naming the parts of two groups of pages
@@ -59,7 +61,7 @@ async fn pages_preload_the_parts_of_the_wasm_they_need() {
         .unwrap()
         .port();
     let _server = Server(
-        Command::new(env!("CARGO_BIN_EXE_patio"))
+        Command::new(support::patio_bin())
             .args(["--bind", &format!("127.0.0.1:{port}")])
             .args([
                 "--database-url",

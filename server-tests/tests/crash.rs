@@ -12,11 +12,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-const PASSWORD: &str = "correct horse battery";
+mod support;
+use support::PASSWORD;
 const EMAIL: &str = "crash@example.com";
 
-fn binary() -> String {
-    std::env::var("PATIO_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_patio").to_owned())
+fn binary() -> std::path::PathBuf {
+    support::patio_bin()
 }
 
 fn args(dir: &Path, port: u16) -> Vec<String> {

@@ -1,6 +1,6 @@
 //! What the integration test binaries share: the test password, a fresh PostgreSQL
 //! database when `PATIO_TEST_POSTGRES` names a server, calling an API method by its id,
-//! and a log writer that keeps everything logged.
+//! the `patio` binary, and a log writer that keeps everything logged.
 
 // Each test binary uses the part it needs.
 #![allow(dead_code)]
@@ -8,12 +8,61 @@
 pub mod mail;
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
 pub const PASSWORD: &str = "correct horse battery";
+
+/// The `patio` binary the tests run: `PATIO_BIN` if set, else the one cargo built beside
+/// them, in the same profile (`cargo build -p server [--release]`, which `scripts/test`
+/// runs first). Refused when it is older than the server library these tests were built
+/// with, so that a test never runs yesterday's binary.
+pub fn patio_bin() -> PathBuf {
+    if let Some(bin) = std::env::var_os("PATIO_BIN") {
+        return bin.into();
+    }
+    let deps = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_owned();
+    let bin = deps.parent().unwrap().join("patio");
+    let built = |path: &std::path::Path| path.metadata().and_then(|m| m.modified()).ok();
+    let library = std::fs::read_dir(&deps)
+        .unwrap()
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| {
+            let name = path.file_name().unwrap().to_string_lossy();
+            name.starts_with("libserver-") && name.ends_with(".rlib")
+        })
+        .filter_map(|path| built(&path))
+        .max();
+    let profile = deps
+        .parent()
+        .unwrap()
+        .file_name()
+        .unwrap()
+        .to_string_lossy();
+    let flag = if profile == "release" {
+        " --release"
+    } else {
+        ""
+    };
+    match (built(&bin), library) {
+        (Some(bin_built), Some(library)) if bin_built >= library => bin,
+        (None, _) => panic!(
+            "no {}: run `cargo build -p server{flag}` first",
+            bin.display()
+        ),
+        _ => panic!(
+            "{} is older than the server library: run `cargo build -p server{flag}` first",
+            bin.display()
+        ),
+    }
+}
 
 /// A new, empty database on the test PostgreSQL, or `None` when `PATIO_TEST_POSTGRES`
 /// is not set.

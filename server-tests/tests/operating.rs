@@ -9,7 +9,7 @@ use support::{call, PASSWORD};
 
 fn patio(dir: &std::path::Path, args: &[&str]) -> (bool, String) {
     let db = format!("sqlite://{}", dir.join("patio.db").display());
-    let out = Command::new(env!("CARGO_BIN_EXE_patio"))
+    let out = Command::new(support::patio_bin())
         .args([
             "--database-url",
             &db,

@@ -1,4 +1,4 @@
-//! Passkey ceremonies against webauthn-rs's software authenticator (`SoftPasskey`, user
+//! Passkey ceremonies against a software authenticator (`authenticator::Passkey`, user
 //! verification on): adding a passkey after the password, signing in with it alone (on
 //! an account with two-factor too), a ceremony begun on one replica and finished on
 //! another, each ceremony used once, the sign counter held, removal at once, the limit
@@ -9,11 +9,12 @@ use domain::accounts::Origin;
 use domain::passkeys::Ceremony;
 use domain::{Caller, Clock, Platform};
 use server::{Settings, Spawned};
-use webauthn_authenticator_rs::softpasskey::SoftPasskey;
-use webauthn_authenticator_rs::WebauthnAuthenticator;
-use webauthn_rs::prelude::{CreationChallengeResponse, RequestChallengeResponse, Url};
-use webauthn_rs_proto::{AllowCredentials, ResidentKeyRequirement};
+use webauthn_rs::prelude::{CreationChallengeResponse, RequestChallengeResponse};
+use webauthn_rs_proto::{ResidentKeyRequirement, UserVerificationPolicy};
 
+mod authenticator;
+use authenticator::Passkey;
+#[path = "../support/mod.rs"]
 mod support;
 use support::{fresh_postgres, PASSWORD};
 
@@ -62,61 +63,47 @@ async fn account(platform: &Platform, email: &str) -> Caller {
         .unwrap()
 }
 
-/// The options as the browser gets them, with the one thing the software authenticator
-/// cannot do (keep the key on itself) asked for no longer: the server's check is the same.
-fn creation(ceremony: &Ceremony) -> CreationChallengeResponse {
-    let mut options: CreationChallengeResponse = serde_json::from_str(&ceremony.options).unwrap();
-    let selection = options.public_key.authenticator_selection.as_mut().unwrap();
-    assert_eq!(
-        selection.resident_key,
-        Some(ResidentKeyRequirement::Required),
-        "the server asks for a discoverable key"
-    );
-    assert!(matches!(
-        selection.user_verification,
-        webauthn_rs_proto::UserVerificationPolicy::Required
-    ));
-    selection.resident_key = Some(ResidentKeyRequirement::Discouraged);
-    selection.require_resident_key = false;
-    options
-}
-
 /// Adds a passkey through the ceremony; returns its stored id and the authenticator.
-async fn add(platform: &Platform, caller: &Caller, name: &str) -> (i64, SoftPasskey, Vec<u8>) {
-    let mut device = SoftPasskey::new(true);
+async fn add(platform: &Platform, caller: &Caller, name: &str) -> (i64, Passkey) {
     let ceremony = platform
         .passkeys()
         .begin_registration(caller, PASSWORD)
         .await
         .unwrap();
-    let answer = device
-        .do_registration(Url::parse(ORIGIN).unwrap(), creation(&ceremony))
-        .unwrap();
-    let credential_id = answer.raw_id.to_vec();
+    asks_for_a_verified_discoverable_key(&ceremony);
+    let (device, answer) = Passkey::register(ORIGIN, &ceremony.options);
     let added = platform
         .passkeys()
-        .finish_registration(
-            caller,
-            &ceremony.id,
-            &serde_json::to_string(&answer).unwrap(),
-            name,
-        )
+        .finish_registration(caller, &ceremony.id, &answer, name)
         .await
         .unwrap();
     assert_eq!(added.name, name);
-    (added.id, device, credential_id)
+    (added.id, device)
 }
 
-/// What the authenticator answers to a sign-in ceremony, as a discoverable key would
-/// (naming the credential and the account's handle itself).
+fn asks_for_a_verified_discoverable_key(ceremony: &Ceremony) {
+    let options: CreationChallengeResponse = serde_json::from_str(&ceremony.options).unwrap();
+    let selection = options.public_key.authenticator_selection.unwrap();
+    assert_eq!(
+        selection.resident_key,
+        Some(ResidentKeyRequirement::Required)
+    );
+    assert!(matches!(
+        selection.user_verification,
+        UserVerificationPolicy::Required
+    ));
+}
+
+/// A sign-in ceremony answered by the authenticator as a discoverable key answers it
+/// (naming the credential and an account's handle itself): the account it was made for,
+/// unless `handle` names another.
 async fn assertion(
     platform: &Platform,
-    device: &mut SoftPasskey,
-    credential_id: &[u8],
-    handle: &str,
+    device: &mut Passkey,
+    handle: Option<&str>,
 ) -> (String, String) {
     let ceremony = platform.passkeys().begin_sign_in().await.unwrap();
-    let mut options: RequestChallengeResponse = serde_json::from_str(&ceremony.options).unwrap();
+    let options: RequestChallengeResponse = serde_json::from_str(&ceremony.options).unwrap();
     assert!(
         options.public_key.allow_credentials.is_empty(),
         "no email: no list of keys"
@@ -125,23 +112,18 @@ async fn assertion(
         options.mediation.is_none(),
         "asked for at once, not by autofill"
     );
-    options.public_key.allow_credentials = vec![AllowCredentials {
-        type_: "public-key".into(),
-        id: credential_id.to_vec(),
-        transports: None,
-    }];
-    let mut answer = device
-        .do_authentication(Url::parse(ORIGIN).unwrap(), options)
-        .unwrap();
-    answer.response.user_handle = Some(uuid_bytes(handle));
-    (ceremony.id, serde_json::to_string(&answer).unwrap())
+    let handle = handle.map_or_else(|| device.user_handle.clone(), handle_bytes);
+    let answer = device.sign_in(ORIGIN, &ceremony.options, &handle);
+    (ceremony.id, answer)
 }
 
-fn uuid_bytes(handle: &str) -> Vec<u8> {
-    webauthn_rs::prelude::Uuid::parse_str(handle)
-        .unwrap()
-        .as_bytes()
-        .to_vec()
+/// An account's passkey handle (a UUID) as a browser sends it: its 16 bytes, base64url.
+fn handle_bytes(handle: &str) -> String {
+    data_encoding::BASE64URL_NOPAD.encode(
+        webauthn_rs::prelude::Uuid::parse_str(handle)
+            .unwrap()
+            .as_bytes(),
+    )
 }
 
 async fn handle_of(platform: &Platform, account_id: i64) -> String {
@@ -163,8 +145,11 @@ async fn a_passkey_is_added_after_the_password_and_signs_in_alone() {
         .await
         .unwrap_err();
     assert_eq!(wrong.code().number(), 702);
-    let (id, mut device, credential_id) = add(platform, &ann, "Work laptop").await;
+    let (id, mut device) = add(platform, &ann, "Work laptop").await;
+    // The creation options named the account by its handle, which the key keeps and
+    // sends back at sign-in.
     let handle = handle_of(platform, ann.account.id).await;
+    assert_eq!(device.user_handle, handle_bytes(&handle));
 
     // Public keys only: the stored credential holds the key's public coordinates.
     let stored: String = sqlx::query_scalar("select credential from passkeys where id = $1")
@@ -180,7 +165,7 @@ async fn a_passkey_is_added_after_the_password_and_signs_in_alone() {
         "{stored}"
     );
 
-    let (ceremony, answer) = assertion(platform, &mut device, &credential_id, &handle).await;
+    let (ceremony, answer) = assertion(platform, &mut device, None).await;
     let session = platform
         .passkeys()
         .finish_sign_in(&ceremony, &answer, &from("192.0.2.1"))
@@ -236,7 +221,7 @@ async fn a_passkey_is_added_after_the_password_and_signs_in_alone() {
         .remove(&ann, PASSWORD, id)
         .await
         .unwrap();
-    let (ceremony, answer) = assertion(platform, &mut device, &credential_id, &handle).await;
+    let (ceremony, answer) = assertion(platform, &mut device, None).await;
     let refused = platform
         .passkeys()
         .finish_sign_in(&ceremony, &answer, &from("192.0.2.1"))
@@ -260,9 +245,8 @@ async fn a_passkey_counts_as_both_factors_and_its_counter_is_held() {
         .await
         .unwrap_err();
     assert_eq!(without_code.code().number(), 704);
-    let (id, mut device, credential_id) = add(platform, &ann, "Phone").await;
-    let handle = handle_of(platform, ann.account.id).await;
-    let (ceremony, answer) = assertion(platform, &mut device, &credential_id, &handle).await;
+    let (id, mut device) = add(platform, &ann, "Phone").await;
+    let (ceremony, answer) = assertion(platform, &mut device, None).await;
     platform
         .passkeys()
         .finish_sign_in(&ceremony, &answer, &from("192.0.2.1"))
@@ -288,7 +272,7 @@ async fn a_passkey_counts_as_both_factors_and_its_counter_is_held() {
         .execute(&platform.db)
         .await
         .unwrap();
-    let (ceremony, answer) = assertion(platform, &mut device, &credential_id, &handle).await;
+    let (ceremony, answer) = assertion(platform, &mut device, None).await;
     let cloned = platform
         .passkeys()
         .finish_sign_in(&ceremony, &answer, &from("192.0.2.1"))
@@ -332,27 +316,17 @@ async fn a_ceremony_begun_on_one_replica_is_finished_on_another() {
         .await
         .unwrap();
     let ann = account(a, "ann@example.com").await;
-    let mut device = SoftPasskey::new(true);
     let ceremony = a
         .passkeys()
         .begin_registration(&ann, PASSWORD)
         .await
         .unwrap();
-    let answer = device
-        .do_registration(Url::parse(ORIGIN).unwrap(), creation(&ceremony))
-        .unwrap();
-    let credential_id = answer.raw_id.to_vec();
+    let (mut device, answer) = Passkey::register(ORIGIN, &ceremony.options);
     b.passkeys()
-        .finish_registration(
-            &ann,
-            &ceremony.id,
-            &serde_json::to_string(&answer).unwrap(),
-            "Laptop",
-        )
+        .finish_registration(&ann, &ceremony.id, &answer, "Laptop")
         .await
         .unwrap();
-    let handle = handle_of(a, ann.account.id).await;
-    let (ceremony, answer) = assertion(&b, &mut device, &credential_id, &handle).await;
+    let (ceremony, answer) = assertion(&b, &mut device, None).await;
     a.passkeys()
         .finish_sign_in(&ceremony, &answer, &from("192.0.2.1"))
         .await
@@ -364,13 +338,12 @@ async fn failed_assertions_are_limited_by_address_and_nothing_is_told() {
     let (server, _settings, _dir) = server().await;
     let platform = &server.platform;
     let ann = account(platform, "ann@example.com").await;
-    let (_, mut device, credential_id) = add(platform, &ann, "Laptop").await;
+    let (_, mut device) = add(platform, &ann, "Laptop").await;
     // An answer naming another account's handle: refused like any bad assertion.
     let (ceremony, answer) = assertion(
         platform,
         &mut device,
-        &credential_id,
-        "00000000-0000-4000-8000-000000000000",
+        Some("00000000-0000-4000-8000-000000000000"),
     )
     .await;
     let wrong_account = platform
@@ -392,8 +365,7 @@ async fn failed_assertions_are_limited_by_address_and_nothing_is_told() {
     assert!(codes[..19].iter().all(|c| *c == 702), "{codes:?}");
     assert_eq!(codes[19..], [703, 703], "{codes:?}");
     // Another address is not held back.
-    let handle = handle_of(platform, ann.account.id).await;
-    let (ceremony, answer) = assertion(platform, &mut device, &credential_id, &handle).await;
+    let (ceremony, answer) = assertion(platform, &mut device, None).await;
     platform
         .passkeys()
         .finish_sign_in(&ceremony, &answer, &from("198.51.100.1"))

@@ -15,8 +15,8 @@ use serde_json::Value;
 mod support;
 use support::PASSWORD;
 
-fn binary() -> String {
-    std::env::var("PATIO_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_patio").to_owned())
+fn binary() -> std::path::PathBuf {
+    support::patio_bin()
 }
 
 fn common(dir: &Path) -> Vec<String> {

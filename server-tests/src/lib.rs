@@ -1,0 +1,2 @@
+//! Nothing: this package holds the server's tests from outside (`tests/`), which build
+//! against the `server` library and run its `patio` binary.
