@@ -1,7 +1,7 @@
 //! Kill -9 under load: concurrent token creations, regenerations and removals against
 //! the `patio` binary, the process killed at a random moment, restarted, and checked:
 //! every change the API acknowledged is there, nothing half-exists, the database is
-//! intact. `PATIO_BIN` picks another binary (the release build), `CRASH_ROUNDS` the
+//! intact. `PATIO_BIN` picks another binary (support::patio_bin), `CRASH_ROUNDS` the
 //! number of rounds.
 
 use std::collections::HashMap;
