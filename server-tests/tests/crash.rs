@@ -16,10 +16,6 @@ mod support;
 use support::PASSWORD;
 const EMAIL: &str = "crash@example.com";
 
-fn binary() -> std::path::PathBuf {
-    support::patio_bin()
-}
-
 fn args(dir: &Path, port: u16) -> Vec<String> {
     vec![
         "--bind".into(),
@@ -34,7 +30,7 @@ fn args(dir: &Path, port: u16) -> Vec<String> {
 }
 
 async fn start(dir: &Path, port: u16) -> Child {
-    let child = Command::new(binary())
+    let child = Command::new(support::patio_bin())
         .args(args(dir, port))
         .stdout(Stdio::null())
         .spawn()
@@ -216,7 +212,7 @@ async fn every_acknowledged_change_survives_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     let port = 3900 + (std::process::id() % 500) as u16;
     let base = format!("http://127.0.0.1:{port}");
-    let mut add = Command::new(binary())
+    let mut add = Command::new(support::patio_bin())
         .args(args(dir.path(), port))
         .args(["user", "add", "--email", EMAIL])
         .stdin(Stdio::piped())

@@ -15,10 +15,6 @@ use serde_json::Value;
 mod support;
 use support::PASSWORD;
 
-fn binary() -> std::path::PathBuf {
-    support::patio_bin()
-}
-
 fn common(dir: &Path) -> Vec<String> {
     vec![
         "--database-url".into(),
@@ -92,7 +88,7 @@ async fn caller(
 #[tokio::test]
 async fn a_sigterm_under_load_loses_no_acknowledged_use_or_denial() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut add = Command::new(binary())
+    let mut add = Command::new(support::patio_bin())
         .args(common(dir.path()))
         .args(["user", "add", "--email", "busy@example.com"])
         .stdin(Stdio::piped())
@@ -107,7 +103,7 @@ async fn a_sigterm_under_load_loses_no_acknowledged_use_or_denial() {
 
     let port = 3161;
     let base = format!("http://127.0.0.1:{port}");
-    let mut server = Command::new(binary())
+    let mut server = Command::new(support::patio_bin())
         .args(common(dir.path()))
         .args(["--bind", &format!("127.0.0.1:{port}")])
         .stdout(Stdio::null())
