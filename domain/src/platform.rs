@@ -361,12 +361,36 @@ impl WriteKey {
     }
 }
 
+/// `(version, description, SQL)` of each migration file, in version order (build.rs).
+mod migration_files {
+    include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
+}
+
 /// The migrations compiled into this binary for a backend: what `connect` applies, and
 /// what the command line's backup, restore and check compare a database against.
 pub fn migrations(backend: Backend) -> sqlx::migrate::Migrator {
-    match backend {
-        Backend::Sqlite => sqlx::migrate!("../migrations/sqlite"),
-        Backend::Postgres => sqlx::migrate!("../migrations/postgres"),
+    use sqlx::migrate::{Migration, MigrationType, Migrator};
+    use std::borrow::Cow;
+    let files = match backend {
+        Backend::Sqlite => migration_files::SQLITE,
+        Backend::Postgres => migration_files::POSTGRES,
+    };
+    let migrations = files.iter().map(|&(version, description, sql)| {
+        let no_transaction = sql.starts_with("-- no-transaction");
+        let (description, sql) = (Cow::Borrowed(description), Cow::Borrowed(sql));
+        Migration::new(
+            version,
+            description,
+            MigrationType::Simple,
+            sql,
+            no_transaction,
+        )
+    });
+    // What `sqlx::migrate!` expands to, with the migrations listed at run time: each
+    // checksum is computed from the SQL as the macro computes it.
+    Migrator {
+        migrations: Cow::Owned(migrations.collect()),
+        ..Migrator::DEFAULT
     }
 }
 
@@ -482,4 +506,33 @@ pub(crate) fn random_base62(n: usize) -> String {
 
 pub(crate) fn from_unix(seconds: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(seconds, 0).single().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The embedded migrations are what sqlx reads from the folders: the same versions,
+    /// descriptions, kinds and checksums, so databases migrated by earlier builds (which
+    /// used `sqlx::migrate!`) stay valid.
+    #[tokio::test]
+    async fn the_embedded_migrations_are_the_folders() {
+        for (backend, folder) in [(Backend::Sqlite, "sqlite"), (Backend::Postgres, "postgres")] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../migrations")
+                .join(folder);
+            let read = sqlx::migrate::Migrator::new(dir).await.unwrap();
+            let embedded = migrations(backend);
+            let fields = |m: &sqlx::migrate::Migration| {
+                let kind = format!("{:?}", m.migration_type);
+                let text = (m.description.to_string(), m.sql.to_string(), kind);
+                (m.version, text, m.checksum.to_vec(), m.no_tx)
+            };
+            let read: Vec<_> = read.iter().map(fields).collect();
+            let embedded: Vec<_> = embedded.iter().map(fields).collect();
+            assert!(read.len() >= 9, "{folder}: {} migrations", read.len());
+            assert_eq!(embedded, read, "{folder}");
+            assert!(read.windows(2).all(|pair| pair[0].0 < pair[1].0));
+        }
+    }
 }

@@ -11,7 +11,7 @@ async fn rebuilding_the_sqlite_tables_keeps_every_row_and_cascade() {
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
     let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
     // The schema as the three migrations before the rebuild left it.
-    let mut older = sqlx::migrate!("../migrations/sqlite");
+    let mut older = domain::platform::migrations(domain::platform::Backend::Sqlite);
     older.migrations = Cow::Owned(older.migrations[..3].to_vec());
     older.run(&mut conn).await.unwrap();
     for sql in [

@@ -8,7 +8,7 @@ use domain::platform::{migrations, Backend};
 use sqlx::migrate::Migrator;
 use sqlx::{ConnectOptions, Connection, PgConnection};
 
-use super::schema::{applied_sqlite, Applied, Schema};
+use super::schema::{applied_sqlite, Applied, AppliedRow, Schema, APPLIED};
 use super::sqlite::{integrity, live_options};
 
 /// What `patio check` found: one line per check, and whether all passed.
@@ -63,11 +63,19 @@ async fn check_sqlite(database_url: &str) -> anyhow::Result<Report> {
             problems.first().map_or("", String::as_str)
         ),
     );
-    let orphans: Vec<Orphan> =
+    let orphans: Vec<(String, Option<i64>, String)> =
         sqlx::query_as("select \"table\", rowid, parent from pragma_foreign_key_check")
             .fetch_all(&mut conn)
             .await
             .context("pragma foreign_key_check")?;
+    let orphans: Vec<_> = orphans
+        .into_iter()
+        .map(|(table, rowid, parent)| Orphan {
+            table,
+            rowid,
+            parent,
+        })
+        .collect();
     report.add(
         orphans.is_empty(),
         "foreign keys: ok".into(),
@@ -117,13 +125,11 @@ async fn check_postgres(database_url: &str) -> anyhow::Result<Report> {
         .await
         .context("look for the migrations table")?;
     let applied = if exists {
-        let rows: Vec<Applied> = sqlx::query_as(
-            "select version, checksum, success from _sqlx_migrations order by version",
-        )
-        .fetch_all(&mut conn)
-        .await
-        .context("read the applied migrations")?;
-        Some(rows)
+        let rows: Vec<AppliedRow> = sqlx::query_as(APPLIED)
+            .fetch_all(&mut conn)
+            .await
+            .context("read the applied migrations")?;
+        Some(rows.into_iter().map(Applied::from).collect::<Vec<_>>())
     } else {
         None
     };
@@ -173,7 +179,6 @@ impl Report {
 }
 
 /// A row of SQLite's `foreign_key_check`: a row whose parent is missing.
-#[derive(sqlx::FromRow)]
 struct Orphan {
     table: String,
     rowid: Option<i64>,

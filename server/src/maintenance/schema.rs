@@ -6,11 +6,28 @@ use sqlx::migrate::Migrator;
 use sqlx::SqliteConnection;
 
 /// A row of `_sqlx_migrations`.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Applied {
     pub version: i64,
     pub checksum: Vec<u8>,
     pub success: bool,
+}
+
+/// What `APPLIED` selects, one row.
+pub(super) type AppliedRow = (i64, Vec<u8>, bool);
+
+/// The applied migrations in version order, for either database.
+pub(super) const APPLIED: &str =
+    "select version, checksum, success from _sqlx_migrations order by version";
+
+impl From<AppliedRow> for Applied {
+    fn from((version, checksum, success): AppliedRow) -> Self {
+        Self {
+            version,
+            checksum,
+            success,
+        }
+    }
 }
 
 /// How a database's applied migrations compare with this binary's.
@@ -82,12 +99,11 @@ pub(super) async fn applied_sqlite(
     if tables == 0 {
         return Ok(None);
     }
-    let rows: Vec<Applied> =
-        sqlx::query_as("select version, checksum, success from _sqlx_migrations order by version")
-            .fetch_all(&mut *conn)
-            .await
-            .context("read the applied migrations")?;
-    Ok(Some(rows))
+    let rows: Vec<AppliedRow> = sqlx::query_as(APPLIED)
+        .fetch_all(&mut *conn)
+        .await
+        .context("read the applied migrations")?;
+    Ok(Some(rows.into_iter().map(Applied::from).collect()))
 }
 
 #[cfg(test)]
