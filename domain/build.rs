@@ -7,11 +7,11 @@ use std::path::Path;
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+    // Cargo watches everything under a folder named here.
     println!("cargo:rerun-if-changed={}", root.display());
     let mut out = String::new();
     for (name, folder) in [("SQLITE", "sqlite"), ("POSTGRES", "postgres")] {
         let dir = root.join(folder);
-        println!("cargo:rerun-if-changed={}", dir.display());
         let mut files: Vec<(i64, String, String)> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
             .map(|entry| entry.expect("a migration folder entry").path())

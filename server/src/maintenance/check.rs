@@ -63,33 +63,23 @@ async fn check_sqlite(database_url: &str) -> anyhow::Result<Report> {
             problems.first().map_or("", String::as_str)
         ),
     );
+    // A row whose parent is missing: its table, its rowid and the parent's table.
     let orphans: Vec<(String, Option<i64>, String)> =
         sqlx::query_as("select \"table\", rowid, parent from pragma_foreign_key_check")
             .fetch_all(&mut conn)
             .await
             .context("pragma foreign_key_check")?;
-    let orphans: Vec<_> = orphans
-        .into_iter()
-        .map(|(table, rowid, parent)| Orphan {
-            table,
-            rowid,
-            parent,
-        })
-        .collect();
     report.add(
         orphans.is_empty(),
         "foreign keys: ok".into(),
         format!(
             "foreign keys: {} rows point at missing rows, first: {}",
             orphans.len(),
-            orphans.first().map_or(String::new(), |o| {
-                format!(
-                    "{} row {} → {}",
-                    o.table,
-                    o.rowid.unwrap_or_default(),
-                    o.parent
-                )
-            })
+            orphans
+                .first()
+                .map_or(String::new(), |(table, rowid, parent)| {
+                    format!("{table} row {} → {parent}", rowid.unwrap_or_default())
+                })
         ),
     );
     let applied = applied_sqlite(&mut conn).await?;
@@ -176,11 +166,4 @@ impl Report {
             ),
         });
     }
-}
-
-/// A row of SQLite's `foreign_key_check`: a row whose parent is missing.
-struct Orphan {
-    table: String,
-    rowid: Option<i64>,
-    parent: String,
 }
