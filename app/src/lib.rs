@@ -9,6 +9,7 @@ pub mod components;
 pub mod crypto;
 pub mod error;
 pub mod format;
+pub mod loaded;
 pub mod locale;
 pub mod pages;
 pub mod text;

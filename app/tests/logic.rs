@@ -7,10 +7,12 @@ use app::components::reveal::download_name;
 use app::crypto::{key_from_fragment, CryptoError};
 use app::format::{data_url, date, date_time, day_month, form_date_to_iso};
 use app::i18n::{keys, Filled, Locale};
+use app::loaded::Json;
 use app::locale::preferred;
 use app::pages::access_tokens::selection::select;
 use chrono::{NaiveDate, TimeZone, Utc};
 use domain::shares::{self, KEY_LEN};
+use leptos::server::codee::{Decoder, Encoder};
 
 #[test]
 fn download_names_are_safe_file_names() {
@@ -209,4 +211,21 @@ mod mail {
         assert!(wrapped.lines().all(|l| l.len() <= 72));
         assert_eq!(wrapped.split_whitespace().count(), 40);
     }
+}
+
+#[test]
+fn a_resource_reads_back_what_leptos_default_codec_writes() {
+    let value: Result<Vec<(i64, String)>, String> =
+        Ok(vec![(7, "ci \"deploy\" é\u{1F511}".into())]);
+    let text = <Json as Encoder<_>>::encode(&value).unwrap();
+    assert_eq!(text, serde_json::to_string(&value).unwrap());
+    let back: Result<Vec<(i64, String)>, String> = Json::decode(&text).unwrap();
+    assert_eq!(back, value);
+    let refused: Result<Vec<i64>, String> = Err("signed out".into());
+    let text = serde_json::to_string(&refused).unwrap();
+    assert_eq!(
+        <Json as Decoder<Result<Vec<i64>, String>>>::decode(&text).unwrap(),
+        refused
+    );
+    assert!(<Json as Decoder<Vec<i64>>>::decode("[1,").is_err());
 }

@@ -13,6 +13,7 @@ use crate::crypto::{self, CryptoError};
 use crate::error::AppError;
 use crate::format;
 use crate::i18n::{td_string, tr};
+use crate::loaded::loaded;
 use crate::locale::use_i18n;
 
 type I18n = crate::locale::I18n;
@@ -170,7 +171,7 @@ pub fn ShareLinkMaker(
 pub fn SharePanel(token_id: i64, refresh: Signal<u64>) -> impl IntoView {
     let i18n = use_i18n();
     let cancel = ServerAction::<CancelShare>::new();
-    let status = Resource::new(
+    let status = loaded(
         move || (token_id, refresh.get(), cancel.version().get()),
         |(id, _, _)| load_share_status(id),
     );

@@ -11,6 +11,7 @@ use crate::components::dialog::Dialog;
 use crate::components::share::SharePanel;
 use crate::format;
 use crate::i18n::{td_string, tr};
+use crate::loaded::loaded;
 use crate::locale::use_i18n;
 
 type I18n = crate::locale::I18n;
@@ -24,7 +25,7 @@ pub fn UsagePanel(
     on_tighten: Callback<TokenSummary>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let usage = Resource::new(
+    let usage = loaded(
         move || (token.with(|t| t.as_ref().map(|t| t.id)), refresh.get()),
         |(id, _)| async move {
             match id {
@@ -182,7 +183,7 @@ pub fn TightenDialog(
 ) -> impl IntoView {
     let days = RwSignal::new(30i64);
     let i18n = use_i18n();
-    let proposal = Resource::new(
+    let proposal = loaded(
         move || {
             (
                 open.get(),

@@ -6,12 +6,13 @@ use crate::api::{current_account, SignOut};
 use crate::components::post_form::PostForm;
 use crate::error::AppError;
 use crate::i18n::tr;
+use crate::loaded::loaded;
 use crate::locale::use_i18n;
 use crate::locale::LanguageSwitcher;
 
 #[component]
 pub fn TopBar() -> impl IntoView {
-    let account = Resource::new(|| (), |_| current_account());
+    let account = loaded(|| (), |_| current_account());
     let sign_out = ServerAction::<SignOut>::new();
     let i18n = use_i18n();
     view! {

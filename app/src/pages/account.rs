@@ -15,6 +15,7 @@ use crate::components::settings_tabs::SettingsTabs;
 use crate::components::topbar::{ErrorNote, TopBar};
 use crate::format;
 use crate::i18n::{td_string, tr};
+use crate::loaded::loaded;
 use crate::locale::use_i18n;
 
 #[component]
@@ -24,7 +25,7 @@ pub fn AccountPage() -> impl IntoView {
     let change_email = ServerAction::<ChangeEmail>::new();
     let notices = ServerAction::<SigninNotices>::new();
     let delete = ServerAction::<DeleteAccount>::new();
-    let settings = Resource::new(
+    let settings = loaded(
         move || (change_email.version().get(), notices.version().get()),
         |_| load_account_settings(),
     );

@@ -15,6 +15,7 @@ use crate::components::post_form::PostForm;
 use crate::components::topbar::{ErrorNote, TopBar};
 use crate::format;
 use crate::i18n::{td_string, tr};
+use crate::loaded::loaded;
 use crate::locale::use_i18n;
 
 #[component]
@@ -24,7 +25,7 @@ pub fn HomePage() -> impl IntoView {
     let delete = ServerAction::<DeleteEnvironment>::new();
     let tick = RwSignal::new(0u32);
     let i18n = use_i18n();
-    let envs = Resource::new(
+    let envs = loaded(
         move || {
             (
                 create.version().get(),
@@ -45,7 +46,7 @@ pub fn HomePage() -> impl IntoView {
             }
         });
     });
-    let alerts = Resource::new(|| (), |_| token_alerts());
+    let alerts = loaded(|| (), |_| token_alerts());
     let deleting = RwSignal::new(None::<String>);
     let delete_open = RwSignal::new(false);
     let delete_error = RwSignal::new(None);

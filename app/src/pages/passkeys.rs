@@ -13,6 +13,7 @@ use crate::components::topbar::{ErrorNote, TopBar};
 use crate::error::AppError;
 use crate::format;
 use crate::i18n::{td_string, tr};
+use crate::loaded::loaded;
 use crate::locale::use_i18n;
 
 #[component]
@@ -22,7 +23,7 @@ pub fn PasskeysPage() -> impl IntoView {
     let finish = ServerAction::<FinishPasskey>::new();
     let rename = ServerAction::<RenamePasskey>::new();
     let remove = ServerAction::<RemovePasskey>::new();
-    let list = Resource::new(
+    let list = loaded(
         move || {
             (
                 finish.version().get(),

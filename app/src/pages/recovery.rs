@@ -12,6 +12,7 @@ use leptos_router::hooks::use_params_map;
 use crate::api::{link_works, mail_on, ConfirmEmail, ForgotPassword, ResetPassword, VerifySignUp};
 use crate::components::post_form::PostForm;
 use crate::i18n::{td_string, tr};
+use crate::loaded::{loaded, Loaded};
 use crate::locale::{use_i18n, LanguageSwitcher};
 
 /// The card every page here sits in.
@@ -34,7 +35,7 @@ fn Card(title: Signal<String>, children: Children) -> impl IntoView {
 pub fn ForgotPage() -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<ForgotPassword>::new();
-    let mail = Resource::new(|| (), |_| mail_on());
+    let mail = loaded(|| (), |_| mail_on());
     let email = RwSignal::new(String::new());
     let error = move || action.value().get().and_then(|r| r.err());
     let sent = move || action.value().get().is_some_and(|r| r.is_ok());
@@ -83,8 +84,8 @@ fn secret() -> Memo<String> {
 }
 
 /// Whether the page's link works, asked once when the page opens.
-fn link_state(purpose: LinkPurpose, secret: Memo<String>) -> Resource<bool> {
-    Resource::new(
+fn link_state(purpose: LinkPurpose, secret: Memo<String>) -> Loaded<bool> {
+    loaded(
         move || secret.get(),
         move |secret| async move { link_works(purpose, secret).await.unwrap_or(false) },
     )

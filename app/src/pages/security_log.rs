@@ -12,6 +12,7 @@ use crate::components::settings_tabs::SettingsTabs;
 use crate::components::topbar::TopBar;
 use crate::format;
 use crate::i18n::tr;
+use crate::loaded::loaded;
 use crate::locale::use_i18n;
 use crate::text;
 
@@ -48,7 +49,7 @@ pub fn SecurityLogPage() -> impl IntoView {
             (None, None) => PageStart::Newest,
         }
     });
-    let page = Resource::new(
+    let page = loaded(
         move || (filter.get(), start.get()),
         |(filter, start)| {
             let (before, after) = match start {

@@ -11,13 +11,14 @@ use crate::components::settings_tabs::SettingsTabs;
 use crate::components::topbar::TopBar;
 use crate::format;
 use crate::i18n::{td_string, tr};
+use crate::loaded::loaded;
 use crate::locale::use_i18n;
 
 #[component]
 pub fn SessionsPage() -> impl IntoView {
     let i18n = use_i18n();
     let sign_out = ServerAction::<SignOutOthers>::new();
-    let sessions = Resource::new(move || sign_out.version().get(), |_| list_sessions());
+    let sessions = loaded(move || sign_out.version().get(), |_| list_sessions());
     let password_open = RwSignal::new(false);
     let notice = RwSignal::new(None::<Notice>);
     let last_error = RwSignal::new(None);

@@ -15,6 +15,7 @@ use crate::crypto::{self, CryptoError};
 use crate::error::AppError;
 use crate::format;
 use crate::i18n::{td_string, tr};
+use crate::loaded::loaded;
 use crate::locale::{use_i18n, LanguageSwitcher};
 
 type I18n = crate::locale::I18n;
@@ -44,7 +45,7 @@ pub fn SharePage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let reloads = RwSignal::new(0u32);
-    let view = Resource::new(move || (id(), reloads.get()), |(id, _)| load_share_view(id));
+    let view = loaded(move || (id(), reloads.get()), |(id, _)| load_share_view(id));
     let value = RwSignal::new(None::<String>);
     let problem = RwSignal::new(None::<Problem>);
     let opening = RwSignal::new(false);

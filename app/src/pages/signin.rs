@@ -8,6 +8,7 @@ use leptos_meta::Title;
 use crate::api::{begin_passkey_sign_in, passkeys_on, FinishPasskeySignIn, SignIn};
 use crate::components::post_form::PostForm;
 use crate::i18n::{td_string, tr};
+use crate::loaded::loaded;
 use crate::locale::use_i18n;
 use crate::locale::LanguageSwitcher;
 
@@ -32,7 +33,7 @@ pub fn SignInPage() -> impl IntoView {
         action.value().set(None);
         password.set(String::new());
     };
-    let passkeys = Resource::new(|| (), |_| passkeys_on());
+    let passkeys = loaded(|| (), |_| passkeys_on());
     let passkey = ServerAction::<FinishPasskeySignIn>::new();
     let passkey_refused = RwSignal::new(false);
     let with_passkey = move |_| {

@@ -10,13 +10,14 @@ use domain::accounts::SignUpOutcome;
 use crate::api::{signup_open, SignUp};
 use crate::components::post_form::PostForm;
 use crate::i18n::{td_string, tr};
+use crate::loaded::loaded;
 use crate::locale::use_i18n;
 use crate::locale::LanguageSwitcher;
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
-    let open = Resource::new(|| (), |_| signup_open());
+    let open = loaded(|| (), |_| signup_open());
     let error = move || action.value().get().and_then(|r| r.err());
     let check_inbox = move || {
         action

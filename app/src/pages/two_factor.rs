@@ -15,6 +15,7 @@ use crate::components::settings_tabs::SettingsTabs;
 use crate::components::topbar::{ErrorNote, TopBar};
 use crate::format;
 use crate::i18n::{td_string, tr};
+use crate::loaded::loaded;
 use crate::locale::use_i18n;
 
 /// Recovery codes left at which the page suggests making new ones.
@@ -27,7 +28,7 @@ pub fn TwoFactorPage() -> impl IntoView {
     let enable = ServerAction::<EnableTwoFactor>::new();
     let renew = ServerAction::<NewRecoveryCodes>::new();
     let disable = ServerAction::<DisableTwoFactor>::new();
-    let status = Resource::new(
+    let status = loaded(
         move || {
             (
                 enable.version().get(),

@@ -25,6 +25,7 @@ use crate::components::token_form::{FormValues, TokenFormDialog};
 use crate::components::token_usage::TightenChoice;
 use crate::components::topbar::{ErrorNote, TopBar};
 use crate::i18n::tr;
+use crate::loaded::loaded;
 use crate::locale::use_i18n;
 use pending::Pending;
 use state::provide_tokens_page;
@@ -111,7 +112,7 @@ pub fn AccessTokensPage() -> impl IntoView {
 #[component]
 fn TwoFactorNote() -> impl IntoView {
     let i18n = use_i18n();
-    let two_factor = Resource::new(|| (), |_| crate::api::two_factor());
+    let two_factor = loaded(|| (), |_| crate::api::two_factor());
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {

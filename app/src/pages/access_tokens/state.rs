@@ -13,6 +13,7 @@ use crate::components::action::{follow, Notice};
 use crate::components::token_form::FormMode;
 use crate::error::AppError;
 use crate::i18n::td_string;
+use crate::loaded::{loaded, Loaded};
 
 /// What the parts of the page share; every field a handle, so it is `Copy`.
 #[derive(Clone, Copy)]
@@ -24,7 +25,7 @@ pub struct TokensPage {
     revoke_all: ServerAction<RevokeAllTokens>,
     refreshes: RwSignal<u32>,
     /// The token list, loaded again after every change and every Refresh.
-    pub tokens: Resource<Result<Vec<TokenSummary>, AppError>>,
+    pub tokens: Loaded<Result<Vec<TokenSummary>, AppError>>,
     /// The last list loaded, for the toolbar and the keyboard (outside the Transition).
     pub list: RwSignal<Vec<TokenSummary>>,
     /// The ids of the selected tokens, in the order they were picked.
@@ -53,7 +54,7 @@ pub fn provide_tokens_page() -> TokensPage {
     let tighten = ServerAction::<TightenToken>::new();
     let revoke_all = ServerAction::<RevokeAllTokens>::new();
     let refreshes = RwSignal::new(0u32);
-    let tokens = Resource::new(
+    let tokens = loaded(
         move || {
             (
                 save.version().get(),
