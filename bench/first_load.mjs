@@ -78,7 +78,7 @@ async function visit(page, cdp, path) {
   const started = Date.now();
   await page.goto(base + path, { waitUntil: 'commit' });
   // Checked on every frame: a locator's wait polls less often the longer it waits (every
-  // 500 ms after the first second), which put up to half a second on a Slow 4G figure.
+  // 500 ms after its first few checks), which put up to half a second on a Slow 4G figure.
   const everyFrame = { polling: 'raf', timeout: 120_000 };
   await page.waitForFunction(() => document.body?.hasAttribute('data-hydrated'), null, everyFrame);
   await page.waitForLoadState('load');
