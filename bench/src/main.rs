@@ -513,14 +513,12 @@ async fn api_suite(o: &Options, work: &Path) -> anyhow::Result<()> {
         drop(server);
         let _ = std::fs::remove_dir_all(&dir);
     }
-    println!(
-        "database: {}",
-        if o.postgres.is_some() {
-            "PostgreSQL"
-        } else {
-            "SQLite"
-        }
-    );
+    let db = if o.postgres.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    println!("database: {db}");
     println!("| tokens | what | requests/s | p50 ms | p99 ms | result / note |");
     println!("| ---: | --- | ---: | ---: | ---: | --- |");
     for row in rows {
@@ -536,7 +534,7 @@ async fn api_suite(o: &Options, work: &Path) -> anyhow::Result<()> {
             .map(|r| format!("{:.2} = {:.0}/{:.0}", r.b / r.a, r.b, r.a))
             .collect();
         println!(
-            "target: (b)/(a) at {n} tokens ≥ {floor_target}: {ratio:.2}, the median of {} rounds ({}): {}",
+            "target: (b)/(a) on {db} at {n} tokens ≥ {floor_target}: {ratio:.2}, the median of {} rounds ({}): {}",
             rounds.len(),
             each.join(", "),
             if ratio >= floor_target { "met" } else { "missed" }
@@ -547,7 +545,7 @@ async fn api_suite(o: &Options, work: &Path) -> anyhow::Result<()> {
         let change = median(&changes);
         let each: Vec<String> = changes.iter().map(|c| format!("{c:+.1}%")).collect();
         println!(
-            "target: (f) a token limited to the environment within 5% of (b) at {n} tokens: {change:+.1}%, the median of {} rounds ({}): {}",
+            "target: (f) a token limited to the environment within 5% of (b) on {db} at {n} tokens: {change:+.1}%, the median of {} rounds ({}): {}",
             rounds.len(),
             each.join(", "),
             if change >= -5.0 { "met" } else { "missed" }
@@ -557,7 +555,7 @@ async fn api_suite(o: &Options, work: &Path) -> anyhow::Result<()> {
         let b = |rounds: &[Round]| median(&rounds.iter().map(|r| r.b).collect::<Vec<_>>());
         let change = (b(large) / b(small) - 1.0) * 100.0;
         println!(
-            "target: (b) at {n2} tokens within 10% of {n1}, the medians of {} runs each: {change:+.1}%: {}",
+            "target: (b) on {db} at {n2} tokens within 10% of {n1}, the medians of {} runs each: {change:+.1}%: {}",
             small.len(),
             if change >= -10.0 { "met" } else { "missed" }
         );
