@@ -10,11 +10,12 @@
 use std::future::Future;
 
 use leptos::prelude::*;
+use leptos::server::codee::string::JsonSerdeCodec;
 use leptos::server::codee::{Decoder, Encoder};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-/// JSON, written as Leptos' default codec writes it and read from the text's bytes.
+/// JSON, written by Leptos' default codec and read from the text's bytes.
 pub struct Json;
 
 impl<T: Serialize> Encoder<T> for Json {
@@ -22,7 +23,7 @@ impl<T: Serialize> Encoder<T> for Json {
     type Encoded = String;
 
     fn encode(value: &T) -> Result<String, serde_json::Error> {
-        serde_json::to_string(value)
+        JsonSerdeCodec::encode(value)
     }
 }
 
