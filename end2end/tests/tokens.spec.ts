@@ -198,6 +198,11 @@ test('a first visit loads the page, and the token dialogs only once they are nea
   // The page's own part came with it (preloaded), the tools' part did not.
   expect(wasm.some((n) => /\/split_tokens\.[0-9a-f]+\.wasm$/.test(n)), wasm.join(' ')).toBe(true);
   expect(wasm.some((n) => n.includes('split_token_tools')), wasm.join(' ')).toBe(false);
+  // Its small chunks came inside the part's file (tools/wasm-split), not a request each.
+  for (const name of wasm) {
+    const body = await (await page.request.get(name)).body();
+    expect(body.length, name).toBeGreaterThanOrEqual(16 * 1024);
+  }
   // A pointer over the table starts fetching it; it shows the new token's value.
   const tools = page.waitForRequest((r) => r.url().includes('split_token_tools'));
   await page.getByRole('toolbar').getByRole('button', { name: 'Generate' }).hover();

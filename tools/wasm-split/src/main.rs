@@ -13,8 +13,12 @@
 //! run: the custom sections (function names, producers, target features) and unused
 //! types. It also writes the code's indices in their shortest form: the split keeps
 //! the five-byte ones the relocations need.
+//!
+//! Last, each part's file takes in the small chunks the part needs (`with_small_chunks`):
+//! a page then loads its part in one request rather than in twenty of a few hundred bytes.
 
-use std::path::PathBuf;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 use eyre::{bail, Result, WrapErr};
 
@@ -42,11 +46,6 @@ fn main() -> Result<()> {
         options.link_name = &link_name;
         options
     })?;
-    // In name order: the map's own order changes from run to run, and the manifest's
-    // file is named by its text (scripts/hash-site.mjs), so an unchanged build keeps it.
-    let ordered: std::collections::BTreeMap<_, _> = split.prefetch_map.iter().collect();
-    let manifest = serde_json::to_string_pretty(&ordered)?;
-    std::fs::write(pkg.join("__wasm_split_manifest.json"), manifest)?;
     println!(
         "split {input}: {} chunks for {} lazy functions",
         split.split_modules.len(),
@@ -74,7 +73,175 @@ fn main() -> Result<()> {
             }
         }
     }
+    // In name order: the map's own order changes from run to run, and the manifest's
+    // file is named by its text (scripts/hash-site.mjs), so an unchanged build keeps it.
+    let mut parts: BTreeMap<String, Vec<String>> = split.prefetch_map.into_iter().collect();
+    with_small_chunks(&pkg, &mut parts)?;
+    let manifest = serde_json::to_string_pretty(&parts)?;
+    std::fs::write(pkg.join("__wasm_split_manifest.json"), manifest)?;
     Ok(())
+}
+
+/// A chunk under this size travels in the file of each part that needs it. The chunks
+/// of this wasm are either under 16 KiB or over 32 KiB; the large ones are shared by
+/// several parts and fetched once.
+const SMALL_CHUNK: usize = 16 * 1024;
+
+/// Loading from a part's file, added to the loader: `fetchOnce` fetches a file once (again
+/// after a failure, as the loader's `makeLoad` does), `fromPart` instantiates one module
+/// of it, and a small chunk's `makeSharedLoad` instantiates it once, from the file of
+/// whichever part asked first.
+const PART_RUNTIME: &str = r#"function fetchOnce(url) {
+    let fetching = undefined;
+    return () => {
+        if (fetching === undefined) {
+            const thisFetch = fetch(url).then((response) => {
+                if (!response.ok) throw new Error(`${url}: ${response.status}`);
+                return response.arrayBuffer();
+            });
+            thisFetch.catch(() => {
+                if (fetching === thisFetch) fetching = undefined;
+            });
+            fetching = thisFetch;
+        }
+        return fetching;
+    };
+}
+function fromPart(part, offset, length) {
+    return () => {
+        const src = part().then((bytes) => new Uint8Array(bytes, offset, length));
+        src.catch(() => {});
+        return async (imports) => WRAP(WebAssembly.instantiate(await src, imports));
+    };
+}
+function makeSharedLoad() {
+    let loading = undefined;
+    return (fetcher) => {
+        if (loading === undefined) {
+            const thisLoad = fetcher()(getSharedImports());
+            thisLoad.catch(() => {
+                if (loading === thisLoad) loading = undefined;
+            });
+            loading = thisLoad;
+        }
+        return loading;
+    };
+}
+"#;
+
+/// Appends to each part's file (`split_<part>.wasm`) the chunks under `SMALL_CHUNK` the part
+/// needs, after the part's own module, and rewrites the loader to take them from there:
+/// the page's preload links (the manifest) then name the part's file and the large chunks
+/// only. A small chunk shared by several parts is in each of their files, and its own file
+/// is gone.
+///
+/// The loader is wasm_split_cli_support's, rewritten where it fetches: each piece replaced
+/// is written here as that library writes it, and one it does not find fails the build.
+fn with_small_chunks(pkg: &Path, parts: &mut BTreeMap<String, Vec<String>>) -> Result<()> {
+    let loader_path = pkg.join(LOADER);
+    let mut loader = std::fs::read_to_string(&loader_path).wrap_err("reading the loader")?;
+    // A debug build's loader checks each instantiation with the library's `debugWrap`.
+    let wrap = if loader.contains("async function debugWrap(") {
+        "debugWrap"
+    } else {
+        ""
+    };
+    let fetcher = |stem: &str| {
+        format!(
+            "() => {{\n    const src = fetch(new URL(\"./{stem}.wasm\", import.meta.url));\n    \
+             src.catch(() => {{}});\n    return async (imports) => \
+             {wrap}(WebAssembly.instantiateStreaming(src, imports));\n}}\n"
+        )
+    };
+    let mut small = BTreeSet::new();
+    let mut files = Vec::new();
+    for (part, stems) in parts.iter() {
+        let own = format!("split_{part}");
+        // A part with nothing of its own has no file to hold its chunks.
+        let Some((last, chunks)) = stems.split_last() else {
+            continue;
+        };
+        if *last != own {
+            continue;
+        }
+        let own_path = pkg.join(format!("{own}.wasm"));
+        let mut file = std::fs::read(&own_path).wrap_err_with(|| format!("reading {own}"))?;
+        let own_length = file.len();
+        let mut deps = Vec::new();
+        for stem in chunks {
+            let chunk = std::fs::read(pkg.join(format!("{stem}.wasm")))
+                .wrap_err_with(|| format!("reading {stem}"))?;
+            if chunk.len() < SMALL_CHUNK {
+                let offset = file.len();
+                file.extend_from_slice(&chunk);
+                deps.push(format!(
+                    "() => __{stem}(fromPart(__part_{part}, {offset}, {}))",
+                    chunk.len()
+                ));
+                small.insert(stem.clone());
+            } else {
+                deps.push(format!("__{stem}"));
+            }
+        }
+        let was: Vec<String> = chunks.iter().map(|stem| format!("__{stem}")).collect();
+        replace_once(
+            &mut loader,
+            &format!(
+                "export const __wasm_split_load_{part} = wrapAsyncCb(makeLoad({}, [{}]));",
+                fetcher(&own),
+                was.join(", ")
+            ),
+            &format!(
+                "const __part_{part} = fetchOnce(new URL(\"./{own}.wasm\", import.meta.url));\n\
+                 export const __wasm_split_load_{part} = \
+                 wrapAsyncCb(makeLoad(fromPart(__part_{part}, 0, {own_length}), [{}]));",
+                deps.join(", ")
+            ),
+        )?;
+        files.push((own_path, file));
+    }
+    for stem in &small {
+        replace_once(
+            &mut loader,
+            &format!("const __{stem} = makeLoad({}, []);", fetcher(stem)),
+            &format!("const __{stem} = makeSharedLoad();"),
+        )?;
+    }
+    // The helpers go after the library's own, before the first loader.
+    let Some(at) = ["\n/* ", "\nexport const "]
+        .iter()
+        .filter_map(|first| loader.find(first))
+        .min()
+    else {
+        bail!("the loader loads nothing");
+    };
+    if !loader[..at].contains("function makeLoad(") {
+        bail!("the loader has no makeLoad before its first loader");
+    }
+    loader.insert_str(at + 1, &PART_RUNTIME.replace("WRAP", wrap));
+    // Written once the whole loader is: a loader the rewrite does not fit changes nothing.
+    for (path, file) in files {
+        std::fs::write(path, file)?;
+    }
+    for stem in &small {
+        std::fs::remove_file(pkg.join(format!("{stem}.wasm")))?;
+    }
+    for stems in parts.values_mut() {
+        stems.retain(|stem| !small.contains(stem));
+    }
+    std::fs::write(&loader_path, loader)?;
+    Ok(())
+}
+
+/// Replaces the one occurrence of `from` in `text`, or fails if there is not exactly one.
+fn replace_once(text: &mut String, from: &str, to: &str) -> Result<()> {
+    match text.match_indices(from).count() {
+        1 => {
+            *text = text.replacen(from, to, 1);
+            Ok(())
+        }
+        n => bail!("the loader has {n} copies of {from:?}, not one"),
+    }
 }
 
 /// The module parsed and written again by walrus, without custom sections and with
@@ -143,6 +310,112 @@ mod tests {
         assert_eq!(function.name, None, "the name section is gone");
         assert_eq!(module.funcs.iter().count(), 1);
         assert_eq!(rewritten(&after).unwrap(), after);
+    }
+
+    /// The library's loader for two chunks and three parts (`c` has no module of its own),
+    /// written as wasm_split_cli_support 0.2.4 writes it.
+    fn loader(fetch: impl Fn(&str) -> String) -> String {
+        format!(
+            "import {{ initSync }} from \"./patio.js\";\n\n\
+             function makeLoad(fetcher, deps) {{ /* the library's */ }}\n\
+             /* a, b */\nconst __chunk_1 = makeLoad({}, []);\n\
+             /* a */\nconst __chunk_2 = makeLoad({}, []);\n\
+             export const __wasm_split_load_c = wrapAsyncCb(makeLoad(() => async (_imp) => ({{}}), []));\n\
+             export const __wasm_split_load_b = wrapAsyncCb(makeLoad({}, [__chunk_1]));\n\
+             export const __wasm_split_load_a = wrapAsyncCb(makeLoad({}, [__chunk_1, __chunk_2]));\n",
+            fetch("chunk_1"),
+            fetch("chunk_2"),
+            fetch("split_b"),
+            fetch("split_a"),
+        )
+    }
+
+    fn library_fetcher(stem: &str) -> String {
+        format!(
+            "() => {{\n    const src = fetch(new URL(\"./{stem}.wasm\", import.meta.url));\n    \
+             src.catch(() => {{}});\n    return async (imports) => \
+             (WebAssembly.instantiateStreaming(src, imports));\n}}\n"
+        )
+    }
+
+    fn pkg_with(loader: &str) -> (PathBuf, BTreeMap<String, Vec<String>>) {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let pkg = std::env::temp_dir().join(format!(
+            "patio-wasm-split-test-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&pkg);
+        std::fs::create_dir_all(&pkg).unwrap();
+        std::fs::write(pkg.join(LOADER), loader).unwrap();
+        for (stem, byte, length) in [
+            ("chunk_1", 1, 100),
+            ("chunk_2", 2, SMALL_CHUNK),
+            ("split_a", 3, 300),
+            ("split_b", 4, 400),
+        ] {
+            std::fs::write(pkg.join(format!("{stem}.wasm")), vec![byte; length]).unwrap();
+        }
+        let stems = |list: &[&str]| list.iter().map(|s| s.to_string()).collect();
+        let parts = BTreeMap::from([
+            ("a".into(), stems(&["chunk_1", "chunk_2", "split_a"])),
+            ("b".into(), stems(&["chunk_1", "split_b"])),
+            ("c".into(), vec![]),
+        ]);
+        (pkg, parts)
+    }
+
+    #[test]
+    fn small_chunks_travel_in_the_files_of_the_parts_that_need_them() {
+        let (pkg, mut parts) = pkg_with(&loader(library_fetcher));
+        with_small_chunks(&pkg, &mut parts).unwrap();
+
+        let file = |stem: &str| std::fs::read(pkg.join(format!("{stem}.wasm"))).ok();
+        assert_eq!(file("split_a"), Some([vec![3; 300], vec![1; 100]].concat()));
+        assert_eq!(file("split_b"), Some([vec![4; 400], vec![1; 100]].concat()));
+        assert_eq!(file("chunk_1"), None, "the small chunk's own file is gone");
+        assert_eq!(
+            file("chunk_2"),
+            Some(vec![2; SMALL_CHUNK]),
+            "a large chunk stays"
+        );
+        assert_eq!(parts["a"], ["chunk_2", "split_a"]);
+        assert_eq!(parts["b"], ["split_b"]);
+        assert!(parts["c"].is_empty());
+
+        let js = std::fs::read_to_string(pkg.join(LOADER)).unwrap();
+        for expected in [
+            "const __chunk_1 = makeSharedLoad();",
+            "const __part_a = fetchOnce(new URL(\"./split_a.wasm\", import.meta.url));",
+            "export const __wasm_split_load_a = wrapAsyncCb(makeLoad(fromPart(__part_a, 0, 300), \
+             [() => __chunk_1(fromPart(__part_a, 300, 100)), __chunk_2]));",
+            "export const __wasm_split_load_b = wrapAsyncCb(makeLoad(fromPart(__part_b, 0, 400), \
+             [() => __chunk_1(fromPart(__part_b, 400, 100))]));",
+            "export const __wasm_split_load_c = wrapAsyncCb(makeLoad(() => async (_imp) => ({}), []));",
+            &format!("const __chunk_2 = makeLoad({}, []);", library_fetcher("chunk_2")),
+        ] {
+            assert!(js.contains(expected), "{expected}\nis not in\n{js}");
+        }
+        // The helpers come after the library's, before the first loader uses them.
+        let at = |needle: &str| js.find(needle).unwrap();
+        assert!(at("function makeLoad(") < at("function fetchOnce("));
+        assert!(at("function makeSharedLoad(") < at("/* a, b */"));
+        assert!(!js.contains("WRAP"));
+        std::fs::remove_dir_all(pkg).unwrap();
+    }
+
+    #[test]
+    fn a_loader_in_another_form_fails_the_build_and_changes_no_file() {
+        let other = |stem: &str| format!("() => fetchSomehow(\"./{stem}.wasm\")");
+        let (pkg, mut parts) = pkg_with(&loader(other));
+        let error = with_small_chunks(&pkg, &mut parts).unwrap_err();
+        assert!(format!("{error}").contains("not one"), "{error}");
+        assert_eq!(
+            std::fs::read(pkg.join("split_a.wasm")).unwrap(),
+            vec![3; 300]
+        );
+        assert!(pkg.join("chunk_1.wasm").exists());
+        std::fs::remove_dir_all(pkg).unwrap();
     }
 
     #[test]
