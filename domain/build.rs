@@ -6,7 +6,11 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+    // Read when the script runs, not baked in when it is compiled: a target directory
+    // shared by two checkouts of the project runs one compiled script for both.
+    let manifest_dir =
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest_dir).join("../migrations");
     // Cargo watches everything under a folder named here.
     println!("cargo:rerun-if-changed={}", root.display());
     let mut out = String::new();
