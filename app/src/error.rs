@@ -27,9 +27,12 @@ impl AppError {
         match self {
             Self::Domain { message, .. } => {
                 let mut chars = message.chars();
-                chars
-                    .next()
-                    .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+                chars.next().map_or_else(String::new, |c| {
+                    // The server's messages are ASCII: no Unicode case tables needed.
+                    std::iter::once(c.to_ascii_uppercase())
+                        .chain(chars)
+                        .collect()
+                })
             }
             Self::Transport(_) => {
                 "The server could not be reached. Check your connection and try again.".into()

@@ -143,11 +143,13 @@ impl Method {
         self.access == Access::Grantable
     }
 
-    /// Does `needle` (already lower-cased) occur in the id or the summary?
+    /// Does `needle` (already lower-cased) occur in the id or the summary? Both are ASCII
+    /// (a test holds them to it), so ASCII lower-casing is all a search needs, and the
+    /// browser's wasm carries no Unicode case tables for it.
     pub fn matches(&self, needle: &str) -> bool {
         needle.is_empty()
             || self.id.to_ascii_lowercase().contains(needle)
-            || self.summary.to_lowercase().contains(needle)
+            || self.summary.to_ascii_lowercase().contains(needle)
     }
 }
 
@@ -309,6 +311,26 @@ mod tests {
             );
             assert!(!m.summary.is_empty() && !m.docs.is_empty(), "{}", m.id);
         }
+    }
+
+    #[test]
+    fn search_finds_a_method_by_its_id_or_summary_in_any_case() {
+        for m in methods() {
+            // `matches` lower-cases them as ASCII.
+            assert!(m.id.is_ascii() && m.summary.is_ascii(), "{}", m.id);
+        }
+        let stop = method("environment.control.StopEnv").unwrap();
+        for needle in ["stopenv", "environment.control", "stop"] {
+            assert!(stop.matches(needle), "{needle}");
+        }
+        // The summary's first word is capitalised; the search finds it lower-cased.
+        let first = stop.summary.split(' ').next().unwrap();
+        assert!(
+            first.starts_with(|c: char| c.is_ascii_uppercase()),
+            "{first}"
+        );
+        assert!(stop.matches(&first.to_ascii_lowercase()), "{first}");
+        assert!(!stop.matches("no such words"));
     }
 
     #[test]

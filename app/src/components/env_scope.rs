@@ -136,7 +136,8 @@ pub fn EnvScopeField(choice: EnvChoice, open: Signal<bool>) -> impl IntoView {
                         </div>
                         <div class="picker-list">
                             {move || {
-                                let needle = search.with(|s| s.trim().to_lowercase());
+                                // Names are ASCII lower case (domain::environments).
+                                let needle = search.with(|s| s.trim().to_ascii_lowercase());
                                 let all = all_names();
                                 let shown: Vec<String> = all.iter().filter(|n| n.contains(&needle)).cloned().collect();
                                 if all.is_empty() {

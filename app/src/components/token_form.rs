@@ -255,7 +255,7 @@ pub fn MethodPicker(checked: RwSignal<Vec<String>>) -> impl IntoView {
     let mut services: Vec<&'static str> = catalogue::grantable().map(|m| m.service_id()).collect();
     services.dedup();
     let visible = move |m: &catalogue::Method| {
-        let needle = search.with(|s| s.trim().to_lowercase());
+        let needle = search.with(|s| s.trim().to_ascii_lowercase());
         m.matches(&needle) && (!only_checked.get() || checked.with(|c| c.iter().any(|x| x == m.id)))
     };
     let toggle = move |id: &'static str, on: bool| {
