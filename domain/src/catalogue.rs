@@ -314,23 +314,18 @@ mod tests {
     }
 
     #[test]
-    fn search_finds_a_method_by_its_id_or_summary_in_any_case() {
+    fn ids_and_summaries_are_ascii_so_search_lower_cases_them_as_ascii() {
         for m in methods() {
-            // `matches` lower-cases them as ASCII.
             assert!(m.id.is_ascii() && m.summary.is_ascii(), "{}", m.id);
         }
+        // A summary's capitalised first word is found lower-cased.
         let stop = method("environment.control.StopEnv").unwrap();
-        for needle in ["stopenv", "environment.control", "stop"] {
-            assert!(stop.matches(needle), "{needle}");
-        }
-        // The summary's first word is capitalised; the search finds it lower-cased.
         let first = stop.summary.split(' ').next().unwrap();
         assert!(
             first.starts_with(|c: char| c.is_ascii_uppercase()),
             "{first}"
         );
         assert!(stop.matches(&first.to_ascii_lowercase()), "{first}");
-        assert!(!stop.matches("no such words"));
     }
 
     #[test]

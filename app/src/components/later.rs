@@ -3,6 +3,8 @@
 //! fetched (a phone losing its network), with a way to try again.
 
 use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -24,6 +26,19 @@ where
     F: Fn() -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<Built, SplitLoaderError>> + 'static,
 {
+    let part: Part = Arc::new(move || SendWrapper::new(Box::pin(part()) as Fetching));
+    later(when, part)
+}
+
+/// A part being fetched, its type erased.
+type Fetching = Pin<Box<dyn Future<Output = Result<Built, SplitLoaderError>>>>;
+
+/// Fetches a part, whatever split function it calls.
+type Part = Arc<dyn Fn() -> SendWrapper<Fetching> + Send + Sync>;
+
+/// What `Later` shows: not generic, so that a page with several parts to fetch (Access
+/// Tokens has seven) holds one copy of the code that hydrates and updates it, not one each.
+fn later(when: Signal<bool>, part: Part) -> impl IntoView {
     let wanted =
         Memo::new(move |before: Option<&bool>| before.copied().unwrap_or(false) || when.get());
     let attempt = RwSignal::new(0u32);
@@ -31,7 +46,7 @@ where
         attempt.track();
         wanted.get().then(|| {
             // The browser runs one thread: the future never leaves it.
-            let view = SendWrapper::new(part());
+            let view = part();
             let shown = SendWrapper::new(async move {
                 match view.await {
                     Ok(built) => Either::Left(built),
