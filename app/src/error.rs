@@ -28,7 +28,8 @@ impl AppError {
             Self::Domain { message, .. } => {
                 let mut chars = message.chars();
                 chars.next().map_or_else(String::new, |c| {
-                    // The server's messages are ASCII: no Unicode case tables needed.
+                    // The server's messages start with an ASCII letter: ASCII case is
+                    // exact for them, and needs no Unicode tables in the wasm.
                     std::iter::once(c.to_ascii_uppercase())
                         .chain(chars)
                         .collect()
