@@ -153,6 +153,9 @@ fn with_small_chunks(pkg: &Path, parts: &mut BTreeMap<String, Vec<String>>) -> R
              {wrap}(WebAssembly.instantiateStreaming(src, imports));\n}}\n"
         )
     };
+    // Each chunk is looked at once: its size, and the bytes of a small one, which several
+    // parts' files take.
+    let mut chunk_bytes: BTreeMap<&str, Option<Vec<u8>>> = BTreeMap::new();
     let mut small = BTreeSet::new();
     let mut files = Vec::new();
     for (part, stems) in parts.iter() {
@@ -169,11 +172,23 @@ fn with_small_chunks(pkg: &Path, parts: &mut BTreeMap<String, Vec<String>>) -> R
         let own_length = file.len();
         let mut deps = Vec::new();
         for stem in chunks {
-            let chunk = std::fs::read(pkg.join(format!("{stem}.wasm")))
-                .wrap_err_with(|| format!("reading {stem}"))?;
-            if chunk.len() < SMALL_CHUNK {
+            let bytes = match chunk_bytes.entry(stem) {
+                std::collections::btree_map::Entry::Occupied(known) => known.into_mut(),
+                std::collections::btree_map::Entry::Vacant(new) => {
+                    let path = pkg.join(format!("{stem}.wasm"));
+                    let size = std::fs::metadata(&path)
+                        .wrap_err_with(|| format!("reading {stem}"))?
+                        .len();
+                    let bytes = (size < SMALL_CHUNK as u64)
+                        .then(|| std::fs::read(&path))
+                        .transpose()
+                        .wrap_err_with(|| format!("reading {stem}"))?;
+                    new.insert(bytes)
+                }
+            };
+            if let Some(chunk) = bytes {
                 let offset = file.len();
-                file.extend_from_slice(&chunk);
+                file.extend_from_slice(chunk);
                 deps.push(format!(
                     "() => __{stem}(fromPart(__part_{part}, {offset}, {}))",
                     chunk.len()
