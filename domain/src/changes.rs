@@ -14,6 +14,8 @@ use crate::error::DomainError;
 use crate::platform::{random_base62, Backend, Transaction};
 use anyhow::Context;
 use sqlx::postgres::PgListener;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 
 mod announcement;
@@ -105,6 +107,8 @@ impl Changes<'_> {
             // it; nothing there caches environments.
             if !matches!(change, Change::Environments(_)) {
                 self.announce_elsewhere();
+                // Until every look taken before the write has stopped holding.
+                tokio::time::sleep(2 * LOOK_HOLDS).await;
             }
             return Ok(());
         }
@@ -190,15 +194,27 @@ impl Changes<'_> {
     /// the last look. The file is held open (created empty if need be), so that a look
     /// is one `fstat` rather than a lookup of its path; once the held file is no longer
     /// the one at the path (deleted, or replaced by a rename), it is opened again.
+    ///
+    /// A look holds for `LOOK_HOLDS`: checks that start within it trust it, so under
+    /// load the file is looked at about once a millisecond rather than on every call.
+    /// Every writer waits twice that before its change is answered (`commit`), so a
+    /// check that starts after a change was answered is covered only by a look that
+    /// started after the file was written, and hears it.
     pub(crate) fn notice_elsewhere(&self) {
         use std::os::unix::fs::MetadataExt;
         if self.backend != Backend::Sqlite {
             return;
         }
-        let mut seen = self
-            .changes_elsewhere
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let elsewhere = &*self.changes_elsewhere;
+        let now = elsewhere.clock();
+        if now < elsewhere.look_again_at.load(Ordering::Acquire) {
+            return;
+        }
+        let mut seen = elsewhere.seen.lock().unwrap_or_else(|e| e.into_inner());
+        // Another check may have looked while this one waited for the lock.
+        if now < elsewhere.look_again_at.load(Ordering::Acquire) {
+            return;
+        }
         let held = (seen.file.as_ref())
             .and_then(|file| file.metadata().ok())
             .filter(|m| m.nlink() > 0);
@@ -223,13 +239,133 @@ impl Changes<'_> {
             seen.version = version;
             self.forget_everything();
         }
+        // Published once the caches are emptied, so that a check trusting this look
+        // reads them emptied. `now` was read before the look began.
+        let holds = u64::try_from(LOOK_HOLDS.as_nanos()).unwrap_or(u64::MAX);
+        elsewhere
+            .look_again_at
+            .store(now.saturating_add(holds), Ordering::Release);
+    }
+}
+
+/// How long a look at the changes file holds for the token checks that start after it
+/// (see `notice_elsewhere`).
+pub(crate) const LOOK_HOLDS: Duration = Duration::from_millis(1);
+
+/// On SQLite, what token checks know of changes made by other processes: the last look
+/// at the changes file, and until when it holds.
+pub(crate) struct ChangesElsewhere {
+    /// The origin of `look_again_at`.
+    started: std::time::Instant,
+    /// Nanoseconds after `started` from which a check looks at the file again; 0 before
+    /// the first look.
+    look_again_at: AtomicU64,
+    seen: Mutex<SeenChanges>,
+}
+
+impl Default for ChangesElsewhere {
+    fn default() -> Self {
+        Self {
+            started: std::time::Instant::now(),
+            look_again_at: AtomicU64::new(0),
+            seen: Mutex::default(),
+        }
+    }
+}
+
+impl ChangesElsewhere {
+    /// Nanoseconds since `started`, on the monotonic clock every process shares.
+    fn clock(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_nanos()).unwrap_or(u64::MAX)
     }
 }
 
 /// What token checks last saw of the changes file (SQLite): the file, held open, its
 /// inode and when it was last written.
 #[derive(Default)]
-pub(crate) struct SeenChanges {
+struct SeenChanges {
     file: Option<std::fs::File>,
     version: Option<(u64, std::time::SystemTime)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::platform::{connect, digest, random_base62, Clock, Platform, PlatformSettings};
+    use crate::tokens::TokenSecret;
+    use std::sync::Arc;
+
+    /// One process's platform on the SQLite database and data folder in `dir`.
+    async fn process(dir: &std::path::Path) -> Platform {
+        let db = connect(&format!("sqlite://{}/patio.db", dir.display()))
+            .await
+            .unwrap();
+        let settings = PlatformSettings {
+            data_dir: dir.into(),
+            upload_limit: 1 << 20,
+            public_url: "http://127.0.0.1:3000".into(),
+            open_signup: true,
+            signups_per_hour: 10,
+            audit_retention_days: 90,
+            upload_quota: 1 << 20,
+            secret_key: Arc::new(crate::secrets::SecretKey::random()),
+            mail: false,
+        };
+        Platform::new(db, Clock::default(), settings)
+    }
+
+    /// A look at the changes file holds for a millisecond, and a check right after
+    /// another process's change was answered falls within it; the change is heard all
+    /// the same, because the writer waited until that look stopped holding.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_check_right_after_a_change_elsewhere_hears_it() {
+        let dir = std::env::temp_dir().join(format!("patio-changes-{}", random_base62(12)));
+        let here = process(&dir).await;
+        let elsewhere = process(&dir).await;
+        sqlx::query("insert into accounts (id, email, password_hash, created_at, updated_at) values (1, 'ann@example.com', 'x', 0, 0)")
+            .execute(&here.db)
+            .await
+            .unwrap();
+        let secrets: Vec<TokenSecret> = (0..6)
+            .map(|_| TokenSecret::from_entropy(&random_base62(32)).unwrap())
+            .collect();
+        for secret in &secrets {
+            sqlx::query("insert into tokens (account_id, description, digest, hint, api_set, created_at, updated_at) values (1, 'ci', $1, $2, 'extended-access', 0, 0)")
+                .bind(digest(secret.expose()))
+                .bind(secret.hint())
+                .execute(&here.db)
+                .await
+                .unwrap();
+        }
+        // Checks here without a pause, so that a recent look always holds.
+        let kept = secrets[0].expose().to_owned();
+        let looking = tokio::spawn({
+            let here = here.clone();
+            async move {
+                loop {
+                    here.tokens().verify(&kept).await.unwrap();
+                    tokio::task::yield_now().await;
+                }
+            }
+        });
+        for (round, secret) in secrets[1..].iter().enumerate() {
+            here.tokens().verify(secret.expose()).await.unwrap();
+            let mut tx = elsewhere.db.begin().await.unwrap();
+            sqlx::query("delete from tokens where digest = $1")
+                .bind(digest(secret.expose()))
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            elsewhere
+                .changes()
+                .commit_tokens(tx, "remove a token")
+                .await
+                .unwrap();
+            assert!(
+                here.tokens().verify(secret.expose()).await.is_err(),
+                "round {round}: a removed token was accepted"
+            );
+        }
+        looking.abort();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

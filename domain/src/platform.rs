@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -143,10 +143,10 @@ pub struct PlatformParts {
     pub stats: Arc<Stats>,
     /// On SQLite: when another process (the operator's command line) last said it
     /// changed tokens or accounts.
-    pub(crate) changes_elsewhere: Arc<Mutex<crate::changes::SeenChanges>>,
+    pub(crate) changes_elsewhere: Arc<crate::changes::ChangesElsewhere>,
     /// The file through which, on SQLite, another process (`patio user disable`, `patio
     /// token revoke`) tells a running server that tokens changed:
-    /// `<data_dir>/token-changes`, looked at on every token check.
+    /// `<data_dir>/token-changes`, looked at by token checks (see `Changes::notice_elsewhere`).
     pub(crate) changes_file: Arc<std::path::Path>,
 }
 
