@@ -1,12 +1,13 @@
 //! The page's own dialogs: the warnings before Remove and Revoke all, the new date an
 //! expired token needs before it is regenerated, and the password step that every
-//! change ends in.
+//! change ends in, which sends the change.
 
 use chrono::{Duration, Utc};
 use domain::tokens::TokenSummary;
 use leptos::prelude::*;
 
 use super::pending::Pending;
+use super::sending::Sending;
 use super::state::use_tokens_page;
 use crate::components::dialog::Dialog;
 use crate::components::password::PasswordDialog;
@@ -118,15 +119,16 @@ fn RenewForm(open: RwSignal<bool>, token: RwSignal<Option<TokenSummary>>) -> imp
 #[component]
 pub fn PasswordStep() -> impl IntoView {
     let page = use_tokens_page();
+    let sending = Sending::new(page);
     let i18n = use_i18n();
     view! {
         <PasswordDialog
             open=page.password_open
             title=Signal::derive(move || page.pending.get().map(|p| p.title(i18n)).unwrap_or_default())
             detail=Signal::derive(move || page.pending.get().map(|p| p.detail(i18n)).unwrap_or_default())
-            pending=page.busy
+            pending=sending.busy()
             error=page.error
-            on_confirm=Callback::new(move |password: String| page.confirm(password))
+            on_confirm=Callback::new(move |password: String| sending.confirm(page, password))
         />
     }
 }

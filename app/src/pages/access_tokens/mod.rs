@@ -2,12 +2,14 @@
 //! Remove, Refresh), the token form, the password step and the one-time reveal.
 //!
 //! `state` holds what the parts share (the list, the selection, the change waiting for
-//! the password and the actions that make it), provided once here and read by each part
-//! from context; the dialogs one part opens and another shows are passed as props.
+//! the password and the answers to the changes sent), provided once here and read by each
+//! part from context; `sending` sends the changes, from the password step; the dialogs
+//! one part opens and another shows are passed as props.
 
 mod dialogs;
 mod pending;
 pub mod selection;
+mod sending;
 mod state;
 mod table;
 mod toolbar;

@@ -1,7 +1,8 @@
 //! The page's usage panel and its dialogs but the token form: split off the main wasm
 //! into one part, `token_tools`, fetched when the first of them opens (or a pointer comes
-//! near) rather than with the page. The page itself brings the table, the toolbar and the
-//! token form, so Generate opens at once.
+//! near) rather than with the page, with the actions the password step sends changes by
+//! (`sending`). The page itself brings the table, the toolbar and the token form, so
+//! Generate opens at once.
 
 use domain::tokens::{RevealedToken, TokenSummary};
 use leptos::prelude::*;
