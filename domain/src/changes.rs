@@ -274,7 +274,8 @@ impl Default for ChangesElsewhere {
 }
 
 impl ChangesElsewhere {
-    /// Nanoseconds since `started`, on the monotonic clock every process shares.
+    /// Nanoseconds since `started`, on the monotonic clock (real time elapsed, as the
+    /// writers' wait is).
     fn clock(&self) -> u64 {
         u64::try_from(self.started.elapsed().as_nanos()).unwrap_or(u64::MAX)
     }
