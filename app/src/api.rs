@@ -504,7 +504,9 @@ pub async fn revoke_all_tokens(password: String) -> Result<u64, AppError> {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SessionRow {
     pub id: i64,
+    #[serde(deserialize_with = "domain::times::utc")]
     pub created_at: chrono::DateTime<chrono::Utc>,
+    #[serde(deserialize_with = "domain::times::utc")]
     pub last_used_at: chrono::DateTime<chrono::Utc>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,

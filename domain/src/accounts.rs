@@ -136,6 +136,7 @@ pub enum SignUpOutcome {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountSettings {
     pub email: String,
+    #[serde(deserialize_with = "crate::times::utc")]
     pub created_at: chrono::DateTime<chrono::Utc>,
     /// A change of email waiting for its confirmation from the new address.
     pub pending_email: Option<String>,
@@ -218,6 +219,7 @@ pub struct AccountInfo {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TwoFactorStatus {
     /// Since when codes are asked for; `None` while off (or enrolment not finished).
+    #[serde(default, deserialize_with = "crate::times::option_utc")]
     pub enabled_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Recovery codes not used yet.
     pub recovery_codes_left: i64,

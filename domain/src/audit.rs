@@ -197,6 +197,7 @@ pub fn action_label(action: &str) -> &'static str {
 pub struct AuditEvent {
     /// Tells entries apart and orders them: pages start before or after one.
     pub id: i64,
+    #[serde(deserialize_with = "crate::times::utc")]
     pub at: chrono::DateTime<chrono::Utc>,
     pub action: String,
     pub outcome: String,

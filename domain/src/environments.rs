@@ -281,6 +281,7 @@ pub struct Deployment {
     pub context: String,
     pub file_name: String,
     pub file_url: String,
+    #[serde(deserialize_with = "crate::times::utc")]
     pub deployed_at: DateTime<Utc>,
 }
 
@@ -295,7 +296,9 @@ pub struct Environment {
     pub display_name: String,
     pub status: Status,
     pub app_id: Option<String>,
+    #[serde(deserialize_with = "crate::times::utc")]
     pub created_at: DateTime<Utc>,
+    #[serde(deserialize_with = "crate::times::utc")]
     pub updated_at: DateTime<Utc>,
     pub nodes: Vec<NodeGroup>,
     /// The containers of `nodes`, one per count.

@@ -15,6 +15,7 @@ pub mod notices;
 pub mod passkeys;
 pub mod scope;
 pub mod shares;
+pub mod times;
 pub mod tokens;
 
 #[cfg(feature = "server")]

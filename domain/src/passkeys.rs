@@ -24,7 +24,9 @@ pub const PASSKEY_NAME_MAX: usize = 64;
 pub struct PasskeySummary {
     pub id: i64,
     pub name: String,
+    #[serde(deserialize_with = "crate::times::utc")]
     pub created_at: DateTime<Utc>,
+    #[serde(default, deserialize_with = "crate::times::option_utc")]
     pub last_used_at: Option<DateTime<Utc>>,
     /// The key may be copied to the owner's other devices (a synced passkey) rather than
     /// held by one device alone.

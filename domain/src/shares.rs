@@ -152,11 +152,15 @@ pub enum ShareState {
     Waiting,
     /// The token was shown; the address only on the owner's side.
     Opened {
+        #[serde(deserialize_with = "crate::times::utc")]
         at: DateTime<Utc>,
         ip: Option<String>,
     },
     /// The owner cancelled it, or regenerated the token it held.
-    Cancelled { at: DateTime<Utc> },
+    Cancelled {
+        #[serde(deserialize_with = "crate::times::utc")]
+        at: DateTime<Utc>,
+    },
     /// Nobody opened it in time.
     Expired,
 }
@@ -183,7 +187,9 @@ pub fn state_of(
 /// The owner's view of the token's latest link, on its detail panel.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShareStatus {
+    #[serde(deserialize_with = "crate::times::utc")]
     pub created_at: DateTime<Utc>,
+    #[serde(deserialize_with = "crate::times::utc")]
     pub expires_at: DateTime<Utc>,
     pub state: ShareState,
 }
@@ -196,11 +202,13 @@ pub struct ShareView {
     pub owner: String,
     pub description: String,
     pub grant: Grant,
+    #[serde(default, deserialize_with = "crate::times::option_utc")]
     pub token_expires_at: Option<DateTime<Utc>>,
     pub allowlist: Allowlist,
     /// The environments it may touch; `None` for every one.
     #[serde(default)]
     pub env_names: crate::scope::EnvNames,
+    #[serde(deserialize_with = "crate::times::utc")]
     pub link_expires_at: DateTime<Utc>,
     pub state: ShareState,
 }
@@ -209,6 +217,7 @@ pub struct ShareView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatedShare {
     pub id: String,
+    #[serde(deserialize_with = "crate::times::utc")]
     pub expires_at: DateTime<Utc>,
 }
 

@@ -12,8 +12,11 @@ pub struct TokenSummary {
     pub id: i64,
     pub description: String,
     pub grant: Grant,
+    #[serde(default, deserialize_with = "crate::times::option_utc")]
     pub expires_at: Option<Expiry>,
+    #[serde(deserialize_with = "crate::times::utc")]
     pub created_at: DateTime<Utc>,
+    #[serde(deserialize_with = "crate::times::utc")]
     pub updated_at: DateTime<Utc>,
     pub last_used: Option<LastUse>,
     pub hint: String,

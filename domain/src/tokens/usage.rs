@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// When and from where a token was last used.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LastUse {
+    #[serde(deserialize_with = "crate::times::utc")]
     pub at: DateTime<Utc>,
     pub ip: Option<String>,
     /// The client's User-Agent, clipped to `USER_AGENT_MAX` characters.
@@ -25,6 +26,7 @@ pub const USAGE_RETENTION_DAYS: i64 = 90;
 /// Calls on one day (UTC).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayCalls {
+    #[serde(deserialize_with = "crate::times::day")]
     pub day: NaiveDate,
     pub calls: u64,
 }
@@ -34,6 +36,7 @@ pub struct DayCalls {
 pub struct MethodCalls {
     pub method: String,
     pub calls: u64,
+    #[serde(deserialize_with = "crate::times::day")]
     pub last_day: NaiveDate,
 }
 
