@@ -111,8 +111,11 @@ impl Cursor<'_> {
 
 /// `#[serde(deserialize_with = "crate::times::utc")]`.
 pub fn utc<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTime<Utc>, D::Error> {
-    let text = String::deserialize(deserializer)?;
-    parse(&text).ok_or_else(|| D::Error::custom("not an RFC 3339 time"))
+    time(&String::deserialize(deserializer)?)
+}
+
+fn time<E: Error>(text: &str) -> Result<DateTime<Utc>, E> {
+    parse(text).ok_or_else(|| E::custom("not an RFC 3339 time"))
 }
 
 /// `#[serde(deserialize_with = "crate::times::day")]`.
@@ -125,12 +128,9 @@ pub fn day<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveDate, D::E
 pub fn option_utc<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<DateTime<Utc>>, D::Error> {
-    match Option::<String>::deserialize(deserializer)? {
-        Some(text) => parse(&text)
-            .map(Some)
-            .ok_or_else(|| D::Error::custom("not an RFC 3339 time")),
-        None => Ok(None),
-    }
+    Option::<String>::deserialize(deserializer)?
+        .map(|text| time(&text))
+        .transpose()
 }
 
 #[cfg(test)]
