@@ -24,10 +24,13 @@ struct Options {
     sizes: Vec<u64>,
     seconds: u64,
     connections: u64,
-    /// Rounds of (a), (b) and (f), each run right after the other, for the targets that
-    /// compare them: one run of each moves by more than a target's margin on a shared
-    /// 2-core machine, so each round's ratio is taken and the median judged.
+    /// Rounds of (a), (b) and (f), each a short wrk run right after the other, for the
+    /// targets that compare them. The machine's speed drifts by more than a target's margin
+    /// over tens of seconds on a shared 2-core machine, so the three are taken close
+    /// together, in an order that turns round every round (a b f, f b a, …) so a steady
+    /// drift falls on both sides of (b) alike, and the median round is judged.
     rounds: usize,
+    round_seconds: u64,
     wasm: PathBuf,
     /// A PostgreSQL database to create the benchmark's databases beside; SQLite if unset.
     postgres: Option<String>,
@@ -47,7 +50,8 @@ fn options() -> anyhow::Result<Options> {
         sizes: vec![1_000, 1_000_000],
         seconds: 10,
         connections: 64,
-        rounds: 3,
+        rounds: 10,
+        round_seconds: 2,
         wasm: PathBuf::from("target/site/pkg/patio_bg.wasm"),
         postgres: None,
         suites: vec!["all".into()],
@@ -66,6 +70,7 @@ fn options() -> anyhow::Result<Options> {
             "--seconds" => o.seconds = value.parse()?,
             "--connections" => o.connections = value.parse()?,
             "--rounds" => o.rounds = value.parse::<usize>()?.max(1),
+            "--round-seconds" => o.round_seconds = value.parse::<u64>()?.max(1),
             "--wasm" => o.wasm = value.into(),
             "--postgres" => o.postgres = Some(value),
             "--suite" => o.suites = value.split(',').map(str::to_owned).collect(),
@@ -302,7 +307,7 @@ fn millis(text: &str) -> f64 {
 }
 
 /// Runs wrk against `url` and reads requests/s and the latency percentiles it prints.
-async fn load(url: &str, header: Option<&str>, o: &Options) -> anyhow::Result<Load> {
+async fn load(url: &str, header: Option<&str>, seconds: u64, o: &Options) -> anyhow::Result<Load> {
     let body = reqwest::get(url).await?.text().await?;
     let result = body
         .split("\"result\":")
@@ -316,7 +321,7 @@ async fn load(url: &str, header: Option<&str>, o: &Options) -> anyhow::Result<Lo
         "-c",
         &o.connections.to_string(),
         "-d",
-        &format!("{}s", o.seconds),
+        &format!("{seconds}s"),
         "--latency",
     ]);
     if let Some(h) = header {
@@ -372,7 +377,7 @@ async fn page_time(base: &str, account: u64, runs: usize) -> anyhow::Result<(f64
     Ok((times[times.len() / 2], size))
 }
 
-/// Requests/s of (a), (b) and (f), run one after the other.
+/// Requests/s of (a), (b) and (f) in one round, run one right after the other.
 struct Round {
     a: f64,
     b: f64,
@@ -462,26 +467,14 @@ async fn api_suite(o: &Options, work: &Path) -> anyhow::Result<()> {
             ("(e) GetEnvInfo, malformed token", format!("{base}/1.0/environment/control/rest/getenvinfo?envName={ENV}&session=patio_notatoken"), None),
             ("(f) GetEnvInfo, token limited to the environment", with_token(scoped_token(n)), None),
         ];
-        let mut first = Round {
-            a: f64::NAN,
-            b: f64::NAN,
-            f: f64::NAN,
-        };
         for (name, url, header) in &scenarios {
-            let l = load(url, header.as_deref(), o).await?;
-            match &name[..3] {
-                "(a)" => first.a = l.rps,
-                "(b)" => first.b = l.rps,
-                "(f)" => first.f = l.rps,
-                _ => {}
-            }
+            let l = load(url, header.as_deref(), o.seconds, o).await?;
             rows.push(format!(
                 "| {n} | {name} | {:.0} | {:.2} | {:.2} | {} |",
                 l.rps, l.p50_ms, l.p99_ms, l.result
             ));
         }
-        // (a), (b) and (f) again, for the targets that compare them: the table's round
-        // and these.
+        // (a), (b) and (f) again in short rounds, for the targets that compare them.
         let url = |label: &str| {
             scenarios
                 .iter()
@@ -489,13 +482,27 @@ async fn api_suite(o: &Options, work: &Path) -> anyhow::Result<()> {
                 .map(|(_, url, _)| url.clone())
                 .unwrap_or_default()
         };
-        let mut rounds = vec![first];
-        for _ in 1..o.rounds {
-            rounds.push(Round {
-                a: load(&url("(a)"), None, o).await?.rps,
-                b: load(&url("(b)"), None, o).await?.rps,
-                f: load(&url("(f)"), None, o).await?.rps,
-            });
+        let mut rounds = Vec::with_capacity(o.rounds);
+        for r in 0..o.rounds {
+            let mut round = Round {
+                a: f64::NAN,
+                b: f64::NAN,
+                f: f64::NAN,
+            };
+            let order = if r % 2 == 0 {
+                ["(a)", "(b)", "(f)"]
+            } else {
+                ["(f)", "(b)", "(a)"]
+            };
+            for label in order {
+                let rps = load(&url(label), None, o.round_seconds, o).await?.rps;
+                match label {
+                    "(a)" => round.a = rps,
+                    "(b)" => round.b = rps,
+                    _ => round.f = rps,
+                }
+            }
+            rounds.push(round);
         }
         by_n.push((n, rounds));
         let (small, small_size) = page_time(&base, 2, 50).await?;
@@ -529,13 +536,11 @@ async fn api_suite(o: &Options, work: &Path) -> anyhow::Result<()> {
     let floor_target = if o.postgres.is_some() { 0.6 } else { 0.8 };
     for (n, rounds) in &by_n {
         let ratio = median(&rounds.iter().map(|r| r.b / r.a).collect::<Vec<_>>());
-        let each: Vec<String> = rounds
-            .iter()
-            .map(|r| format!("{:.2} = {:.0}/{:.0}", r.b / r.a, r.b, r.a))
-            .collect();
+        let each: Vec<String> = rounds.iter().map(|r| format!("{:.2}", r.b / r.a)).collect();
         println!(
-            "target: (b)/(a) on {db} at {n} tokens ≥ {floor_target}: {ratio:.2}, the median of {} rounds ({}): {}",
+            "target: (b)/(a) on {db} at {n} tokens ≥ {floor_target}: {ratio:.2}, the median of {} rounds of {} s each ({}): {}",
             rounds.len(),
+            o.round_seconds,
             each.join(", "),
             if ratio >= floor_target { "met" } else { "missed" }
         );
@@ -545,8 +550,9 @@ async fn api_suite(o: &Options, work: &Path) -> anyhow::Result<()> {
         let change = median(&changes);
         let each: Vec<String> = changes.iter().map(|c| format!("{c:+.1}%")).collect();
         println!(
-            "target: (f) a token limited to the environment within 5% of (b) on {db} at {n} tokens: {change:+.1}%, the median of {} rounds ({}): {}",
+            "target: (f) a token limited to the environment within 5% of (b) on {db} at {n} tokens: {change:+.1}%, the median of {} rounds of {} s each ({}): {}",
             rounds.len(),
+            o.round_seconds,
             each.join(", "),
             if change >= -5.0 { "met" } else { "missed" }
         );
