@@ -182,7 +182,8 @@ impl Changes<'_> {
         }
     }
 
-    /// Tells other processes on this SQLite database that tokens changed.
+    /// Tells other processes on this SQLite database that tokens changed: the changes
+    /// file is written with new random text, which their looks compare.
     pub(crate) fn announce_elsewhere(&self) {
         let _ = std::fs::create_dir_all(&self.settings.data_dir);
         if let Err(e) = std::fs::write(&self.changes_file, random_base62(16)) {
@@ -192,8 +193,9 @@ impl Changes<'_> {
 
     /// On SQLite, forgets cached tokens when another process announced a change since
     /// the last look. The file is held open (created empty if need be), so that a look
-    /// is one `fstat` rather than a lookup of its path; once the held file is no longer
-    /// the one at the path (deleted, or replaced by a rename), it is opened again.
+    /// is one `fstat` and one read rather than a lookup of its path; once the held file
+    /// is no longer the one at the path (deleted, or replaced by a rename), it is opened
+    /// again.
     ///
     /// A look holds for `LOOK_HOLDS`: checks that start within it trust it, so under
     /// load the file is looked at about once a millisecond rather than on every call.
@@ -201,7 +203,7 @@ impl Changes<'_> {
     /// check that starts after a change was answered is covered only by a look that
     /// started after the file was written, and hears it.
     pub(crate) fn notice_elsewhere(&self) {
-        use std::os::unix::fs::MetadataExt;
+        use std::os::unix::fs::{FileExt, MetadataExt};
         if self.backend != Backend::Sqlite {
             return;
         }
@@ -232,9 +234,19 @@ impl Changes<'_> {
                 seen.file.as_ref().and_then(|f| f.metadata().ok())
             }
         };
-        // Which file, and when it was written: a file put in its place within the
-        // filesystem's clock tick still differs by its inode.
-        let version = metadata.and_then(|m| Some((m.ino(), m.modified().ok()?)));
+        // Which file, when it was written, and what it says: a file put in its place
+        // within the filesystem's clock tick still differs by its inode, and a second
+        // write to the same file within that tick by what it says (each writer writes
+        // new random text).
+        let version = metadata.and_then(|m| {
+            let mut says = [0; SAYS_READ];
+            let read = seen.file.as_ref()?.read_at(&mut says, 0).ok()?;
+            Some(Version {
+                inode: m.ino(),
+                written: m.modified().ok()?,
+                says: (says, read),
+            })
+        });
         if seen.version != version {
             seen.version = version;
             self.forget_everything();
@@ -281,17 +293,31 @@ impl ChangesElsewhere {
     }
 }
 
-/// What token checks last saw of the changes file (SQLite): the file, held open, its
-/// inode and when it was last written.
+/// What token checks last saw of the changes file (SQLite): the file, held open, and
+/// its version.
 #[derive(Default)]
 struct SeenChanges {
     file: Option<std::fs::File>,
-    version: Option<(u64, std::time::SystemTime)>,
+    version: Option<Version>,
+}
+
+/// How much of the changes file a look compares: more than a writer writes.
+const SAYS_READ: usize = 64;
+
+/// A version of the changes file: its inode, when it was last written, and the start of
+/// what it says (with the bytes read).
+#[derive(PartialEq, Eq)]
+struct Version {
+    inode: u64,
+    written: std::time::SystemTime,
+    says: ([u8; SAYS_READ], usize),
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::platform::{connect, digest, random_base62, Clock, Platform, PlatformSettings};
+    use crate::platform::{
+        connect, digest, random_base62, Clock, Platform, PlatformSettings, Stats,
+    };
     use crate::tokens::TokenSecret;
     use std::sync::Arc;
 
@@ -367,6 +393,63 @@ mod tests {
             );
         }
         looking.abort();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Two changes elsewhere within one tick of the filesystem's clock leave the changes
+    /// file with the same inode and the same time (on a filesystem with coarse times,
+    /// the second write's time is the first's); a look between them must still hear
+    /// the second.
+    #[tokio::test]
+    async fn a_second_change_within_one_tick_of_the_file_clock_is_heard() {
+        let dir = std::env::temp_dir().join(format!("patio-changes-{}", random_base62(12)));
+        let here = process(&dir).await;
+        let elsewhere = process(&dir).await;
+        sqlx::query("insert into accounts (id, email, password_hash, created_at, updated_at) values (1, 'ann@example.com', 'x', 0, 0)")
+            .execute(&here.db)
+            .await
+            .unwrap();
+        let secret = TokenSecret::from_entropy(&random_base62(32)).unwrap();
+        sqlx::query("insert into tokens (account_id, description, digest, hint, api_set, created_at, updated_at) values (1, 'ci', $1, $2, 'extended-access', 0, 0)")
+            .bind(digest(secret.expose()))
+            .bind(secret.hint())
+            .execute(&here.db)
+            .await
+            .unwrap();
+        let changes = dir.join("token-changes");
+        here.tokens().verify(secret.expose()).await.unwrap();
+
+        // The first change, heard, and the token checked (and cached) again after it.
+        let tx = elsewhere.db.begin().await.unwrap();
+        (elsewhere.changes().commit_tokens(tx, "a first change"))
+            .await
+            .unwrap();
+        let first_written = std::fs::metadata(&changes).unwrap().modified().unwrap();
+        here.tokens().verify(secret.expose()).await.unwrap();
+        let misses = || Stats::get(&here.stats.cache_misses);
+        let before = misses();
+        here.tokens().verify(secret.expose()).await.unwrap();
+        assert_eq!(misses(), before, "answered from the cache");
+
+        // The second removes the token; its write carries the first one's time.
+        let mut tx = elsewhere.db.begin().await.unwrap();
+        sqlx::query("delete from tokens where digest = $1")
+            .bind(digest(secret.expose()))
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        (elsewhere.changes().commit_tokens(tx, "remove the token"))
+            .await
+            .unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&changes)
+            .and_then(|file| file.set_modified(first_written))
+            .unwrap();
+        assert!(
+            here.tokens().verify(secret.expose()).await.is_err(),
+            "a removed token was accepted"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
