@@ -150,7 +150,10 @@ async fn the_operators_commands_take_effect_on_a_running_server_at_once() {
         dir.path(),
         &["token", "revoke", "--email", "ann@example.com"],
     );
-    assert!(ok && out.contains("revoked 1 tokens"), "{out}");
+    assert!(
+        ok && out.contains("revoked 1 token of ann@example.com"),
+        "{out}"
+    );
     assert_eq!(envs().await["result"], 701);
     let (ok, out) = patio(
         dir.path(),

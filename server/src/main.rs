@@ -275,7 +275,10 @@ async fn reset_two_factor(settings: &Settings, raw: Option<&str>) -> anyhow::Res
             "two-factor sign-in is off for {}: the password alone signs in until it is set up again",
             email.as_str()
         ),
-        None => println!("two-factor sign-in turned off for {count} accounts"),
+        None => println!(
+            "two-factor sign-in turned off for {}",
+            counted(count, "account")
+        ),
     }
     Ok(())
 }
@@ -304,7 +307,11 @@ async fn remove_passkeys(settings: &Settings, raw: &str) -> anyhow::Result<()> {
         .remove_all(&email)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!("removed {count} passkeys of {}", email.as_str());
+    println!(
+        "removed {} of {}",
+        counted(count, "passkey"),
+        email.as_str()
+    );
     Ok(())
 }
 
@@ -331,8 +338,17 @@ async fn revoke_tokens(settings: &Settings, raw: &str) -> anyhow::Result<()> {
         .revoke_tokens_of(&email)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!("revoked {count} tokens of {}", email.as_str());
+    println!("revoked {} of {}", counted(count, "token"), email.as_str());
     Ok(())
+}
+
+/// A count with its noun, singular for one: "1 token", "2 tokens".
+fn counted(count: u64, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
 }
 
 async fn add_user(settings: &Settings, email: &str) -> anyhow::Result<()> {
