@@ -340,6 +340,26 @@ mod tests {
         Platform::new(db, Clock::default(), settings)
     }
 
+    /// An account with `n` tokens, written straight to the database.
+    async fn tokens_of_an_account(platform: &Platform, n: usize) -> Vec<TokenSecret> {
+        sqlx::query("insert into accounts (id, email, password_hash, created_at, updated_at) values (1, 'ann@example.com', 'x', 0, 0)")
+            .execute(&platform.db)
+            .await
+            .unwrap();
+        let secrets: Vec<TokenSecret> = (0..n)
+            .map(|_| TokenSecret::from_entropy(&random_base62(32)).unwrap())
+            .collect();
+        for secret in &secrets {
+            sqlx::query("insert into tokens (account_id, description, digest, hint, api_set, created_at, updated_at) values (1, 'ci', $1, $2, 'extended-access', 0, 0)")
+                .bind(digest(secret.expose()))
+                .bind(secret.hint())
+                .execute(&platform.db)
+                .await
+                .unwrap();
+        }
+        secrets
+    }
+
     /// A look at the changes file holds for a millisecond, and a check right after
     /// another process's change was answered falls within it; the change is heard all
     /// the same, because the writer waited until that look stopped holding.
@@ -348,21 +368,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("patio-changes-{}", random_base62(12)));
         let here = process(&dir).await;
         let elsewhere = process(&dir).await;
-        sqlx::query("insert into accounts (id, email, password_hash, created_at, updated_at) values (1, 'ann@example.com', 'x', 0, 0)")
-            .execute(&here.db)
-            .await
-            .unwrap();
-        let secrets: Vec<TokenSecret> = (0..6)
-            .map(|_| TokenSecret::from_entropy(&random_base62(32)).unwrap())
-            .collect();
-        for secret in &secrets {
-            sqlx::query("insert into tokens (account_id, description, digest, hint, api_set, created_at, updated_at) values (1, 'ci', $1, $2, 'extended-access', 0, 0)")
-                .bind(digest(secret.expose()))
-                .bind(secret.hint())
-                .execute(&here.db)
-                .await
-                .unwrap();
-        }
+        let secrets = tokens_of_an_account(&here, 6).await;
         // Checks here without a pause, so that a recent look always holds.
         let kept = secrets[0].expose().to_owned();
         let looking = tokio::spawn({
@@ -405,17 +411,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("patio-changes-{}", random_base62(12)));
         let here = process(&dir).await;
         let elsewhere = process(&dir).await;
-        sqlx::query("insert into accounts (id, email, password_hash, created_at, updated_at) values (1, 'ann@example.com', 'x', 0, 0)")
-            .execute(&here.db)
-            .await
-            .unwrap();
-        let secret = TokenSecret::from_entropy(&random_base62(32)).unwrap();
-        sqlx::query("insert into tokens (account_id, description, digest, hint, api_set, created_at, updated_at) values (1, 'ci', $1, $2, 'extended-access', 0, 0)")
-            .bind(digest(secret.expose()))
-            .bind(secret.hint())
-            .execute(&here.db)
-            .await
-            .unwrap();
+        let secret = tokens_of_an_account(&here, 1).await.remove(0);
         let changes = dir.join("token-changes");
         here.tokens().verify(secret.expose()).await.unwrap();
 
