@@ -360,6 +360,19 @@ mod tests {
         secrets
     }
 
+    /// Removes a token as patio does: a transaction, committed as a change to tokens.
+    async fn remove(platform: &Platform, secret: &TokenSecret) {
+        let mut tx = platform.db.begin().await.unwrap();
+        sqlx::query("delete from tokens where digest = $1")
+            .bind(digest(secret.expose()))
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        (platform.changes().commit_tokens(tx, "remove a token"))
+            .await
+            .unwrap();
+    }
+
     /// A look at the changes file holds for a millisecond, and a check right after
     /// another process's change was answered falls within it; the change is heard all
     /// the same, because the writer waited until that look stopped holding.
@@ -382,17 +395,7 @@ mod tests {
         });
         for (round, secret) in secrets[1..].iter().enumerate() {
             here.tokens().verify(secret.expose()).await.unwrap();
-            let mut tx = elsewhere.db.begin().await.unwrap();
-            sqlx::query("delete from tokens where digest = $1")
-                .bind(digest(secret.expose()))
-                .execute(&mut *tx)
-                .await
-                .unwrap();
-            elsewhere
-                .changes()
-                .commit_tokens(tx, "remove a token")
-                .await
-                .unwrap();
+            remove(&elsewhere, secret).await;
             assert!(
                 here.tokens().verify(secret.expose()).await.is_err(),
                 "round {round}: a removed token was accepted"
@@ -428,15 +431,7 @@ mod tests {
         assert_eq!(misses(), before, "answered from the cache");
 
         // The second removes the token; its write carries the first one's time.
-        let mut tx = elsewhere.db.begin().await.unwrap();
-        sqlx::query("delete from tokens where digest = $1")
-            .bind(digest(secret.expose()))
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        (elsewhere.changes().commit_tokens(tx, "remove the token"))
-            .await
-            .unwrap();
+        remove(&elsewhere, &secret).await;
         std::fs::File::options()
             .write(true)
             .open(&changes)
