@@ -262,7 +262,7 @@ impl Changes<'_> {
 
 /// How long a look at the changes file holds for the token checks that start after it
 /// (see `notice_elsewhere`).
-pub(crate) const LOOK_HOLDS: Duration = Duration::from_millis(1);
+pub const LOOK_HOLDS: Duration = Duration::from_millis(1);
 
 /// On SQLite, what token checks know of changes made by other processes: the last look
 /// at the changes file, and until when it holds.
