@@ -1,4 +1,4 @@
-//! `patio-wasm-split [--strip] <input.wasm> <pkg dir> <name>`: splits the browser's wasm (built
+//! `patio-wasm-split [--strip] [--whole] <input.wasm> <pkg dir> <name>`: splits the browser's wasm (built
 //! with `--emit-relocs`) at its `#[lazy]` points, as `cargo leptos --split` does, then
 //! runs wasm-bindgen's library on the main module (what `wasm-bindgen --target web
 //! --no-typescript --keep-lld-exports --no-demangle` does).
@@ -16,6 +16,9 @@
 //!
 //! Last, each part's file takes in the small chunks the part needs (`with_small_chunks`):
 //! a page then loads its part in one request rather than in twenty of a few hundred bytes.
+//!
+//! `--whole` takes a wasm that is not split (the Access Tokens page's own,
+//! `frontend-tokens`): its bindings and its module only, stripped with `--strip`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -26,15 +29,25 @@ const LOADER: &str = "__wasm_split.______________________.js";
 
 fn main() -> Result<()> {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let strip = args.first().is_some_and(|arg| arg == "--strip");
-    if strip {
-        args.remove(0);
-    }
-    let [input, pkg, name] = args.as_slice() else {
-        bail!("usage: patio-wasm-split [--strip] <input.wasm> <pkg dir> <name>");
+    let mut flag = |name: &str| {
+        let given = args.iter().any(|arg| arg == name);
+        args.retain(|arg| arg != name);
+        given
     };
-    let wasm = std::fs::read(input).wrap_err_with(|| format!("reading {input}"))?;
+    let strip = flag("--strip");
+    let whole = flag("--whole");
+    let [input, pkg, name] = args.as_slice() else {
+        bail!("usage: patio-wasm-split [--strip] [--whole] <input.wasm> <pkg dir> <name>");
+    };
     let pkg = PathBuf::from(pkg);
+    if whole {
+        bindgen(Path::new(input), name, &pkg)?;
+        if strip {
+            strip_file(&pkg.join(format!("{name}_bg.wasm")))?;
+        }
+        return Ok(());
+    }
+    let wasm = std::fs::read(input).wrap_err_with(|| format!("reading {input}"))?;
     let main_out = pkg.join(format!("{name}_split.wasm"));
     let main_module = format!("./{name}.js");
     let link_name = format!("./{LOADER}");
@@ -51,25 +64,13 @@ fn main() -> Result<()> {
         split.split_modules.len(),
         split.prefetch_map.len()
     );
-    wasm_bindgen_cli_support::Bindgen::new()
-        .input_path(&main_out)
-        .out_name(name)
-        .web(true)
-        .map_err(|e| eyre::eyre!("{e:#}"))?
-        .typescript(false)
-        .keep_lld_exports(true)
-        .demangle(false)
-        .generate(&pkg)
-        .map_err(|e| eyre::eyre!("wasm-bindgen: {e:#}"))?;
+    bindgen(&main_out, name, &pkg)?;
     std::fs::remove_file(&main_out).wrap_err("removing the split main module")?;
     if strip {
         for entry in std::fs::read_dir(&pkg)? {
             let path = entry?.path();
             if path.extension().is_some_and(|ext| ext == "wasm") {
-                let wasm = std::fs::read(&path)?;
-                let stripped =
-                    rewritten(&wasm).wrap_err_with(|| format!("stripping {}", path.display()))?;
-                std::fs::write(&path, stripped)?;
+                strip_file(&path)?;
             }
         }
     }
@@ -79,6 +80,28 @@ fn main() -> Result<()> {
     with_small_chunks(&pkg, &mut parts)?;
     let manifest = serde_json::to_string_pretty(&parts)?;
     std::fs::write(pkg.join("__wasm_split_manifest.json"), manifest)?;
+    Ok(())
+}
+
+/// Runs wasm-bindgen's library on a main module: `<name>.js` and `<name>_bg.wasm` in `pkg`.
+fn bindgen(module: &Path, name: &str, pkg: &Path) -> Result<()> {
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(module)
+        .out_name(name)
+        .web(true)
+        .map_err(|e| eyre::eyre!("{e:#}"))?
+        .typescript(false)
+        .keep_lld_exports(true)
+        .demangle(false)
+        .generate(pkg)
+        .map_err(|e| eyre::eyre!("wasm-bindgen: {e:#}"))
+}
+
+/// Writes a wasm file again without what the browser does not run (`rewritten`).
+fn strip_file(path: &Path) -> Result<()> {
+    let wasm = std::fs::read(path)?;
+    let stripped = rewritten(&wasm).wrap_err_with(|| format!("stripping {}", path.display()))?;
+    std::fs::write(path, stripped)?;
     Ok(())
 }
 
