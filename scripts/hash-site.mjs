@@ -2,8 +2,8 @@
 // layout) and lists the hashes in <site>/hash.txt, where Leptos and the server read them;
 // browsers may then keep each file for a year. Usage: node scripts/hash-site.mjs <site>
 //
-// With a split wasm (tools/wasm-split) there is more to name than patio.js, patio_bg.wasm
-// and patio.css: each chunk, the loader that fetches the chunks and the manifest the
+// With a split wasm (tools/wasm-split) there is more to name than patio.js, patio_bg.wasm,
+// patio.css and the Access Tokens page's patio_tokens.js and patio_tokens_bg.wasm: each chunk, the loader that fetches the chunks and the manifest the
 // server reads. Their names point at each other, so they are named in order:
 //   1. each chunk by its bytes; the loader and the manifest then name the new files;
 //   2. patio.js by its text together with the loader's (which covers every chunk name);
@@ -49,7 +49,7 @@ let manifest = split ? JSON.parse(read(MANIFEST).toString()) : null;
 if (split) {
   const renamed = {};
   for (const name of readdirSync(pkg)) {
-    if (!name.endsWith('.wasm') || name === 'patio_bg.wasm') continue;
+    if (!name.endsWith('.wasm') || name === 'patio_bg.wasm' || name === 'patio_tokens_bg.wasm') continue;
     const stem = name.slice(0, -'.wasm'.length);
     const named = `${stem}.${hash(read(name))}`;
     renameSync(join(pkg, name), join(pkg, `${named}.wasm`));
@@ -100,6 +100,17 @@ rmSync(join(pkg, 'patio.js'));
 rmSync(join(pkg, 'patio_bg.wasm'));
 write(`patio.${hashes.js}.js`, js);
 write(`patio.${hashes.wasm}.wasm`, wasm);
+
+// The Access Tokens page's own wasm and its bindings (`frontend-tokens`), which name
+// nothing else.
+const tokensJs = read('patio_tokens.js');
+const tokensWasm = read('patio_tokens_bg.wasm');
+hashes['tokens-js'] = hash(tokensJs);
+hashes['tokens-wasm'] = hash(tokensWasm);
+rmSync(join(pkg, 'patio_tokens.js'));
+rmSync(join(pkg, 'patio_tokens_bg.wasm'));
+write(`patio_tokens.${hashes['tokens-js']}.js`, tokensJs);
+write(`patio_tokens.${hashes['tokens-wasm']}.wasm`, tokensWasm);
 
 const css = read('patio.css');
 hashes.css = hash(css);

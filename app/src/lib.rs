@@ -48,24 +48,8 @@ use pages::{
 /// each file's hash) `/pkg/patio.<hash>.css`, else `/pkg/patio.css`.
 #[cfg(feature = "ssr")]
 pub fn stylesheet_href(options: &LeptosOptions) -> String {
-    let hash = options
-        .hash_files
-        .then(|| {
-            // Where Leptos looks for it too: beside the binary, unless the path is absolute.
-            let dir = std::env::current_exe()
-                .ok()
-                .and_then(|exe| exe.parent().map(std::path::Path::to_path_buf))
-                .unwrap_or_default();
-            std::fs::read_to_string(dir.join(options.hash_file.as_ref())).ok()
-        })
-        .flatten()
-        .and_then(|text| {
-            text.lines().find_map(|line| {
-                line.split_once(':')
-                    .filter(|(kind, _)| kind.trim() == "css")
-                    .map(|(_, hash)| format!(".{}", hash.trim()))
-            })
-        })
+    let hash = file_hash(options, "css")
+        .map(|hash| format!(".{hash}"))
         .unwrap_or_default();
     format!(
         "/{}/{}{hash}.css",
@@ -73,9 +57,81 @@ pub fn stylesheet_href(options: &LeptosOptions) -> String {
     )
 }
 
+/// The hash `hash.txt` gives the site's file of `kind` (`css`, `tokens-js`…), when the
+/// site's files are named by their content.
+#[cfg(feature = "ssr")]
+fn file_hash(options: &LeptosOptions, kind: &str) -> Option<String> {
+    if !options.hash_files {
+        return None;
+    }
+    // Where Leptos looks for it too: beside the binary, unless the path is absolute.
+    let dir = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(std::path::Path::to_path_buf))
+        .unwrap_or_default();
+    let text = std::fs::read_to_string(dir.join(options.hash_file.as_ref())).ok()?;
+    text.lines().find_map(|line| {
+        line.split_once(':')
+            .filter(|(name, _)| name.trim() == kind)
+            .map(|(_, hash)| hash.trim().to_owned())
+    })
+}
+
+/// The Access Tokens page, loaded from its address, hydrates with a wasm of its own
+/// (`frontend-tokens`): the page's island (`pages::access_tokens`) and nothing of the
+/// other pages, the router or the code splitting, so a first visit fetches less.
+#[cfg(feature = "ssr")]
+mod alone {
+    use leptos::prelude::*;
+
+    /// The page's address.
+    const PATH: &str = "/settings/access-tokens";
+
+    /// Whether the request being rendered is for the page.
+    pub fn requested() -> bool {
+        use_context::<http::request::Parts>()
+            .is_some_and(|parts| parts.uri.path().trim_end_matches('/') == PATH)
+    }
+
+    /// The page's scripts, in place of `HydrationScripts`: its wasm, fetched at once, then
+    /// hydrating the island.
+    #[component]
+    pub fn Scripts(options: LeptosOptions) -> impl IntoView {
+        // As in Leptos' islands mode: only the island's data is numbered for the browser,
+        // so its resources find theirs in the order the island makes them.
+        if let Some(context) = Owner::current_shared_context() {
+            context.set_is_hydrating(false);
+        }
+        let name = "patio_tokens";
+        let pkg = &options.site_pkg_dir;
+        let (js, wasm) = match (
+            super::file_hash(&options, "tokens-js"),
+            super::file_hash(&options, "tokens-wasm"),
+        ) {
+            (Some(js), Some(wasm)) => (
+                format!("/{pkg}/{name}.{js}.js"),
+                format!("/{pkg}/{name}.{wasm}.wasm"),
+            ),
+            _ => (
+                format!("/{pkg}/{name}.js"),
+                format!("/{pkg}/{name}_bg.wasm"),
+            ),
+        };
+        let start = format!(
+            "import init, {{ hydrate }} from {js:?}; init({{ module_or_path: {wasm:?} }}).then(hydrate);"
+        );
+        view! {
+            <link rel="modulepreload" href=js crossorigin="anonymous"/>
+            <link rel="preload" href=wasm r#as="fetch" r#type="application/wasm" crossorigin="anonymous"/>
+            <script type="module" nonce=leptos::nonce::use_nonce()>{start}</script>
+        }
+    }
+}
+
 /// The HTML document around the app, rendered on the server.
 #[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    use leptos::either::Either;
     use leptos_meta::MetaTags;
     view! {
         <!DOCTYPE html>
@@ -87,7 +143,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <link rel="stylesheet" id="patio" href=stylesheet_href(&options)/>
-                <HydrationScripts options/>
+                {if alone::requested() {
+                    Either::Left(view! { <alone::Scripts options/> })
+                } else {
+                    Either::Right(view! { <HydrationScripts options/> })
+                }}
                 <MetaTags/>
             </head>
             <body>
@@ -109,9 +169,21 @@ macro_rules! lazy_page {
         mod $view {
             use super::*;
 
+            #[cfg(not(feature = "tokens-page"))]
             #[leptos::wasm_split::wasm_split($part, wasm_split_path = ::leptos::wasm_split, preload(load), fallible)]
             pub fn $view() -> Result<AnyView, leptos::wasm_split::SplitLoaderError> {
                 Ok(view! { <$page/> }.into_any())
+            }
+
+            // The Access Tokens page's own wasm holds no routes: nothing calls these.
+            #[cfg(feature = "tokens-page")]
+            pub async fn $view() -> Result<AnyView, leptos::wasm_split::SplitLoaderError> {
+                Ok(view! { <$page/> }.into_any())
+            }
+
+            #[cfg(feature = "tokens-page")]
+            pub async fn load() -> Result<(), leptos::wasm_split::SplitLoaderError> {
+                Ok(())
             }
         }
 
@@ -195,12 +267,21 @@ fn PageFailed() -> impl IntoView {
     }
 }
 
+/// The window's title for a page called `page`.
+pub fn title(page: &str) -> String {
+    if page.is_empty() {
+        "Patio".to_string()
+    } else {
+        format!("{page} · Patio")
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
         <locale::LanguageProvider>
-        <Title formatter=|page: String| if page.is_empty() { "Patio".to_string() } else { format!("{page} · Patio") }/>
+        <Title formatter=|page: String| title(&page)/>
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/") view={Lazy::<HomeRoute>::new()}/>

@@ -41,6 +41,28 @@ pub fn LanguageProvider(children: Children) -> impl IntoView {
     }
 }
 
+/// The language for the Access Tokens page's own wasm, which hydrates the page's island
+/// without the dashboard around it: as `LanguageProvider`, from `<html lang>`, and it
+/// keeps `<html lang>` and the window's title in the language the switcher picks.
+#[cfg(feature = "tokens-page")]
+pub fn provide_alone() {
+    let lang = RwSignal::new(initial());
+    provide_context(I18n(lang));
+    Effect::new(move |before: Option<Locale>| {
+        let now = lang.get();
+        if before.is_some_and(|before| before != now) {
+            if let Some(html) = document().document_element() {
+                let _ = html.set_attribute("lang", now.as_str());
+            }
+            document().set_title(&crate::title(crate::i18n::td_string!(
+                now,
+                settings.access_tokens
+            )));
+        }
+        now
+    });
+}
+
 /// On the server, from the request; in the browser, the language the server rendered.
 fn initial() -> Locale {
     #[cfg(feature = "ssr")]

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { PASSWORD, waitForHydration } from './helpers';
+import { PASSWORD, signUp, waitForHydration } from './helpers';
 
 // The dashboard's own words, from the files it is built from.
 type Words = Record<string, Record<string, string>>;
@@ -107,4 +107,21 @@ test('nothing on the Indonesian token screens is left in English but the kept te
   const shown = await page.locator('body').innerText();
   const leaks = english.filter((text) => shown.includes(text) && !Object.values(words.id.form).includes(text));
   expect(leaks).toEqual([]);
+});
+
+test('the Access Tokens page loaded from its address changes language at once, and keeps it', async ({ page }) => {
+  await signUp(page);
+  // Its own wasm hydrates it (frontend-tokens), without the dashboard's language provider.
+  await page.goto('/settings/access-tokens');
+  await waitForHydration(page);
+  await expect(page.getByText(words.en.tokens.intro)).toBeVisible();
+  await choose(page, 'id');
+  await expect(page.getByText(words.id.tokens.intro)).toBeVisible();
+  await expect(page.getByRole('toolbar', { name: words.id.tokens.actions })).toBeVisible();
+  await expect(page.getByText(words.id.tokens.empty)).toBeVisible();
+  await expect(page).toHaveTitle(`${words.id.settings.access_tokens} · Patio`);
+  await page.reload();
+  await waitForHydration(page);
+  await expect(page.locator('html')).toHaveAttribute('lang', 'id');
+  await expect(page.getByText(words.id.tokens.intro)).toBeVisible();
 });

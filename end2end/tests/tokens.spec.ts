@@ -186,7 +186,7 @@ test('dialogs close on Escape and give focus back', async ({ page }) => {
   await expect(generate).toBeFocused();
 });
 
-test('a first visit loads the page, and the token dialogs only once they are near', async ({ page }) => {
+test('a first visit loads the page\'s own wasm alone; from another page, its dialogs load once they are near', async ({ page }) => {
   await signUp(page);
   const wasm: string[] = [];
   page.on('request', (r) => {
@@ -195,7 +195,20 @@ test('a first visit loads the page, and the token dialogs only once they are nea
   });
   await page.goto('/settings/access-tokens');
   await waitForHydration(page);
-  // The page's own part came with it (preloaded), the tools' part did not.
+  // One file, the page's island (frontend-tokens): nothing of the dashboard's wasm.
+  expect(wasm, wasm.join(' ')).toEqual([expect.stringMatching(/^\/pkg\/patio_tokens\.[0-9a-f]+\.wasm$/)]);
+  // Everything the page does is in it: Generate, the password step, the reveal.
+  await generateToken(page, 'first visit', 'Extended Access');
+  await expect(row(page, 'first visit')).toBeVisible();
+  expect(wasm).toHaveLength(1);
+
+  // Reached from another page, the dashboard's wasm shows it: the page's own part came
+  // with it (preloaded), the tools' part did not.
+  await page.goto('/');
+  await waitForHydration(page);
+  wasm.length = 0;
+  await openAccessTokens(page);
+  await expect(row(page, 'first visit')).toBeVisible();
   expect(wasm.some((n) => /\/split_tokens\.[0-9a-f]+\.wasm$/.test(n)), wasm.join(' ')).toBe(true);
   expect(wasm.some((n) => n.includes('split_token_tools')), wasm.join(' ')).toBe(false);
   // Its small chunks came inside the part's file (tools/wasm-split), not a request each.
@@ -216,10 +229,12 @@ test('a part of the wasm that cannot be fetched says so, and Try again fetches i
   await openAccessTokens(page);
   await waitForHydration(page);
   await generateToken(page, 'on a bad network', 'Extended Access');
-  // A new document: the token tools are not loaded yet, and the network drops them.
+  // A new document, then the page reached from the dashboard: the token tools are not
+  // loaded yet, and the network drops them.
   await page.route('**/split_token_tools.*', (route) => route.abort());
-  await page.reload();
+  await page.goto('/');
   await waitForHydration(page);
+  await openAccessTokens(page);
   await row(page, 'on a bad network').click();
   const note = page.getByRole('alert').filter({ hasText: 'could not be loaded' });
   await expect(note).toBeVisible();

@@ -1,7 +1,8 @@
 //! A site whose wasm is split into parts (scripts/build with tools/wasm-split): a page
 //! names in preload links the parts of the wasm its route needs, by the hashed names the
 //! manifest lists, and the loader that fetches them, so the browser fetches them with
-//! the main wasm rather than after it. Its own process: Leptos reads the manifest once.
+//! the main wasm rather than after it; the Access Tokens page names its own wasm
+//! instead. Its own process: Leptos reads the manifest once.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -11,9 +12,10 @@ mod support;
 
 const LOADER: &str = "__wasm_split.00112233445566778899aa.js";
 
-/// A built site: the main files, a manifest naming the parts of two groups of pages
-/// (`account`: sign-in and sign-up; `other_pages`: the API reference among others) and
-/// `hash.txt` naming the loader and the manifest.
+/// A built site: the main files, the Access Tokens page's own wasm and bindings, a
+/// manifest naming the parts of two groups of pages (`account`: sign-in and sign-up;
+/// `other_pages`: the API reference among others) and `hash.txt` naming the loader and
+/// the manifest.
 fn site(dir: &Path) {
     let pkg = dir.join("pkg");
     std::fs::create_dir_all(&pkg).unwrap();
@@ -21,6 +23,8 @@ fn site(dir: &Path) {
         "patio.00112233445566778899.js",
         "patio.99887766554433221100.wasm",
         "patio.aabbccddeeff00112233.css",
+        "patio_tokens.4444444444444444dddd.js",
+        "patio_tokens.5555555555555555eeee.wasm",
         LOADER,
     ] {
         std::fs::write(pkg.join(name), "").unwrap();
@@ -36,7 +40,8 @@ fn site(dir: &Path) {
     std::fs::write(
         dir.join("hash.txt"),
         "js: 00112233445566778899\nsplit: 00112233445566778899aa\n\
-         manifest: 0123456789abcdef0123\nwasm: 99887766554433221100\ncss: aabbccddeeff00112233\n",
+         manifest: 0123456789abcdef0123\nwasm: 99887766554433221100\n\
+         tokens-js: 4444444444444444dddd\ntokens-wasm: 5555555555555555eeee\ncss: aabbccddeeff00112233\n",
     )
     .unwrap();
 }
@@ -76,7 +81,10 @@ async fn pages_preload_the_parts_of_the_wasm_they_need() {
             .expect("start patio"),
     );
     let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
     let started = Instant::now();
     while client.get(format!("{base}/healthz")).send().await.is_err() {
         assert!(
@@ -119,6 +127,43 @@ async fn pages_preload_the_parts_of_the_wasm_they_need() {
         "{docs}"
     );
     assert!(!docs.contains("split_account"), "{docs}");
+
+    // The Access Tokens page loads its own wasm, which holds its island alone, and names
+    // nothing of the dashboard's: neither its main wasm nor a part nor the loader.
+    let signed_up = client
+        .post(format!("{base}/api/sign_up"))
+        .form(&[
+            ("email", "ann@example.com"),
+            ("password", "correct horse battery"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(signed_up.status().is_success(), "{}", signed_up.status());
+    let tokens = page("/settings/access-tokens").await;
+    assert_eq!(
+        preloads(&tokens),
+        ["/pkg/patio_tokens.5555555555555555eeee.wasm"],
+        "{tokens}"
+    );
+    assert!(
+        tokens.contains(r#"<leptos-island data-component="patio-tokens">"#),
+        "{tokens}"
+    );
+    assert!(
+        tokens.contains(
+            r#"import init, { hydrate } from "/pkg/patio_tokens.4444444444444444dddd.js""#
+        ),
+        "{tokens}"
+    );
+    for dashboards in [
+        "patio.99887766554433221100.wasm",
+        "patio.00112233445566778899.js",
+        LOADER,
+        "split_",
+    ] {
+        assert!(!tokens.contains(dashboards), "{dashboards} in {tokens}");
+    }
 }
 
 /// Stops the server however the test ends.

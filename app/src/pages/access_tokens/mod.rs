@@ -37,6 +37,54 @@ use toolbar::Toolbar;
 #[component]
 pub fn AccessTokensPage() -> impl IntoView {
     let i18n = use_i18n();
+    view! {
+        <Title text=tr!(i18n, settings.access_tokens)/>
+        {island()}
+    }
+}
+
+/// The `data-component` of the page's island.
+pub const ISLAND: &str = "patio-tokens";
+
+/// The page below its title, as an island: the server renders it inside a
+/// `<leptos-island>` element with its data numbered apart from the rest of the page, and
+/// a first visit hydrates it alone, with a wasm of its own (`frontend-tokens`) that holds
+/// nothing of the other pages or the router. Reached from another page, the dashboard's
+/// wasm shows it like any page.
+#[cfg(any(feature = "ssr", feature = "tokens-page"))]
+fn island() -> impl IntoView {
+    use leptos::reactive::owner::Owner;
+    use leptos::tachys::html::islands::Island;
+    use leptos::tachys::reactive_graph::OwnedView;
+    Island::new(
+        ISLAND,
+        Owner::new().with(|| {
+            Owner::with_hydration(|| {
+                #[cfg(feature = "tokens-page")]
+                crate::locale::provide_alone();
+                OwnedView::new(view! { <TokensPanel/> })
+            })
+        }),
+    )
+}
+
+#[cfg(not(any(feature = "ssr", feature = "tokens-page")))]
+fn island() -> impl IntoView {
+    view! { <TokensPanel/> }
+}
+
+/// Hydrates the page's island, the `<leptos-island>` element `el` (`frontend-tokens`).
+#[cfg(feature = "tokens-page")]
+pub fn hydrate(el: &web_sys::HtmlElement) {
+    use leptos::tachys::view::{Position, RenderHtml};
+    let state = island().hydrate_from_position::<true>(el, Position::Current);
+    // The page lives as long as the document.
+    std::mem::forget(state);
+}
+
+#[component]
+fn TokensPanel() -> impl IntoView {
+    let i18n = use_i18n();
     let page = provide_tokens_page();
     let remove_open = RwSignal::new(false);
     let revoke_open = RwSignal::new(false);
@@ -77,7 +125,6 @@ pub fn AccessTokensPage() -> impl IntoView {
     });
 
     view! {
-        <Title text=tr!(i18n, settings.access_tokens)/>
         <TopBar/>
         <main class="page">
             <div class="page-head">
