@@ -120,6 +120,9 @@ test('the Access Tokens page loaded from its address changes language at once, a
   await expect(page.getByRole('toolbar', { name: words.id.tokens.actions })).toBeVisible();
   await expect(page.getByText(words.id.tokens.empty)).toBeVisible();
   await expect(page).toHaveTitle(`${words.id.settings.access_tokens} · Patio`);
+  // The choice is kept in a cookie (the browser stores it a moment after the page sets it).
+  await expect.poll(async () => (await page.context().cookies()).find((c) => c.name === 'patio_lang')?.value)
+    .toBe('id');
   await page.reload();
   await waitForHydration(page);
   await expect(page.locator('html')).toHaveAttribute('lang', 'id');
