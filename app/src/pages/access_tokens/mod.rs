@@ -5,6 +5,10 @@
 //! the password and the answers to the changes sent), provided once here and read by each
 //! part from context; `sending` sends the changes, from the password step; the dialogs
 //! one part opens and another shows are passed as props.
+//!
+//! Loaded from its address, the page below its title is an island that a wasm of its own
+//! hydrates (`island`, `frontend-tokens`); reached from another page, the dashboard's
+//! wasm shows it, its tools a part fetched when first wanted (`tools`).
 
 mod dialogs;
 mod pending;
