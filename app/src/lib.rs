@@ -48,8 +48,8 @@ use pages::{
 /// each file's hash) `/pkg/patio.<hash>.css`, else `/pkg/patio.css`.
 #[cfg(feature = "ssr")]
 pub fn stylesheet_href(options: &LeptosOptions) -> String {
-    let hash = file_hash(options, "css")
-        .map(|hash| format!(".{hash}"))
+    let hash = hash_file(options)
+        .and_then(|text| hash_of(&text, "css").map(|hash| format!(".{hash}")))
         .unwrap_or_default();
     format!(
         "/{}/{}{hash}.css",
@@ -57,10 +57,9 @@ pub fn stylesheet_href(options: &LeptosOptions) -> String {
     )
 }
 
-/// The hash `hash.txt` gives the site's file of `kind` (`css`, `tokens-js`…), when the
-/// site's files are named by their content.
+/// The text of the site's `hash.txt`, when the site's files are named by their content.
 #[cfg(feature = "ssr")]
-fn file_hash(options: &LeptosOptions, kind: &str) -> Option<String> {
+fn hash_file(options: &LeptosOptions) -> Option<String> {
     if !options.hash_files {
         return None;
     }
@@ -69,11 +68,16 @@ fn file_hash(options: &LeptosOptions, kind: &str) -> Option<String> {
         .ok()
         .and_then(|exe| exe.parent().map(std::path::Path::to_path_buf))
         .unwrap_or_default();
-    let text = std::fs::read_to_string(dir.join(options.hash_file.as_ref())).ok()?;
+    std::fs::read_to_string(dir.join(options.hash_file.as_ref())).ok()
+}
+
+/// The hash `hash.txt`'s text gives the file of `kind` (`css`, `tokens-js`…).
+#[cfg(feature = "ssr")]
+fn hash_of<'a>(text: &'a str, kind: &str) -> Option<&'a str> {
     text.lines().find_map(|line| {
         line.split_once(':')
             .filter(|(name, _)| name.trim() == kind)
-            .map(|(_, hash)| hash.trim().to_owned())
+            .map(|(_, hash)| hash.trim())
     })
 }
 
@@ -104,9 +108,10 @@ mod alone {
         }
         let name = "patio_tokens";
         let pkg = &options.site_pkg_dir;
+        let hashes = super::hash_file(&options).unwrap_or_default();
         let (js, wasm) = match (
-            super::file_hash(&options, "tokens-js"),
-            super::file_hash(&options, "tokens-wasm"),
+            super::hash_of(&hashes, "tokens-js"),
+            super::hash_of(&hashes, "tokens-wasm"),
         ) {
             (Some(js), Some(wasm)) => (
                 format!("/{pkg}/{name}.{js}.js"),
