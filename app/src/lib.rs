@@ -91,10 +91,11 @@ mod alone {
     /// The page's address.
     const PATH: &str = "/settings/access-tokens";
 
-    /// Whether the request being rendered is for the page.
+    /// Whether the request being rendered is for the page: its path exactly, as the router
+    /// matches it (with a trailing slash the router shows Not Found, which the dashboard's
+    /// wasm hydrates).
     pub fn requested() -> bool {
-        use_context::<http::request::Parts>()
-            .is_some_and(|parts| parts.uri.path().trim_end_matches('/') == PATH)
+        use_context::<http::request::Parts>().is_some_and(|parts| parts.uri.path() == PATH)
     }
 
     /// The page's scripts, in place of `HydrationScripts`: its wasm, fetched at once, then
